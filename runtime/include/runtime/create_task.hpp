@@ -1,0 +1,169 @@
+// create_task: asyncio.create_task. Starts a task now (it runs at the loop's
+// next turn, concurrently with its creator) and returns a handle to it.
+//
+//   auto t = runtime::create_task(fetch(url));
+//   ...
+//   auto body = co_await t.wait();   // await task
+//
+// The handle can be copied; it asks whether the task is done, cancels it, and
+// awaits its result any number of times. Awaiting is structured like asyncio:
+// cancelling the awaiting task cancels the awaited one too, and the wait ends
+// when that task has actually finished.
+#pragma once
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+
+#include <functional>
+#include <memory>
+#include <type_traits>
+
+#include "runtime/cancellation.hpp"
+#include "runtime/detail/future_state.hpp"
+#include "runtime/detail/loop.hpp"
+#include "runtime/task.hpp"
+
+namespace runtime {
+
+template <class T>
+class TaskHandle;
+
+namespace detail {
+
+// Called once a task's result is recorded (TaskGroup uses it to count children).
+using OnDone = std::function<void(const std::exception_ptr&)>;
+
+template <class T>
+class TaskState final : public FutureState<T>,
+                        public TaskNode,
+                        public std::enable_shared_from_this<TaskState<T>> {
+ public:
+  TaskState(Loop& loop, Executor ex, OnDone on_done)
+      : loop_(loop), ex_(std::move(ex)), on_done_(std::move(on_done)) {}
+
+  void cancel() noexcept override {
+    // Cancellation is emitted on the task's own executor, where it runs.
+    boost::asio::post(ex_, [self = this->shared_from_this()] {
+      if (!self->done()) self->signal_.emit(boost::asio::cancellation_type::terminal);
+    });
+  }
+
+  void start(Task<T> body) {
+    loop_.add(this);
+    // Posted, not spawned inline: like asyncio, the creator keeps running and
+    // the new task starts at the loop's next turn.
+    boost::asio::post(ex_, [self = this->shared_from_this(), body = std::move(body)]() mutable {
+      auto& sig = self->signal_;
+      auto ex = self->ex_;
+      boost::asio::co_spawn(ex, drive(std::move(self), std::move(body)),
+                            boost::asio::bind_cancellation_slot(sig.slot(), boost::asio::detached));
+    });
+  }
+
+ private:
+  static Task<void> drive(std::shared_ptr<TaskState> self, Task<T> body) {
+    std::exception_ptr error;
+    try {
+      if constexpr (std::is_void_v<T>) {
+        co_await std::move(body);
+        self->set_value(None{});
+      } else {
+        self->set_value(co_await std::move(body));
+      }
+    } catch (...) {
+      error = std::current_exception();
+      self->set_exception(error);
+    }
+    self->loop_.remove(self.get());
+    if (self->on_done_) self->on_done_(error);
+  }
+
+  Loop& loop_;
+  Executor ex_;
+  OnDone on_done_;
+  boost::asio::cancellation_signal signal_;
+};
+
+template <class T>
+std::shared_ptr<TaskState<T>> spawn(Task<T> body, OnDone on_done = nullptr) {
+  Loop& loop = Loop::current();
+  auto st = std::make_shared<TaskState<T>>(loop, loop.new_task_executor(), std::move(on_done));
+  st->start(std::move(body));
+  return st;
+}
+
+}  // namespace detail
+
+// The outcome of a finished task: its value or its exception (gather's
+// return_exceptions mode hands these back instead of throwing).
+template <class T>
+class Outcome {
+ public:
+  explicit Outcome(value_t<T> v) : value_(std::move(v)) {}
+  explicit Outcome(std::exception_ptr e) : error_(std::move(e)) {}
+
+  bool ok() const noexcept { return !error_; }
+  std::exception_ptr error() const noexcept { return error_; }
+  // The value; rethrows the exception when there is one.
+  const value_t<T>& value() const& {
+    if (error_) std::rethrow_exception(error_);
+    return *value_;
+  }
+  value_t<T>&& value() && {
+    if (error_) std::rethrow_exception(error_);
+    return std::move(*value_);
+  }
+
+ private:
+  std::optional<value_t<T>> value_;
+  std::exception_ptr error_;
+};
+
+template <class T>
+class TaskHandle {
+ public:
+  bool done() const noexcept { return st_->done(); }
+  // Asks the task to stop: its pending wait throws CancelledError (see cancellation.hpp).
+  void cancel() const noexcept { st_->cancel(); }
+  // Done, and ended by cancellation.
+  bool cancelled() const noexcept { return st_->done() && is_cancellation(st_->exception()); }
+
+  // Waits for the task to finish; returns its value or rethrows its exception.
+  Task<T> wait() const {
+    auto st = st_;
+    co_await st->wait([st] { st->cancel(); });
+    if constexpr (std::is_void_v<T>) {
+      st->get();
+    } else {
+      co_return st->get();
+    }
+  }
+
+  // asyncio's Task.result(): the value or the exception of a finished task;
+  // std::logic_error if it is still running.
+  value_t<T> result() const { return st_->get(); }
+  Outcome<T> outcome() const {
+    if (auto e = st_->exception()) return Outcome<T>(e);
+    return Outcome<T>(st_->get());
+  }
+  // Moves the value out (for a single consumer such as gather).
+  value_t<T> take() const { return st_->take(); }
+
+ private:
+  template <class U>
+  friend TaskHandle<U> create_task(Task<U>);
+  friend class TaskGroup;
+  explicit TaskHandle(std::shared_ptr<detail::TaskState<T>> st) : st_(std::move(st)) {}
+  std::shared_ptr<detail::TaskState<T>> st_;
+};
+
+// Must be called on a loop thread (inside runtime::run).
+template <class T>
+TaskHandle<T> create_task(Task<T> body) {
+  return TaskHandle<T>(detail::spawn(std::move(body)));
+}
+
+}  // namespace runtime

@@ -1,0 +1,85 @@
+// The shared state behind Future, TaskHandle and to_thread: a one-shot result
+// (value or exception) that any number of coroutines can wait for.
+#pragma once
+
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <utility>
+
+#include "runtime/detail/wait_queue.hpp"
+#include "runtime/task.hpp"
+
+namespace runtime::detail {
+
+template <class T>
+class FutureState {
+ public:
+  using value_type = value_t<T>;
+
+  // Both return false (and change nothing) when a result is already set.
+  bool set_value(value_type v) { return finish(std::move(v), nullptr); }
+  bool set_exception(std::exception_ptr e) { return finish(std::nullopt, std::move(e)); }
+
+  bool done() const noexcept {
+    std::lock_guard lk(m_);
+    return done_;
+  }
+
+  // Waits until a result is set. `on_cancel`: see detail::park.
+  Task<void> wait(OnCancel on_cancel = nullptr) {
+    {
+      std::lock_guard lk(m_);
+      if (done_) co_return;
+    }
+    co_await park(m_, waiters_, [this] { return done_; }, nullptr, std::move(on_cancel));
+  }
+
+  // The result: a copy of the value, or the exception rethrown.
+  value_type get() const {
+    std::lock_guard lk(m_);
+    check_done();
+    if (error_) std::rethrow_exception(error_);
+    return *value_;
+  }
+  // The result, moved out (for the one consumer that owns it).
+  value_type take() {
+    std::lock_guard lk(m_);
+    check_done();
+    if (error_) std::rethrow_exception(error_);
+    return std::move(*value_);
+  }
+  std::exception_ptr exception() const {
+    std::lock_guard lk(m_);
+    check_done();
+    return error_;
+  }
+
+ private:
+  void check_done() const {
+    if (!done_) throw std::logic_error("result requested before the task or future is done");
+  }
+
+  bool finish(std::optional<value_type> v, std::exception_ptr e) {
+    WaitQueue woken;
+    {
+      std::lock_guard lk(m_);
+      if (done_) return false;
+      done_ = true;
+      value_ = std::move(v);
+      error_ = std::move(e);
+      while (auto* w = waiters_.pop_front()) woken.push_back(w);
+    }
+    while (auto* w = woken.pop_front()) w->complete({});
+    return true;
+  }
+
+  mutable std::mutex m_;
+  bool done_ = false;
+  std::optional<value_type> value_;
+  std::exception_ptr error_;
+  WaitQueue waiters_;
+};
+
+}  // namespace runtime::detail

@@ -1,0 +1,69 @@
+// gather: asyncio.gather. Runs tasks concurrently and returns their results in
+// argument order.
+//
+//   auto [a, b] = co_await runtime::gather(fetch(1), fetch(2));
+//   std::vector<int> all = co_await runtime::gather(std::move(tasks));
+//   auto outcomes = co_await runtime::gather(runtime::return_exceptions, std::move(tasks));
+//
+// By default the first failure cancels the others (a TaskGroup underneath: no
+// task outlives the gather) and is rethrown once they have finished; this is
+// stricter than asyncio, which leaves the others running. With
+// `return_exceptions` every task runs to its end and each result is an
+// Outcome<T> holding a value or an exception. void results become None.
+#pragma once
+
+#include <tuple>
+#include <vector>
+
+#include "runtime/create_task.hpp"
+#include "runtime/task.hpp"
+#include "runtime/task_group.hpp"
+
+namespace runtime {
+
+struct ReturnExceptions {};
+inline constexpr ReturnExceptions return_exceptions{};
+
+template <class... T>
+Task<std::tuple<value_t<T>...>> gather(Task<T>... tasks) {
+  TaskGroup group;
+  auto handles = std::make_tuple(group.create_task(std::move(tasks))...);
+  co_await group.join();
+  co_return std::apply([](auto&... h) { return std::tuple<value_t<T>...>(h.take()...); }, handles);
+}
+
+template <class... T>
+Task<std::tuple<Outcome<T>...>> gather(ReturnExceptions, Task<T>... tasks) {
+  TaskGroup group(TaskGroup::OnFailure::keep_going);
+  auto handles = std::make_tuple(group.create_task(std::move(tasks))...);
+  co_await group.join();
+  co_return std::apply([](auto&... h) { return std::tuple<Outcome<T>...>(h.outcome()...); }, handles);
+}
+
+template <class T>
+Task<std::vector<value_t<T>>> gather(std::vector<Task<T>> tasks) {
+  TaskGroup group;
+  std::vector<TaskHandle<T>> handles;
+  handles.reserve(tasks.size());
+  for (auto& t : tasks) handles.push_back(group.create_task(std::move(t)));
+  co_await group.join();
+  std::vector<value_t<T>> results;
+  results.reserve(handles.size());
+  for (auto& h : handles) results.push_back(h.take());
+  co_return results;
+}
+
+template <class T>
+Task<std::vector<Outcome<T>>> gather(ReturnExceptions, std::vector<Task<T>> tasks) {
+  TaskGroup group(TaskGroup::OnFailure::keep_going);
+  std::vector<TaskHandle<T>> handles;
+  handles.reserve(tasks.size());
+  for (auto& t : tasks) handles.push_back(group.create_task(std::move(t)));
+  co_await group.join();
+  std::vector<Outcome<T>> results;
+  results.reserve(handles.size());
+  for (auto& h : handles) results.push_back(h.outcome());
+  co_return results;
+}
+
+}  // namespace runtime

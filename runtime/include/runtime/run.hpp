@@ -1,0 +1,41 @@
+// run: asyncio.run. Runs an event loop until `main` completes, returns its
+// value or rethrows its exception.
+//
+//   int main() { return runtime::run(amain()); }
+//   runtime::run(serve(), 4);   // the loop on 4 threads
+//
+// With several threads, every task runs on a strand of its own (never on two
+// threads at once) and tasks run in parallel; the primitives of this library
+// may be shared between them. When `main` finishes, tasks still running are
+// cancelled and awaited, as asyncio.run does, before run returns.
+#pragma once
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include <cstddef>
+#include <exception>
+#include <optional>
+#include <type_traits>
+
+#include "runtime/create_task.hpp"
+#include "runtime/detail/loop.hpp"
+#include "runtime/task.hpp"
+
+namespace runtime {
+
+template <class T>
+T run(Task<T> main, std::size_t threads = 1) {
+  detail::Loop loop(threads);
+  std::shared_ptr<detail::TaskState<T>> st;
+  loop.run([&] {
+    st = detail::spawn(std::move(main), [&loop](const std::exception_ptr&) { loop.cancel_all(); });
+  });
+  if constexpr (std::is_void_v<T>) {
+    st->take();
+  } else {
+    return st->take();
+  }
+}
+
+}  // namespace runtime

@@ -1,0 +1,71 @@
+// TaskGroup: asyncio.TaskGroup, structured concurrency.
+//
+//   runtime::TaskGroup tg;
+//   auto a = tg.create_task(fetch(1));
+//   auto b = tg.create_task(fetch(2));
+//   co_await tg.join();          // the end of `async with TaskGroup() as tg:`
+//
+// join() waits for every child. The first child to fail (with anything but
+// cancellation) makes the group cancel all the others; join() then rethrows
+// that first exception once every child has finished. Cancelling the task that
+// is in join() cancels every child and still waits for them.
+//
+// C++ has no async destructor: always join(). A group destroyed with children
+// still running cancels them and cannot wait for them.
+#pragma once
+
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "runtime/create_task.hpp"
+#include "runtime/detail/wait_queue.hpp"
+#include "runtime/task.hpp"
+
+namespace runtime {
+
+class TaskGroup {
+ public:
+  // keep_going: a failing child does not cancel its siblings and join() does
+  // not throw; each child's handle holds its own outcome (gather's
+  // return_exceptions mode).
+  enum class OnFailure { cancel_siblings, keep_going };
+
+  explicit TaskGroup(OnFailure mode = OnFailure::cancel_siblings);
+  ~TaskGroup();
+  TaskGroup(const TaskGroup&) = delete;
+  TaskGroup& operator=(const TaskGroup&) = delete;
+
+  template <class T>
+  TaskHandle<T> create_task(Task<T> body) {
+    st_->child_started();
+    auto child = detail::spawn(std::move(body), [st = st_](const std::exception_ptr& e) { st->child_done(e); });
+    st_->adopt(child);
+    return TaskHandle<T>(std::move(child));
+  }
+
+  Task<void> join();
+  void cancel() noexcept;          // cancels every child still running
+  std::size_t running() const noexcept;
+
+ private:
+  struct State {
+    explicit State(OnFailure m) : mode(m) {}
+    void child_started();
+    void adopt(std::shared_ptr<detail::TaskNode> child);
+    void child_done(const std::exception_ptr& e);
+    void cancel_all() noexcept;
+
+    const OnFailure mode;
+    mutable std::mutex m;
+    std::size_t running = 0;
+    bool failing = false;
+    std::exception_ptr first_error;
+    std::vector<std::shared_ptr<detail::TaskNode>> children;
+    detail::WaitQueue joiners;
+  };
+  std::shared_ptr<State> st_;
+};
+
+}  // namespace runtime
