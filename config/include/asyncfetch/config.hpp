@@ -1,0 +1,67 @@
+// asyncfetch's configuration: plain data, loaded and validated in one place.
+//
+// Sources, strongest first: command-line flag (--key value | --key=value),
+// environment (ASYNCFETCH_<KEY>, upper case), the JSON file (--config PATH or
+// ASYNCFETCH_CONFIG, else config/asyncfetch.json when it exists), built-in
+// defaults. List keys take a JSON array or a comma-separated list in flags and
+// env. Any unknown key, wrong type or out-of-range value is a ConfigError that
+// names the key; main() prints it and exits with code 2.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace asyncfetch {
+
+struct Config {
+  std::string listen_address = "127.0.0.1";
+  std::uint16_t port = 8080;
+  unsigned threads = 0;  // 0: one per core
+  unsigned global_concurrency = 512;
+  unsigned default_concurrency = 8;
+  unsigned max_concurrency_per_request = 256;
+  unsigned max_urls_per_request = 1000;
+  unsigned max_queue = 10000;  // fetches waiting for a global permit, service-wide
+  unsigned timeout_ms = 10000;
+  unsigned connect_timeout_ms = 3000;
+  unsigned max_redirects = 5;
+  std::uint64_t max_body_bytes = 1048576;
+  std::uint64_t max_request_bytes = 1048576;
+  unsigned ready_wait_ms = 5000;
+  std::vector<std::string> warmup_urls;
+  unsigned drain_timeout_ms = 10000;
+  std::vector<std::string> allow_cidrs;  // validated CIDR strings ("127.0.0.0/8", "::1/128")
+  std::string auth_token;                // empty: no auth
+  std::string ca_file;                   // empty: system CA store only
+  std::string log_level = "info";        // debug | info | warn | error
+  // Inbound limits.
+  unsigned max_connections = 10000;
+  unsigned max_header_bytes = 16384;
+  unsigned idle_timeout_ms = 30000;      // keep-alive idle and slow-client limit
+  // Outbound connection pool.
+  unsigned pool_max_idle_per_host = 256;
+  unsigned pool_idle_timeout_ms = 15000;
+};
+
+struct ConfigError : std::runtime_error {
+  ConfigError(std::string key, const std::string& message)
+      : std::runtime_error(message), key(std::move(key)) {}
+  std::string key;  // the offending key ("" when the file itself is unreadable)
+};
+
+struct LoadResult {
+  Config config;
+  bool help = false;        // --help given: print help_text() and exit 0
+  std::string config_path;  // the file that was read, "" when none
+};
+
+// argv as main() receives it; env: "KEY=VALUE" strings (pass `environ`).
+LoadResult load_config(int argc, const char* const* argv, const char* const* env);
+
+// --help: every key with its type, default and meaning.
+std::string help_text();
+
+}  // namespace asyncfetch
