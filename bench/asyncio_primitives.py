@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""The seven runtime micro-benchmarks of bench/runtime_bench.cpp, in asyncio.
+
+Stdlib only. Each operation is calibrated until one run takes at least
+--min-time seconds, then timed --repetitions times; the best (lowest) per-op
+time is kept, like the minimum over Google Benchmark repetitions that
+bench/primitives.sh uses. Prints JSON: {"python": ..., "results": {name: ns}}.
+"""
+import argparse
+import asyncio
+import json
+import platform
+import sys
+import time
+
+GATHER_TASKS = 1000
+
+
+async def trivial():
+    return 1
+
+
+async def create_task_await(n):
+    t0 = time.perf_counter()
+    for _ in range(n):
+        await asyncio.create_task(trivial())
+    return time.perf_counter() - t0, n
+
+
+async def gather_1000(n):
+    t0 = time.perf_counter()
+    for _ in range(n):
+        await asyncio.gather(*[trivial() for _ in range(GATHER_TASKS)])
+    return time.perf_counter() - t0, n
+
+
+async def lock_uncontended(n):
+    lock = asyncio.Lock()
+    t0 = time.perf_counter()
+    for _ in range(n):
+        async with lock:
+            pass
+    return time.perf_counter() - t0, n
+
+
+async def lock_handoff(n):
+    # Two tasks alternately take the lock and yield while holding it: every
+    # acquisition is a FIFO hand-off from the other task. Per op = per acquisition.
+    lock = asyncio.Lock()
+    count = 0
+    stop = False
+
+    async def worker():
+        nonlocal count, stop
+        while True:
+            async with lock:
+                if stop:
+                    return
+                count += 1
+                if count >= n:
+                    stop = True
+                    return
+                await asyncio.sleep(0)
+
+    t0 = time.perf_counter()
+    await asyncio.gather(worker(), worker())
+    return time.perf_counter() - t0, count
+
+
+async def semaphore_uncontended(n):
+    sem = asyncio.Semaphore(1)
+    t0 = time.perf_counter()
+    for _ in range(n):
+        async with sem:
+            pass
+    return time.perf_counter() - t0, n
+
+
+async def event_roundtrip(n):
+    # main sets `ping`; the waiter wakes, clears it, sets `pong`; main wakes and
+    # clears `pong`. Two wake-ups per round trip.
+    ping, pong = asyncio.Event(), asyncio.Event()
+    stop = False
+
+    async def waiter():
+        while True:
+            await ping.wait()
+            ping.clear()
+            if stop:
+                return
+            pong.set()
+
+    w = asyncio.create_task(waiter())
+    await asyncio.sleep(0)  # let the waiter park, as the C++ loop's first turn does
+    t0 = time.perf_counter()
+    for _ in range(n):
+        ping.set()
+        await pong.wait()
+        pong.clear()
+    elapsed = time.perf_counter() - t0
+    stop = True
+    ping.set()
+    await w
+    return elapsed, n
+
+
+async def sleep_zero(n):
+    t0 = time.perf_counter()
+    for _ in range(n):
+        await asyncio.sleep(0)
+    return time.perf_counter() - t0, n
+
+
+BENCHMARKS = {
+    "create_task_await": create_task_await,
+    "gather_1000": gather_1000,
+    "lock_uncontended": lock_uncontended,
+    "lock_handoff": lock_handoff,
+    "semaphore_uncontended": semaphore_uncontended,
+    "event_roundtrip": event_roundtrip,
+    "sleep_zero": sleep_zero,
+}
+
+
+async def measure(fn, min_time, repetitions):
+    n = 16
+    while True:  # calibrate: grow n until one run lasts min_time
+        elapsed, ops = await fn(n)
+        if elapsed >= min_time:
+            break
+        n = int(n * min(10.0, max(1.5, 1.4 * min_time / max(elapsed, 1e-9))))
+    best = elapsed / ops
+    for _ in range(repetitions - 1):
+        elapsed, ops = await fn(n)
+        best = min(best, elapsed / ops)
+    return best * 1e9, n
+
+
+async def main_async(args):
+    results, iterations = {}, {}
+    for name, fn in BENCHMARKS.items():
+        if args.only and name not in args.only:
+            continue
+        results[name], iterations[name] = await measure(fn, args.min_time, args.repetitions)
+        print(f"{name}: {results[name]:.1f} ns/op", file=sys.stderr)
+    return results, iterations
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--min-time", type=float, default=0.3, help="seconds per timed run (default 0.3)")
+    p.add_argument("--repetitions", type=int, default=3, help="timed runs per operation, best kept")
+    p.add_argument("--only", nargs="*", help="benchmark names to run")
+    args = p.parse_args()
+    results, iterations = asyncio.run(main_async(args))
+    json.dump({
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "executable": sys.executable,
+        "min_time_s": args.min_time,
+        "repetitions": args.repetitions,
+        "iterations": iterations,
+        "per_task_gather_ns": results.get("gather_1000", 0) / GATHER_TASKS,
+        "results": results,
+    }, sys.stdout, indent=2)
+    print()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+// Micro-benchmarks of the runtime's primitives, the counterpart of
+// bench/asyncio_primitives.py (bench/primitives.sh compares the two).
+//
+// Every benchmark runs inside ONE runtime::run() loop on a single thread: the
+// benchmark body is a coroutine that drives `for (auto _ : state)` itself, so
+// the loop's start-up is never part of an iteration.
+#include <benchmark/benchmark.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <chrono>
+#include <vector>
+
+#include "runtime/runtime.hpp"
+
+namespace {
+
+using runtime::Task;
+using namespace std::chrono_literals;
+
+constexpr int kGatherTasks = 1000;
+
+Task<int> trivial() { co_return 1; }
+
+// Runs `body(state)` as the main task of a single-threaded loop.
+template <class Body>
+void in_loop(benchmark::State& state, Body body) {
+  runtime::run(body(state), 1);
+}
+
+// --- 1. create_task + await -------------------------------------------------
+Task<void> create_task_await(benchmark::State& state) {
+  for (auto _ : state) {
+    auto h = runtime::create_task(trivial());
+    benchmark::DoNotOptimize(co_await h.wait());
+  }
+}
+void BM_CreateTaskAwait(benchmark::State& state) { in_loop(state, create_task_await); }
+BENCHMARK(BM_CreateTaskAwait);
+
+// --- 2. gather of 1000 trivial tasks ------------------------------------------
+Task<void> gather_1000(benchmark::State& state) {
+  for (auto _ : state) {
+    std::vector<Task<int>> tasks;
+    tasks.reserve(kGatherTasks);
+    for (int i = 0; i < kGatherTasks; ++i) tasks.push_back(trivial());
+    auto results = co_await runtime::gather(std::move(tasks));
+    benchmark::DoNotOptimize(results.data());
+  }
+  state.SetItemsProcessed(state.iterations() * kGatherTasks);
+  // Seconds per task (printed like "per_task=1.23u").
+  state.counters["per_task"] = benchmark::Counter(
+      kGatherTasks, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+void BM_Gather1000(benchmark::State& state) { in_loop(state, gather_1000); }
+BENCHMARK(BM_Gather1000);
+
+// --- 3. uncontended Lock acquire/release -------------------------------------
+Task<void> lock_uncontended(benchmark::State& state) {
+  runtime::Lock lock;
+  for (auto _ : state) {
+    auto guard = co_await lock.acquire();
+    benchmark::DoNotOptimize(guard.owns_lock());
+  }  // released here, every iteration
+}
+void BM_LockUncontended(benchmark::State& state) { in_loop(state, lock_uncontended); }
+BENCHMARK(BM_LockUncontended);
+
+// --- 4. contended Lock hand-off between two tasks ----------------------------
+// Two tasks alternately take the lock and yield while holding it, so every
+// acquisition (one benchmark iteration) is a FIFO hand-off from the other task.
+// Both tasks count iterations on the shared state; single-threaded, so safe.
+Task<void> lock_handoff_worker(benchmark::State& state, runtime::Lock& lock, bool& stop) {
+  for (;;) {
+    auto guard = co_await lock.acquire();
+    if (stop) co_return;
+    if (!state.KeepRunning()) {
+      stop = true;
+      co_return;
+    }
+    co_await runtime::yield();
+  }
+}
+Task<void> lock_handoff(benchmark::State& state) {
+  runtime::Lock lock;
+  bool stop = false;
+  auto a = runtime::create_task(lock_handoff_worker(state, lock, stop));
+  auto b = runtime::create_task(lock_handoff_worker(state, lock, stop));
+  co_await a.wait();
+  co_await b.wait();
+}
+void BM_LockHandoff(benchmark::State& state) { in_loop(state, lock_handoff); }
+BENCHMARK(BM_LockHandoff);
+
+// --- 5. uncontended Semaphore acquire/release --------------------------------
+Task<void> semaphore_uncontended(benchmark::State& state) {
+  runtime::Semaphore sem(1);
+  for (auto _ : state) {
+    auto permit = co_await sem.acquire();
+    benchmark::DoNotOptimize(static_cast<bool>(permit));
+  }
+}
+void BM_SemaphoreUncontended(benchmark::State& state) { in_loop(state, semaphore_uncontended); }
+BENCHMARK(BM_SemaphoreUncontended);
+
+// --- 6. Event set -> wait wake-up round trip ---------------------------------
+// One iteration: the main task sets `ping`; the waiter wakes, clears it and
+// sets `pong`; the main task wakes and clears `pong`. Two wake-ups per round trip.
+Task<void> event_waiter(runtime::Event& ping, runtime::Event& pong, bool& stop) {
+  for (;;) {
+    co_await ping.wait();
+    ping.clear();
+    if (stop) co_return;
+    pong.set();
+  }
+}
+Task<void> event_roundtrip(benchmark::State& state) {
+  runtime::Event ping, pong;
+  bool stop = false;
+  auto waiter = runtime::create_task(event_waiter(ping, pong, stop));
+  for (auto _ : state) {
+    ping.set();
+    co_await pong.wait();
+    pong.clear();
+  }
+  stop = true;
+  ping.set();
+  co_await waiter.wait();
+}
+void BM_EventRoundTrip(benchmark::State& state) { in_loop(state, event_roundtrip); }
+BENCHMARK(BM_EventRoundTrip);
+
+// --- 7. sleep(0) -------------------------------------------------------------
+Task<void> sleep_zero(benchmark::State& state) {
+  for (auto _ : state) co_await runtime::sleep(0s);
+}
+void BM_SleepZero(benchmark::State& state) { in_loop(state, sleep_zero); }
+BENCHMARK(BM_SleepZero);
+
+// --- Baselines (not in the asyncio table; they split the costs above) --------
+// co_await of a trivial coroutine: one awaitable frame push/pop.
+Task<void> await_coroutine(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(co_await trivial());
+}
+void BM_Baseline_AwaitCoroutine(benchmark::State& state) { in_loop(state, await_coroutine); }
+BENCHMARK(BM_Baseline_AwaitCoroutine);
+
+// A bare post through the loop with use_awaitable (what runtime::yield does
+// without its own frame).
+Task<void> bare_post(benchmark::State& state) {
+  auto ex = co_await boost::asio::this_coro::executor;
+  for (auto _ : state) co_await boost::asio::post(ex, boost::asio::use_awaitable);
+}
+void BM_Baseline_AsioPost(benchmark::State& state) { in_loop(state, bare_post); }
+BENCHMARK(BM_Baseline_AsioPost);
+
+// runtime::yield() (sleep(0) minus the sleep frame).
+Task<void> yield_loop(benchmark::State& state) {
+  for (auto _ : state) co_await runtime::yield();
+}
+void BM_Baseline_Yield(benchmark::State& state) { in_loop(state, yield_loop); }
+BENCHMARK(BM_Baseline_Yield);
+
+// Lock::try_acquire + release: the lock without any coroutine frame.
+Task<void> lock_try(benchmark::State& state) {
+  runtime::Lock lock;
+  for (auto _ : state) {
+    runtime::Lock::Guard g;
+    benchmark::DoNotOptimize(lock.try_acquire(g));
+  }
+  co_return;
+}
+void BM_Baseline_LockTryAcquire(benchmark::State& state) { in_loop(state, lock_try); }
+BENCHMARK(BM_Baseline_LockTryAcquire);
+
+}  // namespace
+
+BENCHMARK_MAIN();
