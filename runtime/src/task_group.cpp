@@ -15,18 +15,26 @@ void TaskGroup::State::adopt(std::shared_ptr<detail::TaskNode> child) {
   bool cancel_now;
   {
     std::lock_guard lk(m);
-    children.push_back(child);
+    if (finished.erase(child.get())) return;  // done already: nothing to keep or cancel
+    children.emplace(child.get(), child);
     cancel_now = failing;  // asyncio refuses new tasks in a failing group; we cancel them
   }
   if (cancel_now) child->cancel();
 }
 
-void TaskGroup::State::child_done(const std::exception_ptr& e) {
+void TaskGroup::State::child_done(detail::TaskNode& child, const std::exception_ptr& e) {
   bool cancel_siblings = false;
   detail::WaitQueue woken;
+  std::shared_ptr<detail::TaskNode> forgotten;  // released outside the lock
   {
     std::lock_guard lk(m);
     --running;
+    if (auto it = children.find(&child); it != children.end()) {
+      forgotten = std::move(it->second);
+      children.erase(it);
+    } else {
+      finished.insert(&child);
+    }
     if (e && mode == OnFailure::cancel_siblings && !failing && !is_cancellation(e)) {
       failing = cancel_siblings = true;
       first_error = e;
@@ -43,7 +51,8 @@ void TaskGroup::State::cancel_all() noexcept {
   std::vector<std::shared_ptr<detail::TaskNode>> snapshot;
   {
     std::lock_guard lk(m);
-    snapshot = children;
+    snapshot.reserve(children.size());
+    for (auto& [_, c] : children) snapshot.push_back(c);
   }
   for (auto& c : snapshot) c->cancel();  // a no-op for children already done
 }

@@ -33,8 +33,9 @@ class TaskHandle;
 
 namespace detail {
 
-// Called once a task's result is recorded (TaskGroup uses it to count children).
-using OnDone = std::function<void(const std::exception_ptr&)>;
+// Called once a task's result is recorded, with the task and its exception if
+// any (TaskGroup uses it to count and forget its children).
+using OnDone = std::function<void(TaskNode&, const std::exception_ptr&)>;
 
 template <class T>
 class TaskState final : public FutureState<T>,
@@ -78,7 +79,7 @@ class TaskState final : public FutureState<T>,
       self->set_exception(error);
     }
     self->loop_.remove(self.get());
-    if (self->on_done_) self->on_done_(error);
+    if (self->on_done_) self->on_done_(*self, error);
   }
 
   Loop& loop_;

@@ -29,7 +29,7 @@ T run(Task<T> main, std::size_t threads = 1) {
   detail::Loop loop(threads);
   std::shared_ptr<detail::TaskState<T>> st;
   loop.run([&] {
-    st = detail::spawn(std::move(main), [&loop](const std::exception_ptr&) { loop.cancel_all(); });
+    st = detail::spawn(std::move(main), [&loop](detail::TaskNode&, const std::exception_ptr&) { loop.cancel_all(); });
   });
   if constexpr (std::is_void_v<T>) {
     st->take();

@@ -17,6 +17,8 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "runtime/create_task.hpp"
@@ -40,7 +42,9 @@ class TaskGroup {
   template <class T>
   TaskHandle<T> create_task(Task<T> body) {
     st_->child_started();
-    auto child = detail::spawn(std::move(body), [st = st_](const std::exception_ptr& e) { st->child_done(e); });
+    auto child = detail::spawn(std::move(body), [st = st_](detail::TaskNode& t, const std::exception_ptr& e) {
+      st->child_done(t, e);
+    });
     st_->adopt(child);
     return TaskHandle<T>(std::move(child));
   }
@@ -54,7 +58,7 @@ class TaskGroup {
     explicit State(OnFailure m) : mode(m) {}
     void child_started();
     void adopt(std::shared_ptr<detail::TaskNode> child);
-    void child_done(const std::exception_ptr& e);
+    void child_done(detail::TaskNode& child, const std::exception_ptr& e);
     void cancel_all() noexcept;
 
     const OnFailure mode;
@@ -62,7 +66,10 @@ class TaskGroup {
     std::size_t running = 0;
     bool failing = false;
     std::exception_ptr first_error;
-    std::vector<std::shared_ptr<detail::TaskNode>> children;
+    // Children still running (a long-lived group, like a server's, forgets
+    // finished ones). A child may finish before it is adopted: `finished` holds those.
+    std::unordered_map<detail::TaskNode*, std::shared_ptr<detail::TaskNode>> children;
+    std::unordered_set<detail::TaskNode*> finished;
     detail::WaitQueue joiners;
   };
   std::shared_ptr<State> st_;
