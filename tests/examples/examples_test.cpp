@@ -1,0 +1,192 @@
+// Runs each tutorial example (SPEC §4) as a process, compares its stdout line
+// by line with what the tutorial prints, and checks its wall time with
+// generous margins (the machine may be busy). Lines that contain measured
+// numbers (choosing_model) are matched with a regex and their numbers checked.
+#define CATCH_CONFIG_MAIN
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <regex>
+#include <string>
+#include <sys/wait.h>
+#include <vector>
+
+namespace {
+
+struct Result {
+  std::vector<std::string> lines;
+  double seconds = 0;
+  int exit_code = -1;
+};
+
+Result run_example(const std::string& name) {
+  const std::string cmd = std::string(EXAMPLES_DIR) + "/" + name;
+  Result r;
+  std::string out;
+  const auto start = std::chrono::steady_clock::now();
+  FILE* p = ::popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  const int status = ::pclose(p);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  for (std::size_t pos = 0; pos < out.size();) {
+    auto nl = out.find('\n', pos);
+    if (nl == std::string::npos) nl = out.size();
+    r.lines.push_back(out.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  return r;
+}
+
+void check_time(const Result& r, double lo, double hi) {
+  INFO("elapsed " << r.seconds << " s, expected " << lo << " .. " << hi << " s");
+  CHECK(r.seconds >= lo);
+  CHECK(r.seconds <= hi);
+}
+
+using Lines = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("hello", "[examples]") {
+  auto r = run_example("hello");
+  CHECK(r.exit_code == 0);
+  CHECK(r.lines == Lines{"Start of main coroutine"});
+  check_time(r, 0.0, 0.8);
+}
+
+TEST_CASE("sleep_gather: two non-blocking sleeps overlap", "[examples]") {
+  auto r = run_example("sleep_gather");
+  CHECK(r.exit_code == 0);
+  CHECK(r.lines == Lines{"Hello ...", "Hello ...", "... World!", "... World!"});
+  check_time(r, 0.9, 1.6);
+}
+
+TEST_CASE("blocking_sleep: a blocking sleep serialises the tasks", "[examples]") {
+  auto r = run_example("blocking_sleep");
+  CHECK(r.exit_code == 0);
+  CHECK(r.lines == Lines{"Hello ...", "... World!", "Hello ...", "... World!"});
+  check_time(r, 1.9, 2.8);
+}
+
+TEST_CASE("await_coroutine: a coroutine runs only when awaited", "[examples]") {
+  auto r = run_example("await_coroutine");
+  CHECK(r.exit_code == 0);
+  CHECK(r.lines ==
+        Lines{"Start of main coroutine", "function is not executed!", "Fetching data", "Fetched data!", "None"});
+  check_time(r, 0.9, 1.6);
+}
+
+TEST_CASE("sequential_await: awaiting coroutines in turn takes the sum", "[examples]") {
+  auto r = run_example("sequential_await");
+  CHECK(r.exit_code == 0);
+  CHECK(r.lines == Lines{"Fetching data 1", "Fetched data 1!", "Result of 1",  //
+                         "Fetching data 2", "Fetched data 2!", "Result of 2"});
+  check_time(r, 1.9, 2.8);
+}
+
+TEST_CASE("create_task: tasks run concurrently", "[examples]") {
+  auto r = run_example("create_task");
+  CHECK(r.exit_code == 0);
+  CHECK(r.lines == Lines{"Fetching data 1", "Fetching data 2", "Fetched data 1!", "Fetched data 2!",  //
+                         "Result of 1", "Result of 2"});
+  check_time(r, 0.9, 1.6);
+}
+
+TEST_CASE("await_then_tasks: one task awaited, then two together", "[examples]") {
+  auto r = run_example("await_then_tasks");
+  CHECK(r.exit_code == 0);
+  CHECK(r.lines == Lines{"Fetching data 1", "Fetched data 1!",                     //
+                         "Fetching data 2", "Fetching data 3",                     //
+                         "Fetched data 2!", "Fetched data 3!",                     //
+                         "('Result of 1', 'Result of 2', 'Result of 3')"});
+  check_time(r, 1.9, 2.8);
+}
+
+TEST_CASE("gather: results in argument order", "[examples]") {
+  auto r = run_example("gather");
+  CHECK(r.exit_code == 0);
+  // asyncio.gather schedules its awaitables in argument order, so fetch 1
+  // starts (and prints) first; fetch 2 (0.5 s) finishes first; the results
+  // still come in argument order.
+  CHECK(r.lines == Lines{"Fetching data 1", "Fetching data 2", "Fetched data 2!", "Fetched data 1!",  //
+                         "Result of 1", "Result of 2"});
+  check_time(r, 0.9, 1.6);
+}
+
+TEST_CASE("task_group: ten tasks, all results", "[examples]") {
+  auto r = run_example("task_group");
+  CHECK(r.exit_code == 0);
+  Lines expected;
+  std::string results = "[";
+  for (int i = 1; i <= 10; ++i) expected.push_back("Fetching data " + std::to_string(i));
+  for (int i = 1; i <= 10; ++i) {
+    expected.push_back("Fetched data " + std::to_string(i) + "!");
+    results += (i > 1 ? ", 'Result of " : "'Result of ") + std::to_string(i) + "'";
+  }
+  expected.push_back(results + "]");
+  CHECK(r.lines == expected);
+  check_time(r, 0.9, 1.6);
+}
+
+TEST_CASE("lock: the counter is read 0, 1, 2, ... strictly in order", "[examples]") {
+  auto r = run_example("lock");
+  CHECK(r.exit_code == 0);
+  CHECK(r.lines == Lines{"Task 1 sees counter 0", "Task 2 sees counter 1", "Task 3 sees counter 2",
+                         "Task 4 sees counter 3", "Task 5 sees counter 4", "Final counter: 5"});
+  check_time(r, 0.45, 1.2);  // 5 x 0.1 s, one holder at a time
+}
+
+TEST_CASE("semaphore: two holders at a time, results in order", "[examples]") {
+  auto r = run_example("semaphore");
+  CHECK(r.exit_code == 0);
+  CHECK(r.lines == Lines{"Accessing resource 1", "Accessing resource 2", "Accessing resource 3",
+                         "Accessing resource 4", "Accessing resource 5",
+                         "['Result of 1', 'Result of 2', 'Result of 3', 'Result of 4', 'Result of 5']"});
+  check_time(r, 2.9, 4.0);
+}
+
+TEST_CASE("event: the waiter resumes after the setter", "[examples]") {
+  auto r = run_example("event");
+  CHECK(r.exit_code == 0);
+  // Order of the last two lines: see the comment in examples/event.cpp.
+  CHECK(r.lines == Lines{"Waiting for event to be set", "Event set", "Event set and ready"});
+  check_time(r, 1.9, 2.8);
+}
+
+TEST_CASE("choosing_model: loop for waiting, CPU pool for CPU work, threads for blocking calls", "[examples]") {
+  auto r = run_example("choosing_model");
+  CHECK(r.exit_code == 0);
+  REQUIRE(r.lines.size() == 3);
+  const std::string num = R"(([0-9]+\.[0-9]{2}))";
+  std::smatch m;
+
+  INFO(r.lines[0]);
+  REQUIRE(std::regex_match(r.lines[0], m, std::regex(R"(\(a\) 1000 sleeps of 1 s on the loop: )" + num + " s")));
+  CHECK(std::stod(m[1]) >= 0.95);
+  CHECK(std::stod(m[1]) <= 1.5);
+
+  INFO(r.lines[1]);
+  REQUIRE(std::regex_match(r.lines[1], m,
+                           std::regex(R"(\(b\) 0\.5 s of CPU work on the loop: )" + num +
+                                      R"( s, ([0-9]+) ticks; via to_cpu: )" + num + R"( s, ([0-9]+) ticks)")));
+  CHECK(std::stod(m[1]) >= 0.45);
+  CHECK(std::stod(m[1]) <= 1.0);
+  CHECK(std::stoi(m[2]) == 0);  // the ticker stalls while the loop crunches
+  CHECK(std::stod(m[3]) >= 0.45);
+  CHECK(std::stod(m[3]) <= 1.0);
+  CHECK(std::stoi(m[4]) >= 10);  // ~49 expected at 10 ms a tick; generous for a busy machine
+
+  INFO(r.lines[2]);
+  REQUIRE(std::regex_match(r.lines[2], m,
+                           std::regex(R"(\(c\) 4 blocking sleeps of 0\.5 s via to_thread: )" + num +
+                                      R"( s, ([0-9]+) ticks)")));
+  CHECK(std::stod(m[1]) >= 0.45);
+  CHECK(std::stod(m[1]) <= 1.0);
+  CHECK(std::stoi(m[2]) >= 10);
+
+  check_time(r, 2.4, 4.5);
+}
