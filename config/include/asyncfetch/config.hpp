@@ -12,6 +12,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace asyncfetch {
@@ -60,6 +61,12 @@ struct LoadResult {
 
 // argv as main() receives it; env: "KEY=VALUE" strings (pass `environ`).
 LoadResult load_config(int argc, const char* const* argv, const char* const* env);
+
+// Every key's type/range rule plus the rules that relate keys
+// (default_concurrency <= max_concurrency_per_request); throws ConfigError
+// naming the first offending key. load_config() ends with it; call it on a
+// Config built in code before using it.
+void validate(const Config& config);
 
 // --help: every key with its type, default and meaning.
 std::string help_text();
