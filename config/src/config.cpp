@@ -168,7 +168,7 @@ const std::vector<Key>& keys() {
       integer("connect_timeout_ms", &Config::connect_timeout_ms, 1, 600000,
               "Time allowed for one connection attempt to an upstream, in ms."),
       integer("max_redirects", &Config::max_redirects, 0, 20,
-              "Redirects followed per URL; 0 returns the redirect response itself."),
+              "Most redirects followed per URL (each one re-checked by the egress policy)."),
       integer("max_body_bytes", &Config::max_body_bytes, 1, GiB,
               "Largest upstream response body read per URL, in bytes."),
       integer("max_request_bytes", &Config::max_request_bytes, 1, 64 * MiB,
