@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# The runtime's primitives against Python asyncio, in one command:
+#
+#   bench/primitives.sh
+#
+# Builds runtime_bench in Release (build-bench/, only that target, -j2) when
+# needed, runs it and bench/asyncio_primitives.py, and prints a markdown table
+# (also written to bench/results/primitives.md). Takes well under 2 minutes
+# (about 30 s plus the first build).
+#
+# Environment: PYTHON (default /usr/bin/python3, Debian's PGO/LTO build, the
+# faster asyncio baseline; else python3), MIN_TIME (seconds per timed run,
+# default 0.3), REPS (repetitions, best kept, default 3), JOBS (default 2),
+# WALL=1 (wall-clock instead of CPU time; CPU time is the default because the
+# machine is shared and both benchmarks are single-threaded).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+min_time="${MIN_TIME:-0.3}"
+reps="${REPS:-3}"
+jobs="${JOBS:-2}"
+if [[ -z "${PYTHON:-}" ]]; then
+  if [[ -x /usr/bin/python3 ]]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
+fi
+out_dir="$root/bench/results"
+mkdir -p "$out_dir"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+# --- build -------------------------------------------------------------------
+# The whole project first (as a user would build it); if it does not configure
+# or build (a component elsewhere in the tree under construction), a
+# runtime-only project (bench/standalone) with the same flags.
+bench_bin=""
+build_top() {
+  local dir="$root/build-bench"
+  if [[ ! -f "$dir/CMakeCache.txt" ]]; then
+    cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=Release -DASYNCFETCH_BUILD_EXAMPLES=OFF \
+      -DASYNCFETCH_BUILD_BENCH=ON >"$tmp/configure.log" 2>&1 || { rm -rf "$dir"; return 1; }
+  fi
+  cmake --build "$dir" --target runtime_bench -j"$jobs" >"$tmp/build.log" 2>&1 || return 1
+  bench_bin="$dir/bench/runtime_bench"
+}
+build_standalone() {
+  local dir="$root/build-bench-runtime-only"
+  if [[ ! -f "$dir/CMakeCache.txt" ]]; then
+    cmake -S "$root/bench/standalone" -B "$dir" -DCMAKE_BUILD_TYPE=Release >"$tmp/configure2.log" 2>&1 \
+      || { cat "$tmp/configure2.log" >&2; rm -rf "$dir"; return 1; }
+  fi
+  cmake --build "$dir" --target runtime_bench -j"$jobs" >"$tmp/build2.log" 2>&1 \
+    || { tail -40 "$tmp/build2.log" >&2; return 1; }
+  bench_bin="$dir/runtime_bench"
+}
+t0=$SECONDS
+echo "building runtime_bench (Release)..." >&2
+if build_top; then
+  build_kind="top-level project, build-bench/"
+else
+  echo "the top-level project did not configure/build (see below); using bench/standalone" >&2
+  for f in "$tmp/configure.log" "$tmp/build.log"; do
+    [[ -f "$f" ]] && grep -m3 -iE 'error' "$f" | sed 's/^/  | /' >&2
+  done
+  build_standalone
+  build_kind="runtime-only project bench/standalone, build-bench-runtime-only/"
+fi
+echo "built in $((SECONDS - t0)) s: $bench_bin" >&2
+
+# --- run -----------------------------------------------------------------------
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+echo "running runtime_bench..." >&2
+timeout 90 "$bench_bin" --benchmark_format=json --benchmark_min_time="$min_time" \
+  --benchmark_repetitions="$reps" >"$tmp/runtime.json" 2>"$tmp/runtime.err" \
+  || { cat "$tmp/runtime.err" >&2; exit 1; }
+echo "running asyncio_primitives.py ($PYTHON)..." >&2
+py_clock=()
+[[ "${WALL:-0}" == 1 ]] && py_clock=(--wall)
+timeout 90 "$PYTHON" "$root/bench/asyncio_primitives.py" --min-time "$min_time" --repetitions "$reps" "${py_clock[@]}" \
+  >"$tmp/asyncio.json" 2>"$tmp/asyncio.err" || { cat "$tmp/asyncio.err" >&2; exit 1; }
+load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+# --- table -----------------------------------------------------------------------
+cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+TIME_FIELD="'cpu_time'"
+[[ "${WALL:-0}" == 1 ]] && TIME_FIELD="'real_time'"
+"$PYTHON" - "$tmp/runtime.json" "$tmp/asyncio.json" >"$tmp/table.md" <<PY
+import json, sys
+rt = json.load(open(sys.argv[1]))
+py = json.load(open(sys.argv[2]))
+best = {}
+for b in rt["benchmarks"]:
+    if b.get("run_type") != "iteration":
+        continue
+    assert b["time_unit"] == "ns", b
+    best[b["run_name"]] = min(best.get(b["run_name"], float("inf")), b[$TIME_FIELD])
+rows = [  # label, asyncio key, runtime benchmark, divisor
+    ("create_task + await (trivial coroutine)", "create_task_await", "BM_CreateTaskAwait", 1),
+    ("gather of 1000 trivial tasks, per gather", "gather_1000", "BM_Gather1000", 1),
+    ("gather of 1000 trivial tasks, per task", "gather_1000", "BM_Gather1000", 1000),
+    ("Lock acquire/release, uncontended", "lock_uncontended", "BM_LockUncontended", 1),
+    ("Lock hand-off between 2 tasks (around a yield), per hand-off", "lock_handoff", "BM_LockHandoff", 1),
+    ("Semaphore acquire/release, uncontended", "semaphore_uncontended", "BM_SemaphoreUncontended", 1),
+    ("Event set -> wait wake-up round trip (2 wake-ups)", "event_roundtrip", "BM_EventRoundTrip", 1),
+    ("sleep(0)", "sleep_zero", "BM_SleepZero", 1),
+]
+def fmt(ns):
+    return f"{ns:,.0f}" if ns >= 100 else f"{ns:.1f}"
+print("| operation | asyncio ns/op | runtime ns/op | speed-up × |")
+print("|---|---:|---:|---:|")
+misses = []
+for label, pk, rk, div in rows:
+    a, r = py["results"][pk] / div, best[rk] / div
+    x = a / r
+    if x < 30:
+        misses.append(f"{label} ({x:.1f}×)")
+    print(f"| {label} | {fmt(a)} | {fmt(r)} | {x:.1f} |")
+print()
+print("Goal ≥30× everywhere. " + ("Below it: " + "; ".join(misses) + "." if misses else "Met for every operation."))
+print()
+print("Runtime-only baselines (no asyncio counterpart; they split the costs above):")
+print()
+print("| baseline | runtime ns/op |")
+print("|---|---:|")
+for name in sorted(best):
+    if name.startswith("BM_Baseline_"):
+        print(f"| {name[len('BM_Baseline_'):]} | {fmt(best[name])} |")
+print()
+print(f"asyncio: {py['python']} ({py['executable']}). Both sides: best of {py['repetitions']} repetitions of "
+      f"≥{py['min_time_s']} s each, {py['clock']} time per operation, one single-threaded loop.")
+PY
+{
+  echo "Command: \`bench/primitives.sh\` (commit $commit, $(date -u +%Y-%m-%dT%H:%MZ))"
+  echo
+  echo "Machine: $(nproc) CPUs (nproc), $cpu; load average $load_before before, $load_after after the runs. Build: $build_kind."
+  echo
+  cat "$tmp/table.md"
+} >"$out_dir/primitives.md"
+cat "$out_dir/primitives.md"
+echo "total $((SECONDS - t0)) s; table written to bench/results/primitives.md" >&2
