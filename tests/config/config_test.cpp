@@ -113,7 +113,7 @@ TEST_CASE("the built-in defaults pass validate()", "[config]") {
   CHECK_NOTHROW(asyncfetch::validate(Config{}));
 }
 
-TEST_CASE("the JSON file sets keys; unnamed keys keep their defaults", "[config]") {
+TEST_CASE("the JSON file sets keys, unnamed keys keep their defaults", "[config]") {
   TempDir dir;
   const auto path = dir.write("a.json", R"({
     "listen_address": "::1", "port": 9001, "threads": 4, "max_body_bytes": 5000000000,
