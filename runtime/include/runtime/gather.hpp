@@ -27,7 +27,8 @@ inline constexpr ReturnExceptions return_exceptions{};
 template <class... T>
 Task<std::tuple<value_t<T>...>> gather(Task<T>... tasks) {
   TaskGroup group;
-  auto handles = std::make_tuple(group.create_task(std::move(tasks))...);
+  // Braced initialisation evaluates left to right: tasks start in argument order.
+  std::tuple<TaskHandle<T>...> handles{group.create_task(std::move(tasks))...};
   co_await group.join();
   co_return std::apply([](auto&... h) { return std::tuple<value_t<T>...>(h.take()...); }, handles);
 }
@@ -35,7 +36,7 @@ Task<std::tuple<value_t<T>...>> gather(Task<T>... tasks) {
 template <class... T>
 Task<std::tuple<Outcome<T>...>> gather(ReturnExceptions, Task<T>... tasks) {
   TaskGroup group(TaskGroup::OnFailure::keep_going);
-  auto handles = std::make_tuple(group.create_task(std::move(tasks))...);
+  std::tuple<TaskHandle<T>...> handles{group.create_task(std::move(tasks))...};
   co_await group.join();
   co_return std::apply([](auto&... h) { return std::tuple<Outcome<T>...>(h.outcome()...); }, handles);
 }
