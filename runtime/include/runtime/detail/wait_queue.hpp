@@ -11,6 +11,7 @@
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/error_code.hpp>
@@ -79,7 +80,7 @@ template <class Handler>
 class WaiterFor final : public Waiter {
  public:
   WaiterFor(Handler h, boost::asio::cancellation_slot slot)
-      : handler_(std::move(h)), slot_(slot) {}
+      : handler_(std::move(h)), slot_(slot), work_(boost::asio::get_associated_executor(handler_)) {}
 
   void complete(boost::system::error_code ec) override {
     auto ex = boost::asio::get_associated_executor(handler_);
@@ -96,6 +97,10 @@ class WaiterFor final : public Waiter {
  private:
   Handler handler_;
   boost::asio::cancellation_slot slot_;
+  // A parked task is outstanding work, as a pending Asio operation is: without
+  // it the loop runs out of work and run() returns while a task still waits
+  // for a Future set by a foreign thread or a to_thread result.
+  boost::asio::executor_work_guard<boost::asio::associated_executor_t<Handler>> work_;
 };
 
 // What cancelling a parked task does. Default: leave the queue and throw
