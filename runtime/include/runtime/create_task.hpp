@@ -14,7 +14,6 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 
 #include <functional>
@@ -59,8 +58,11 @@ class TaskState final : public FutureState<T>,
     boost::asio::post(ex_, [self = this->shared_from_this(), body = std::move(body)]() mutable {
       auto& sig = self->signal_;
       auto ex = self->ex_;
-      boost::asio::co_spawn(ex, drive(std::move(self), std::move(body)),
-                            boost::asio::bind_cancellation_slot(sig.slot(), boost::asio::detached));
+      // The completion handler, not `detached`, owns a reference: co_spawn uses
+      // the cancellation state hung on `signal_` until after drive() returns (its
+      // final hop to the executor), so the state must not die with the last handle.
+      boost::asio::co_spawn(ex, drive(self, std::move(body)),
+                            boost::asio::bind_cancellation_slot(sig.slot(), [self](std::exception_ptr) {}));
     });
   }
 
@@ -135,7 +137,11 @@ class TaskHandle {
   // Waits for the task to finish; returns its value or rethrows its exception.
   Task<T> wait() const {
     auto st = st_;
-    co_await st->wait([st] { st->cancel(); });
+    // Named, not written inside the co_await: GCC 12 destroys a capturing
+    // lambda temporary of a co_await expression twice (here: a reference
+    // dropped twice, freeing the task state under live handles).
+    detail::OnCancel cancel_task = [st] { st->cancel(); };
+    co_await st->wait(std::move(cancel_task));
     if constexpr (std::is_void_v<T>) {
       st->get();
     } else {
