@@ -1,5 +1,9 @@
 #include "runtime/task_group.hpp"
 
+#include <boost/asio/this_coro.hpp>
+
+#include "runtime/cancellation.hpp"
+
 namespace runtime {
 
 TaskGroup::TaskGroup(OnFailure mode) : st_(std::make_shared<State>(mode)) {}
@@ -66,14 +70,22 @@ std::size_t TaskGroup::running() const noexcept {
 
 Task<void> TaskGroup::join() {
   auto st = st_;
+  // Named, not a temporary in the co_await: GCC 12 destroys such a lambda
+  // twice (see TaskHandle::wait).
+  detail::OnCancel cancel_children = [st] { st->cancel_all(); };
   co_await detail::park(st->m, st->joiners, [&] { return st->running == 0; }, nullptr,
-                        [st] { st->cancel_all(); });
+                        std::move(cancel_children));
   std::exception_ptr e;
   {
     std::lock_guard lk(st->m);
     e = st->first_error;
   }
   if (e) std::rethrow_exception(e);
+  // Cancelled while joining: the children are cancelled and finished now, and
+  // the interrupted join throws like every other interrupted wait (without
+  // this, the parent would carry on as if nothing had happened).
+  auto cs = co_await boost::asio::this_coro::cancellation_state;
+  if (cs.cancelled() != boost::asio::cancellation_type::none) throw_cancelled();
 }
 
 }  // namespace runtime
