@@ -1,0 +1,213 @@
+// runtime::gather: asyncio.gather.
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "helpers.hpp"
+
+using namespace rt_test;
+
+namespace {
+// Returns `v` after `turns` turns of the loop, logging when it finishes.
+Task<int> after_turns(int v, int turns, std::vector<int>* finished) {
+  for (int i = 0; i < turns; ++i) co_await runtime::yield();
+  finished->push_back(v);
+  co_return v;
+}
+}  // namespace
+
+TEST_CASE("gather returns results in argument order, not completion order", "[gather]") {
+  std::vector<int> finished;
+  auto [a, b, c] = run([&]() -> Task<std::tuple<int, int, int>> {
+    co_return co_await runtime::gather(after_turns(1, 6, &finished), after_turns(2, 3, &finished),
+                                       after_turns(3, 0, &finished));
+  });
+  CHECK(finished == std::vector<int>{3, 2, 1});
+  CHECK(a == 1);
+  CHECK(b == 2);
+  CHECK(c == 3);
+}
+
+TEST_CASE("gather over a vector keeps order", "[gather]") {
+  std::vector<int> finished;
+  auto results = run([&]() -> Task<std::vector<int>> {
+    std::vector<Task<int>> tasks;
+    for (int i = 0; i < 8; ++i) tasks.push_back(after_turns(i, 8 - i, &finished));
+    co_return co_await runtime::gather(std::move(tasks));
+  });
+  CHECK(finished == std::vector<int>{7, 6, 5, 4, 3, 2, 1, 0});
+  CHECK(results == std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7});
+}
+
+TEST_CASE("gather mixes result types; void becomes None", "[gather]") {
+  auto str = []() -> Task<std::string> { co_return "s"; };
+  auto nothing = []() -> Task<void> { co_await runtime::yield(); };
+  auto num = []() -> Task<int> { co_return 1; };
+  auto r = run([&]() -> Task<std::tuple<std::string, runtime::None, int>> {
+    co_return co_await runtime::gather(str(), nothing(), num());
+  });
+  CHECK(std::get<0>(r) == "s");
+  CHECK(std::get<1>(r) == runtime::None{});
+  CHECK(std::get<2>(r) == 1);
+}
+
+TEST_CASE("gather of an empty vector returns at once", "[gather]") {
+  auto r = run([]() -> Task<std::vector<int>> { co_return co_await runtime::gather(std::vector<Task<int>>{}); });
+  CHECK(r.empty());
+  auto o = run([]() -> Task<std::vector<runtime::Outcome<int>>> {
+    co_return co_await runtime::gather(runtime::return_exceptions, std::vector<Task<int>>{});
+  });
+  CHECK(o.empty());
+}
+
+TEST_CASE("gather of void tasks over a vector", "[gather]") {
+  int count = 0;
+  auto bump = [&]() -> Task<void> {
+    co_await runtime::yield();
+    ++count;
+  };
+  auto r = run([&]() -> Task<std::vector<runtime::None>> {
+    std::vector<Task<void>> tasks;
+    for (int i = 0; i < 4; ++i) tasks.push_back(bump());
+    co_return co_await runtime::gather(std::move(tasks));
+  });
+  CHECK(r.size() == 4);
+  CHECK(count == 4);
+}
+
+TEST_CASE("gather runs its tasks concurrently", "[gather]") {
+  // Each task waits until all have started: in series this could never end.
+  constexpr int n = 5;
+  int arrived = 0;
+  runtime::Event all_here;
+  auto meet = [&](int i) -> Task<int> {
+    if (++arrived == n) all_here.set();
+    co_await all_here.wait();
+    co_return i;
+  };
+  auto r = run([&]() -> Task<std::vector<int>> {
+    std::vector<Task<int>> tasks;
+    for (int i = 0; i < n; ++i) tasks.push_back(meet(i));
+    co_return co_await runtime::wait_for(runtime::gather(std::move(tasks)), 5s);
+  });
+  CHECK(r == std::vector<int>{0, 1, 2, 3, 4});
+}
+
+TEST_CASE("gather: the first failure cancels the others and is rethrown after they finished",
+          "[gather][errors][cancel]") {
+  runtime::Event never;
+  int siblings_cancelled = 0;
+  auto sibling = [&]() -> Task<int> {
+    try {
+      co_await never.wait();
+    } catch (const std::exception& e) {
+      if (runtime::is_cancellation(e)) ++siblings_cancelled;
+      throw;
+    }
+    co_return 0;
+  };
+  auto fails = [&]() -> Task<int> {
+    co_await until([&] { return never.waiters() == 2; });
+    throw std::runtime_error("first failure");
+  };
+  int cancelled_at_rethrow = -1;
+  std::string what;
+  run([&]() -> Task<void> {
+    try {
+      co_await runtime::gather(sibling(), fails(), sibling());
+    } catch (const std::runtime_error& e) {
+      what = e.what();
+      cancelled_at_rethrow = siblings_cancelled;
+    }
+  });
+  CHECK(what == "first failure");
+  CHECK(cancelled_at_rethrow == 2);
+  CHECK(never.waiters() == 0);
+}
+
+TEST_CASE("gather over a vector: a failure propagates", "[gather][errors]") {
+  auto ok = []() -> Task<int> { co_return 1; };
+  auto bad = []() -> Task<int> {
+    co_await runtime::yield();
+    throw std::logic_error("bad");
+  };
+  CHECK_THROWS_AS(run([&]() -> Task<std::vector<int>> {
+                    std::vector<Task<int>> tasks;
+                    tasks.push_back(ok());
+                    tasks.push_back(bad());
+                    tasks.push_back(ok());
+                    co_return co_await runtime::gather(std::move(tasks));
+                  }),
+                  std::logic_error);
+}
+
+TEST_CASE("gather with return_exceptions collects every outcome, failures do not cancel", "[gather][errors]") {
+  runtime::Event go;
+  auto slow = [&]() -> Task<int> {
+    co_await go.wait();
+    co_return 10;
+  };
+  auto bad = [&]() -> Task<int> {
+    co_await runtime::yield();
+    go.set();  // the slow sibling is only released after this failure
+    throw std::runtime_error("bad");
+  };
+  auto nothing = []() -> Task<void> { co_return; };
+  run([&]() -> Task<void> {
+    auto [a, b, c] = co_await runtime::gather(runtime::return_exceptions, slow(), bad(), nothing());
+    CHECK(a.ok());
+    CHECK(a.value() == 10);
+    CHECK_FALSE(b.ok());
+    CHECK_THROWS_WITH(b.value(), "bad");
+    CHECK(b.error() != nullptr);
+    CHECK(c.ok());
+  });
+}
+
+TEST_CASE("gather with return_exceptions over a vector keeps order", "[gather][errors]") {
+  auto maybe = [](int i) -> Task<int> {
+    for (int k = 0; k < 5 - i; ++k) co_await runtime::yield();
+    if (i % 2) throw std::runtime_error("odd " + std::to_string(i));
+    co_return i * 10;
+  };
+  run([&]() -> Task<void> {
+    std::vector<Task<int>> tasks;
+    for (int i = 0; i < 5; ++i) tasks.push_back(maybe(i));
+    auto out = co_await runtime::gather(runtime::return_exceptions, std::move(tasks));
+    REQUIRE(out.size() == 5);
+    for (int i = 0; i < 5; ++i) {
+      if (i % 2) {
+        CHECK_FALSE(out[i].ok());
+        CHECK_THROWS_WITH(out[i].value(), "odd " + std::to_string(i));
+      } else {
+        CHECK(out[i].ok());
+        CHECK(out[i].value() == i * 10);
+      }
+    }
+  });
+}
+
+TEST_CASE("cancelling the task in gather cancels every child and waits for them", "[gather][cancel]") {
+  runtime::Event never;
+  int cancelled = 0;
+  auto child = [&]() -> Task<int> {
+    try {
+      co_await never.wait();
+    } catch (...) {
+      ++cancelled;
+      throw;
+    }
+    co_return 0;
+  };
+  auto gatherer = [&]() -> Task<void> { co_await runtime::gather(child(), child(), child()); };
+  run([&]() -> Task<void> {
+    auto t = runtime::create_task(gatherer());
+    co_await until([&] { return never.waiters() == 3; });
+    t.cancel();
+    bool was_cancelled = co_await ends_cancelled(t.wait());
+    CHECK(was_cancelled);
+    CHECK(cancelled == 3);
+    CHECK(never.waiters() == 0);
+  });
+}

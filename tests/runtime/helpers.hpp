@@ -1,0 +1,61 @@
+// Shared helpers for the runtime tests.
+//
+// Conventions: a test's state (primitives, flags, the coroutine lambdas that use
+// it) lives in the TEST_CASE's scope, outside run(), so a task may outlive the
+// main coroutine's frame without dangling (run cancels leftovers after main).
+// Orderings are forced with Events, yield() and `until`, never with sleeps;
+// sleeps appear only where the behaviour under test is timing.
+// With several loop threads, Catch2 assertions stay outside run() (Catch2 v2
+// is not thread-safe); tasks record into atomics instead.
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <functional>
+#include <stdexcept>
+#include <utility>
+
+#include "runtime/runtime.hpp"
+
+namespace rt_test {
+
+using namespace std::chrono_literals;
+using runtime::Task;
+using Clock = std::chrono::steady_clock;
+
+// Runs `f()` as the main task. `f` (and so the lambda's captures) stays alive
+// for the whole run because it is a parameter of this frame.
+template <class F>
+auto run(F f, std::size_t threads = 1) {
+  return runtime::run(f(), threads);
+}
+
+// Gives the loop turns until `pred()` holds. The bound is a safety net against
+// a hang, not a timing assumption: the condition is reached after a handful of
+// turns when the runtime behaves.
+inline Task<void> until(std::function<bool()> pred, int max_turns = 100000) {
+  for (int i = 0; i < max_turns; ++i) {
+    if (pred()) co_return;
+    co_await runtime::yield();
+  }
+  throw std::runtime_error("until: condition never became true");
+}
+
+// Awaits `t`; true when it ended with the runtime's cancellation error.
+template <class T>
+Task<bool> ends_cancelled(Task<T> t) {
+  try {
+    co_await std::move(t);
+  } catch (const std::exception& e) {
+    co_return runtime::is_cancellation(e);
+  }
+  co_return false;
+}
+
+// Milliseconds since `start`.
+inline long long ms_since(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+}
+
+}  // namespace rt_test

@@ -1,0 +1,182 @@
+// runtime::Semaphore: asyncio.Semaphore.
+#include <atomic>
+#include <optional>
+#include <vector>
+
+#include "helpers.hpp"
+
+using namespace rt_test;
+
+TEST_CASE("permits are counted and given back by their RAII objects", "[semaphore]") {
+  runtime::Semaphore sem(2);
+  run([&]() -> Task<void> {
+    CHECK(sem.available() == 2);
+    auto p1 = co_await sem.acquire();
+    CHECK(p1);
+    CHECK(sem.available() == 1);
+    {
+      auto p2 = co_await sem.acquire();
+      CHECK(sem.available() == 0);
+      CHECK_FALSE(sem.try_acquire().has_value());
+    }
+    CHECK(sem.available() == 1);
+    runtime::Semaphore::Permit moved(std::move(p1));
+    CHECK_FALSE(p1);
+    CHECK(sem.available() == 1);
+    moved.release();
+    CHECK_FALSE(moved);
+    CHECK(sem.available() == 2);
+    auto t = sem.try_acquire();
+    REQUIRE(t.has_value());
+    CHECK(sem.available() == 1);
+  });
+  CHECK(sem.available() == 2);
+}
+
+TEST_CASE("a released permit goes to the longest waiter, in FIFO order", "[semaphore][fifo]") {
+  runtime::Semaphore sem(1);
+  std::vector<int> order;
+  auto waiter = [&](int id) -> Task<void> {
+    auto p = co_await sem.acquire();
+    order.push_back(id);
+    co_await runtime::yield();
+  };
+  run([&]() -> Task<void> {
+    auto p = co_await sem.acquire();
+    std::vector<runtime::TaskHandle<void>> hs;
+    for (int i = 0; i < 6; ++i) {
+      hs.push_back(runtime::create_task(waiter(i)));
+      co_await until([&] { return sem.waiters() == static_cast<std::size_t>(i + 1); });
+    }
+    p.release();
+    // Handed over, not put back: nobody can barge in ahead of the queue.
+    CHECK(sem.available() == 0);
+    CHECK_FALSE(sem.try_acquire().has_value());
+    for (auto& h : hs) co_await h.wait();
+  });
+  CHECK(order == std::vector<int>{0, 1, 2, 3, 4, 5});
+  CHECK(sem.available() == 1);
+  CHECK(sem.waiters() == 0);
+}
+
+TEST_CASE("cancelling a waiter leaves the count and the queue as they were", "[semaphore][cancel]") {
+  runtime::Semaphore sem(2);
+  std::vector<int> order;
+  auto waiter = [&](int id) -> Task<void> {
+    auto p = co_await sem.acquire();
+    order.push_back(id);
+  };
+  run([&]() -> Task<void> {
+    auto a = co_await sem.acquire();
+    auto b = co_await sem.acquire();
+    auto w1 = runtime::create_task(waiter(1));
+    co_await until([&] { return sem.waiters() == 1; });
+    auto w2 = runtime::create_task(waiter(2));
+    co_await until([&] { return sem.waiters() == 2; });
+    auto w3 = runtime::create_task(waiter(3));
+    co_await until([&] { return sem.waiters() == 3; });
+
+    w1.cancel();
+    bool c1 = co_await ends_cancelled(w1.wait());
+    CHECK(c1);
+    CHECK(sem.waiters() == 2);
+    CHECK(sem.available() == 0);
+
+    a.release();
+    b.release();
+    co_await w2.wait();
+    co_await w3.wait();
+    CHECK(order == std::vector<int>{2, 3});
+  });
+  CHECK(sem.available() == 2);
+  CHECK(sem.waiters() == 0);
+}
+
+TEST_CASE("cancelling the only waiter, then releasing, restores the permit", "[semaphore][cancel]") {
+  runtime::Semaphore sem(1);
+  auto waiter = [&]() -> Task<void> { auto p = co_await sem.acquire(); };
+  run([&]() -> Task<void> {
+    auto held = sem.try_acquire();
+    REQUIRE(held.has_value());
+    auto w = runtime::create_task(waiter());
+    co_await until([&] { return sem.waiters() == 1; });
+    w.cancel();
+    bool c = co_await ends_cancelled(w.wait());
+    CHECK(c);
+    CHECK(sem.waiters() == 0);
+    CHECK(sem.available() == 0);
+    held->release();
+    CHECK(sem.available() == 1);  // not handed to the cancelled waiter
+  });
+}
+
+TEST_CASE("cancelling a task that holds a permit gives it back", "[semaphore][cancel]") {
+  runtime::Semaphore sem(1);
+  bool holding = false;
+  auto holder = [&]() -> Task<void> {
+    auto p = co_await sem.acquire();
+    holding = true;
+    co_await runtime::sleep(30s);
+  };
+  run([&]() -> Task<void> {
+    auto h = runtime::create_task(holder());
+    co_await until([&] { return holding; });
+    CHECK(sem.available() == 0);
+    h.cancel();
+    bool c = co_await ends_cancelled(h.wait());
+    CHECK(c);
+    CHECK(sem.available() == 1);
+  });
+}
+
+namespace {
+// 1000 tasks through a semaphore of `permits`: returns the most holders ever
+// seen at once and how many tasks got through.
+struct Crowd {
+  std::atomic<int> holders{0};
+  std::atomic<int> max_holders{0};
+  std::atomic<int> done{0};
+};
+
+Task<void> hold_once(runtime::Semaphore& sem, Crowd& c, int i) {
+  auto p = co_await sem.acquire();
+  int now = ++c.holders;
+  int seen = c.max_holders.load();
+  while (now > seen && !c.max_holders.compare_exchange_weak(seen, now)) {
+  }
+  if (i % 7 == 0) {
+    co_await runtime::sleep(100us);
+  } else {
+    co_await runtime::yield();
+  }
+  --c.holders;
+  ++c.done;
+}
+
+Task<void> crowd(runtime::Semaphore& sem, Crowd& c, int n) {
+  std::vector<Task<void>> ts;
+  for (int i = 0; i < n; ++i) ts.push_back(hold_once(sem, c, i));
+  co_await runtime::gather(std::move(ts));
+}
+}  // namespace
+
+TEST_CASE("1000 tasks never exceed the permits", "[semaphore]") {
+  runtime::Semaphore sem(10);
+  Crowd c;
+  runtime::run(crowd(sem, c, 1000));
+  CHECK(c.done == 1000);
+  CHECK(c.max_holders == 10);
+  CHECK(sem.available() == 10);
+  CHECK(sem.waiters() == 0);
+}
+
+TEST_CASE("1000 tasks on several threads never exceed the permits", "[semaphore][threads]") {
+  runtime::Semaphore sem(10);
+  Crowd c;
+  runtime::run(crowd(sem, c, 1000), 4);
+  CHECK(c.done == 1000);
+  CHECK(c.max_holders <= 10);
+  CHECK(c.max_holders >= 1);
+  CHECK(sem.available() == 10);
+  CHECK(sem.waiters() == 0);
+}
