@@ -1,0 +1,491 @@
+#include "api_server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <unordered_map>
+
+#include "fetch_request.hpp"
+#include "log.hpp"
+#include "result_json.hpp"
+#include "runtime/cancellation.hpp"
+#include "runtime/create_task.hpp"
+#include "runtime/queue.hpp"
+#include "runtime/semaphore.hpp"
+#include "runtime/sleep.hpp"
+#include "runtime/task_group.hpp"
+#include "runtime/timeout.hpp"
+
+namespace asyncfetch {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+using beast::error_code;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
+
+// What one request's handler decided to send.
+struct Reply {
+  http::status status = http::status::ok;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<http::field, std::string>> headers;
+  bool close = false;  // close the connection after this reply
+};
+
+Reply json_reply(http::status s, std::string body) {
+  Reply r;
+  r.status = s;
+  r.body = std::move(body);
+  return r;
+}
+
+Reply error_reply(http::status s, std::string code, std::string message) {
+  return json_reply(s, error_body(ApiError{static_cast<int>(s), std::move(code), std::move(message)}));
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() != b.size();
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+bool iequals(std::string_view a, std::string_view b) { return beast::iequals(a, b); }
+
+// The state of one /fetch request shared with its fan-out task, which may
+// outlive the session's frame when the client leaves mid-way.
+struct FetchContext {
+  FetchJob job;
+  bool stream = false;
+  std::vector<std::optional<FetchResult>> results;  // by URL index (non-streaming)
+  runtime::Queue<std::string> lines;                // NDJSON lines, as they complete (streaming)
+};
+
+runtime::Task<FanOutSummary> run_fan_out(FanOut& fan_out, std::shared_ptr<FetchContext> ctx) {
+  // Named, not written inside the co_await: GCC 12 destroys a capturing lambda
+  // temporary of a co_await expression twice.
+  FanOut::OnResult on_result = [ctx](std::size_t i, FetchResult&& r) {
+    if (ctx->stream) {
+      std::string line;
+      append_result(line, r, ctx->job.include_body);
+      line += '\n';
+      ctx->lines.try_put(std::move(line));  // unbounded: never refuses
+    } else {
+      ctx->results[i] = std::move(r);
+    }
+  };
+  co_return co_await fan_out.run(ctx->job, std::move(on_result));
+}
+
+// Per-connection state the drain looks at; `busy` and `stream` are touched
+// only on the session's own executor.
+struct SessionCtl {
+  net::any_io_executor ex;
+  beast::tcp_stream* stream = nullptr;
+  bool busy = false;
+};
+
+}  // namespace
+
+struct ApiServer::Impl {
+  Impl(const Config& c, FanOut& f, Stats& s, runtime::Event& r)
+      : config(c), fan_out(f), stats(s), ready(r), connections(c.max_connections),
+        sessions(runtime::TaskGroup::OnFailure::keep_going) {}
+
+  const Config& config;
+  FanOut& fan_out;
+  Stats& stats;
+  runtime::Event& ready;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  runtime::Semaphore connections;
+  runtime::TaskGroup sessions;
+  std::atomic<bool> draining{false};
+  std::mutex ctl_mutex;
+  std::unordered_map<SessionCtl*, std::shared_ptr<SessionCtl>> ctls;
+
+  runtime::Task<void> session(tcp::socket accepted, runtime::Semaphore::Permit permit);
+  runtime::Task<Reply> route(http::request<http::string_body>& req, beast::tcp_stream& stream, bool& streamed);
+  runtime::Task<Reply> handle_fetch(http::request<http::string_body>& req, beast::tcp_stream& stream, bool& streamed);
+  bool authorized(const http::request<http::string_body>& req) const;
+};
+
+ApiServer::ApiServer(const Config& config, FanOut& fan_out, Stats& stats, runtime::Event& ready)
+    : impl_(std::make_unique<Impl>(config, fan_out, stats, ready)) {}
+ApiServer::~ApiServer() = default;
+
+bool ApiServer::draining() const noexcept { return impl_->draining; }
+
+std::uint16_t ApiServer::listen() {
+  auto& cfg = impl_->config;
+  error_code ec;
+  auto addr = net::ip::make_address(cfg.listen_address, ec);
+  if (ec) throw std::runtime_error("listen_address \"" + cfg.listen_address + "\" is not an IP address");
+  tcp::endpoint ep(addr, cfg.port);
+  auto where = cfg.listen_address + ":" + std::to_string(cfg.port);
+  auto a = std::make_unique<tcp::acceptor>(runtime::detail::Loop::current().new_task_executor());
+  a->open(ep.protocol(), ec);
+  if (!ec) a->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) a->bind(ep, ec);
+  if (!ec) a->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + where + ": " + ec.message());
+  auto port = a->local_endpoint().port();
+  impl_->acceptor = std::move(a);
+  return port;
+}
+
+runtime::Task<void> ApiServer::serve() {
+  auto& im = *impl_;
+  try {
+    for (;;) {
+      auto permit = co_await im.connections.acquire();  // max_connections: excess waits in the backlog
+      auto [ec, sock] = co_await im.acceptor->async_accept(use_nothrow);
+      if (ec == net::error::operation_aborted) break;
+      if (ec) {
+        // EMFILE and friends: back off briefly instead of spinning.
+        log::warn("accept failed", {{"error", ec.message()}});
+        co_await runtime::sleep(std::chrono::milliseconds(50));
+        continue;
+      }
+      im.sessions.create_task(im.session(std::move(sock), std::move(permit)));
+    }
+  } catch (const std::exception& e) {
+    if (!runtime::is_cancellation(e)) throw;
+  }
+  error_code ignored;
+  im.acceptor->close(ignored);
+}
+
+runtime::Task<void> ApiServer::drain(std::chrono::milliseconds limit) {
+  auto& im = *impl_;
+  im.draining = true;
+  {
+    // Wake the idle keep-alive connections so that they close now.
+    std::lock_guard lk(im.ctl_mutex);
+    for (auto& [_, ctl] : im.ctls) {
+      net::post(ctl->ex, [ctl = ctl] {
+        if (ctl->stream && !ctl->busy) ctl->stream->cancel();
+      });
+    }
+  }
+  try {
+    co_await runtime::wait_for(im.sessions.join(), limit);
+  } catch (const runtime::TimeoutError&) {
+    log::warn("drain timeout: connections still busy were cut", {{"drain_timeout_ms", limit.count()}});
+  }
+}
+
+bool ApiServer::Impl::authorized(const http::request<http::string_body>& req) const {
+  if (config.auth_token.empty()) return true;
+  auto it = req.find(http::field::authorization);
+  if (it == req.end()) return false;
+  std::string_view v(it->value().data(), it->value().size());
+  constexpr std::string_view prefix = "Bearer ";
+  if (v.size() < prefix.size() || !iequals(v.substr(0, prefix.size()), prefix)) return false;
+  return constant_time_equal(v.substr(prefix.size()), config.auth_token);
+}
+
+namespace {
+
+runtime::Task<bool> write_reply(beast::tcp_stream& stream, const Reply& r, unsigned version, bool keep_alive,
+                                std::chrono::milliseconds timeout) {
+  http::response<http::string_body> res{r.status, version};
+  res.set(http::field::server, "asyncfetch");
+  res.set(http::field::content_type, r.content_type);
+  for (const auto& [f, v] : r.headers) res.set(f, v);
+  res.body() = r.body;
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  stream.expires_after(timeout);
+  auto [ec, n] = co_await http::async_write(stream, res, use_nothrow);
+  co_return !ec;
+}
+
+// Returns when the client has closed or reset the connection. Data from the
+// client (a pipelined request) means it is still there: then wait forever
+// (until cancelled) and leave the data for the next request.
+runtime::Task<void> watch_disconnect(beast::tcp_stream& stream) {
+  auto& sock = stream.socket();
+  for (;;) {
+    auto [ec] = co_await sock.async_wait(tcp::socket::wait_read, use_nothrow);
+    if (ec) co_return;
+    char c;
+    auto n = ::recv(sock.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
+    if (n <= 0) co_return;  // EOF or error: gone
+    co_await runtime::sleep(std::chrono::hours(24 * 365));
+  }
+}
+
+}  // namespace
+
+runtime::Task<Reply> ApiServer::Impl::handle_fetch(http::request<http::string_body>& req, beast::tcp_stream& stream,
+                                                   bool& streamed) {
+  if (!ready.is_set()) {
+    try {
+      co_await runtime::wait_for(ready.wait(), std::chrono::milliseconds(config.ready_wait_ms));
+    } catch (const runtime::TimeoutError&) {
+      auto r = error_reply(http::status::service_unavailable, "not_ready", "the service is starting; retry shortly");
+      r.headers.emplace_back(http::field::retry_after, "1");
+      co_return r;
+    }
+  }
+  if (draining) {
+    auto r = error_reply(http::status::service_unavailable, "draining", "the service is shutting down");
+    r.headers.emplace_back(http::field::retry_after, "1");
+    r.close = true;
+    co_return r;
+  }
+  auto parsed = parse_fetch_request(req.body(), config);
+  if (auto* e = std::get_if<ApiError>(&parsed)) co_return json_reply(static_cast<http::status>(e->status), error_body(*e));
+
+  auto ctx = std::make_shared<FetchContext>();
+  ctx->job = std::move(std::get<FetchJob>(parsed));
+  auto ticket = fan_out.admit(ctx->job.urls.size());
+  if (!ticket) {
+    co_await stats.request_rejected();
+    auto r = error_reply(http::status::too_many_requests, "overloaded",
+                         "too many fetches waiting service-wide (max_queue); retry later");
+    r.headers.emplace_back(http::field::retry_after, "1");
+    co_return r;
+  }
+  co_await stats.request_started();
+
+  if (auto it = req.find(http::field::accept); it != req.end()) {
+    ctx->stream = std::string_view(it->value().data(), it->value().size()).find("application/x-ndjson") !=
+                  std::string_view::npos;
+  }
+  if (!ctx->stream) ctx->results.resize(ctx->job.urls.size());
+
+  const auto write_timeout = std::chrono::milliseconds(config.idle_timeout_ms);
+  const bool keep_alive = req.keep_alive();
+  const unsigned version = req.version();
+
+  // The work: run the fan-out (its own task, owning `ctx`) and write the answer.
+  auto work = [&]() -> runtime::Task<bool> {
+    auto fan = runtime::create_task(run_fan_out(fan_out, ctx));
+    struct CancelOnExit {
+      runtime::TaskHandle<FanOutSummary>& h;
+      ~CancelOnExit() {
+        if (!h.done()) h.cancel();
+      }
+    } cancel_on_exit{fan};
+
+    if (!ctx->stream) {
+      auto summary = co_await fan.wait();
+      Reply r = json_reply(http::status::ok, fetch_response(ctx->job.urls, ctx->results, summary, ctx->job.include_body));
+      co_return co_await write_reply(stream, r, version, keep_alive, write_timeout);
+    }
+    http::response<http::empty_body> head{http::status::ok, version};
+    head.set(http::field::server, "asyncfetch");
+    head.set(http::field::content_type, "application/x-ndjson");
+    head.keep_alive(keep_alive);
+    head.chunked(true);
+    http::response_serializer<http::empty_body> sr{head};
+    stream.expires_after(write_timeout);
+    if (auto [ec, n] = co_await http::async_write_header(stream, sr, use_nothrow); ec) co_return false;
+    for (std::size_t i = 0; i < ctx->job.urls.size(); ++i) {
+      auto line = co_await ctx->lines.get();
+      stream.expires_after(write_timeout);
+      if (auto [ec, n] = co_await net::async_write(stream, http::make_chunk(net::buffer(line)), use_nothrow); ec)
+        co_return false;
+    }
+    auto summary = co_await fan.wait();
+    std::string last = "{\"summary\":";
+    append_summary(last, summary);
+    last += "}\n";
+    stream.expires_after(write_timeout);
+    if (auto [ec, n] = co_await net::async_write(stream, http::make_chunk(net::buffer(last)), use_nothrow); ec)
+      co_return false;
+    auto [ec, n] = co_await net::async_write(stream, http::make_chunk_last(), use_nothrow);
+    co_return !ec;
+  };
+
+  // Race the work against the client going away: whichever ends first
+  // cancels the other (and so the fan-out, returning its permits).
+  stream.expires_never();
+  auto ex = co_await net::this_coro::executor;
+  auto [order, work_error, written, watch_error] =
+      co_await net::experimental::make_parallel_group(net::co_spawn(ex, work(), net::deferred),
+                                                      net::co_spawn(ex, watch_disconnect(stream), net::deferred))
+          .async_wait(net::experimental::wait_for_one(), net::use_awaitable);
+  streamed = true;  // the reply (if any) has been written by `work`
+  Reply done;
+  done.close = !written || order[0] == 1;
+  if (order[0] == 1) log::info("client went away; its fetches were cancelled", {{"urls", ctx->job.urls.size()}});
+  if (work_error && !runtime::is_cancellation(work_error)) {
+    try {
+      std::rethrow_exception(work_error);
+    } catch (const std::exception& e) {
+      log::error("fetch request failed", {{"what", e.what()}});
+    }
+    done.close = true;
+  }
+  (void)watch_error;
+  log::debug("fetch done", {{"order0", order[0]}, {"written", written}, {"work_error", bool(work_error)}});
+  co_return done;
+}
+
+runtime::Task<Reply> ApiServer::Impl::route(http::request<http::string_body>& req, beast::tcp_stream& stream,
+                                            bool& streamed) {
+  std::string_view target(req.target().data(), req.target().size());
+  std::string_view path = target.substr(0, target.find('?'));
+  const auto method = req.method();
+  auto only = [&](http::verb allowed, const char* allow) -> std::optional<Reply> {
+    if (method == allowed || (allowed == http::verb::get && method == http::verb::head)) return std::nullopt;
+    auto r = error_reply(http::status::method_not_allowed, "method_not_allowed",
+                         std::string(req.method_string()) + " is not allowed on " + std::string(path));
+    r.headers.emplace_back(http::field::allow, allow);
+    return r;
+  };
+  auto unauthorized = [] {
+    auto r = error_reply(http::status::unauthorized, "unauthorized", "missing or wrong bearer token");
+    r.headers.emplace_back(http::field::www_authenticate, "Bearer");
+    return r;
+  };
+
+  if (path == "/healthz") {
+    if (auto r = only(http::verb::get, "GET, HEAD")) co_return *r;
+    co_return json_reply(http::status::ok, "{\"status\":\"ok\"}\n");
+  }
+  if (path == "/readyz") {
+    if (auto r = only(http::verb::get, "GET, HEAD")) co_return *r;
+    bool ok = ready.is_set() && !draining;
+    co_return json_reply(ok ? http::status::ok : http::status::service_unavailable,
+                         ok ? "{\"ready\":true}\n" : "{\"ready\":false}\n");
+  }
+  if (path == "/stats" || path == "/metrics") {
+    if (auto r = only(http::verb::get, "GET, HEAD")) co_return *r;
+    if (!authorized(req)) co_return unauthorized();
+    auto snap = co_await stats.snapshot();
+    if (path == "/stats") co_return json_reply(http::status::ok, Stats::to_json(snap));
+    Reply r = json_reply(http::status::ok, Stats::to_prometheus(snap));
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    co_return r;
+  }
+  if (path == "/fetch") {
+    if (auto r = only(http::verb::post, "POST")) co_return *r;
+    if (!authorized(req)) co_return unauthorized();
+    co_return co_await handle_fetch(req, stream, streamed);
+  }
+  co_return error_reply(http::status::not_found, "not_found", "no such endpoint: " + std::string(path));
+}
+
+runtime::Task<void> ApiServer::Impl::session(tcp::socket accepted, runtime::Semaphore::Permit permit) {
+  // Re-home the socket on this task's executor, so that Beast's timers run
+  // where the session does (a strand of its own when the loop has threads).
+  auto ex = co_await net::this_coro::executor;
+  error_code ec;
+  const auto protocol = accepted.local_endpoint(ec).protocol();
+  tcp::socket sock(ex);
+  if (!ec) sock.assign(protocol, accepted.release(ec), ec);
+  if (ec) co_return;
+  sock.set_option(tcp::no_delay(true), ec);
+  beast::tcp_stream stream(std::move(sock));
+
+  auto ctl = std::make_shared<SessionCtl>();
+  ctl->ex = ex;
+  ctl->stream = &stream;
+  {
+    std::lock_guard lk(ctl_mutex);
+    ctls.emplace(ctl.get(), ctl);
+  }
+  struct Unregister {
+    Impl& im;
+    std::shared_ptr<SessionCtl> ctl;
+    ~Unregister() {
+      ctl->stream = nullptr;  // on our executor, like every other touch
+      std::lock_guard lk(im.ctl_mutex);
+      im.ctls.erase(ctl.get());
+    }
+  } unregister{*this, ctl};
+
+  const auto idle = std::chrono::milliseconds(config.idle_timeout_ms);
+  beast::flat_buffer buffer;
+  for (;;) {
+    ctl->busy = false;
+    if (draining) break;
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(config.max_header_bytes);
+    parser.body_limit(config.max_request_bytes);
+    // The whole request (headers and body) must arrive within the idle timeout: slow clients are cut.
+    stream.expires_after(idle);
+    auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, use_nothrow);
+    ctl->busy = true;
+    const auto started = Clock::now();
+    std::optional<Reply> early;
+    if (!hec && !parser.is_done()) {
+      auto expect = parser.get()[http::field::expect];
+      if (iequals(std::string_view(expect.data(), expect.size()), "100-continue")) {
+        http::response<http::empty_body> cont{http::status::continue_, parser.get().version()};
+        auto [cec, cn] = co_await http::async_write(stream, cont, use_nothrow);
+        if (cec) break;
+      }
+      auto [bec, bn] = co_await http::async_read(stream, buffer, parser, use_nothrow);
+      hec = bec;
+    }
+    if (hec) {
+      if (hec == http::error::body_limit) {
+        early = error_reply(http::status::payload_too_large, "too_large",
+                            "request body over max_request_bytes (" + std::to_string(config.max_request_bytes) + ")");
+      } else if (hec == http::error::header_limit) {
+        early = error_reply(http::status::request_header_fields_too_large, "headers_too_large",
+                            "request headers over max_header_bytes");
+      } else if (hec == beast::error::timeout) {
+        if (buffer.size() == 0 && !parser.got_some()) break;  // idle keep-alive connection: just close
+        early = error_reply(http::status::request_timeout, "timeout", "request not received in time");
+      } else if (hec == http::error::end_of_stream || hec == net::error::operation_aborted ||
+                 hec == net::error::connection_reset || hec == net::error::eof || !parser.got_some()) {
+        break;  // the client closed, or the drain woke us
+      } else {
+        early = error_reply(http::status::bad_request, "bad_request", "malformed HTTP request: " + hec.message());
+      }
+      early->close = true;
+      log::info("request", {{"status", static_cast<int>(early->status)}, {"error", hec.message()}});
+      co_await write_reply(stream, *early, 11, false, idle);
+      break;
+    }
+
+    auto req = parser.release();
+    bool streamed = false;
+    Reply reply;
+    try {
+      reply = co_await route(req, stream, streamed);
+    } catch (const std::exception& e) {
+      if (runtime::is_cancellation(e)) throw;
+      log::error("handler failed", {{"path", std::string(req.target())}, {"what", e.what()}});
+      reply = error_reply(http::status::internal_server_error, "internal", "internal error");
+      reply.close = true;
+    }
+    const bool keep = req.keep_alive() && !reply.close && !draining;
+    bool ok = true;
+    if (!streamed) ok = co_await write_reply(stream, reply, req.version(), keep, idle);
+    if (log::enabled(log::Level::info)) {
+      log::info("request", {{"method", std::string(req.method_string())},
+                            {"path", std::string(req.target())},
+                            {"status", streamed ? 200 : static_cast<int>(reply.status)},
+                            {"ms", std::chrono::duration<double, std::milli>(Clock::now() - started).count()}});
+    }
+    if (!ok || !keep || (streamed && reply.close)) break;
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  (void)permit;
+}
+
+}  // namespace asyncfetch

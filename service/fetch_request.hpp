@@ -1,0 +1,40 @@
+// The body of POST /fetch, validated: JSON in, a FetchJob or an ApiError out.
+// Pure (no I/O), so it can be unit-tested and fuzzed on its own.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "asyncfetch/config.hpp"
+
+namespace asyncfetch {
+
+// What a client asked for, every field checked and defaulted.
+struct FetchJob {
+  std::vector<std::string> urls;  // as given; each is parsed (and may fail) per URL
+  unsigned concurrency = 0;
+  std::chrono::milliseconds timeout{0};
+  std::string method = "GET";
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool include_body = false;
+  unsigned retries = 0;
+};
+
+// An error the client caused: HTTP status, a machine code and a message that
+// names the field.
+struct ApiError {
+  int status = 400;
+  std::string code;     // "invalid_json", "invalid_field", ...
+  std::string message;  // e.g. `"concurrency": must be an integer 1..256`
+};
+
+std::variant<FetchJob, ApiError> parse_fetch_request(std::string_view body, const Config& config);
+
+// `{"error":{"code":...,"message":...}}`
+std::string error_body(const ApiError& e);
+
+}  // namespace asyncfetch

@@ -1,0 +1,430 @@
+#include "fetcher.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <functional>
+#include <random>
+
+#include "connection_pool.hpp"
+#include "log.hpp"
+#include "runtime/cancellation.hpp"
+#include "runtime/sleep.hpp"
+#include "url.hpp"
+
+namespace asyncfetch {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using beast::error_code;
+
+namespace {
+
+constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
+constexpr std::size_t max_response_header_bytes = 64 * 1024;
+
+// A response body that counts every byte, keeps at most `cap` of them when
+// asked to, and fails with body_limit past the cap.
+struct CappedBody {
+  struct value_type {
+    std::uint64_t cap = 0;
+    bool keep = false;
+    std::uint64_t received = 0;
+    bool truncated = false;
+    std::string data;
+  };
+
+  class reader {
+   public:
+    template <bool isRequest, class Fields>
+    reader(http::header<isRequest, Fields>&, value_type& b) : b_(b) {}
+    void init(const boost::optional<std::uint64_t>&, error_code& ec) { ec = {}; }
+    template <class Buffers>
+    std::size_t put(const Buffers& buffers, error_code& ec) {
+      std::size_t n = net::buffer_size(buffers);
+      std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(n, b_.cap - b_.received));
+      if (b_.keep) {
+        std::size_t left = take;
+        for (auto it = net::buffer_sequence_begin(buffers); left && it != net::buffer_sequence_end(buffers); ++it) {
+          net::const_buffer cb = *it;
+          std::size_t k = std::min(left, cb.size());
+          b_.data.append(static_cast<const char*>(cb.data()), k);
+          left -= k;
+        }
+      }
+      b_.received += take;
+      if (take < n) {
+        b_.truncated = true;
+        ec = http::error::body_limit;
+        return take;
+      }
+      ec = {};
+      return n;
+    }
+    void finish(error_code& ec) { ec = {}; }
+
+   private:
+    value_type& b_;
+  };
+};
+
+// The outcome of one HTTP exchange (one hop of one try).
+struct Hop {
+  std::optional<std::string> error;  // API error code
+  std::string detail;
+  int status = 0;  // 0: no response
+  std::uint64_t bytes = 0;
+  bool truncated = false;
+  std::string body;
+  std::string location;
+  std::optional<std::chrono::milliseconds> retry_after;
+};
+
+Hop fail(const char* code, std::string detail) {
+  Hop h;
+  h.error = code;
+  h.detail = std::move(detail);
+  return h;
+}
+
+bool is_redirect(int status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+bool retryable_status(int status) { return status == 429 || status == 502 || status == 503 || status == 504; }
+
+// Retry-After in seconds (the HTTP-date form is rare from the servers we retry; ignored).
+std::optional<std::chrono::milliseconds> parse_retry_after(beast::string_view v) {
+  if (v.empty() || v.size() > 6 || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  return std::chrono::milliseconds(std::stoul(std::string(v)) * 1000);
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// Runs `on_expiry` when a deadline passes (closing a socket, cancelling a
+// lookup), so whatever operation is pending or comes next fails. The timer runs
+// on the calling task's executor, as the operations do, so it never races with
+// them; a handler already queued when the guard dies finds it inactive.
+class Deadline {
+ public:
+  Deadline(const net::any_io_executor& ex, Clock::time_point at, std::function<void()> on_expiry)
+      : st_(std::make_shared<State>()), timer_(ex, at) {
+    st_->on_expiry = std::move(on_expiry);
+    timer_.async_wait([st = st_](error_code ec) {
+      if (ec || !st->active) return;
+      st->expired = true;
+      st->on_expiry();
+    });
+  }
+  Deadline(const net::any_io_executor& ex, Clock::time_point at, tcp::socket& s)
+      : Deadline(ex, at, [&s] {
+          error_code ignored;
+          s.close(ignored);
+        }) {}
+  ~Deadline() {
+    st_->active = false;
+    timer_.cancel();
+  }
+  Deadline(const Deadline&) = delete;
+  Deadline& operator=(const Deadline&) = delete;
+  bool expired() const noexcept { return st_->expired; }
+
+ private:
+  struct State {
+    bool active = true;
+    bool expired = false;
+    std::function<void()> on_expiry;
+  };
+  std::shared_ptr<State> st_;
+  net::steady_timer timer_;
+};
+
+}  // namespace
+
+struct Fetcher::Impl {
+  Impl(const Config& c, EgressPolicy p)
+      : config(c),
+        policy(std::move(p)),
+        tls_ctx(ssl::context::tls_client),
+        pool(c.pool_max_idle_per_host, std::chrono::milliseconds(c.pool_idle_timeout_ms)) {
+    tls_ctx.set_default_verify_paths();
+    if (!config.ca_file.empty()) tls_ctx.load_verify_file(config.ca_file);
+    tls_ctx.set_verify_mode(ssl::verify_peer);
+  }
+
+  const Config config;
+  const EgressPolicy policy;
+  ssl::context tls_ctx;
+  ConnectionPool pool;
+
+  runtime::Task<Hop> connect(const Url& url, Clock::time_point deadline, std::unique_ptr<Connection>& out);
+  runtime::Task<Hop> exchange(const Url& url, const FetchOptions& o, bool strip_credentials,
+                              Clock::time_point deadline);
+  template <class Stream>
+  runtime::Task<Hop> round_trip(Stream& s, Connection& c, const http::request<http::empty_body>& req,
+                                const FetchOptions& o, Clock::time_point deadline, bool& keep_alive);
+  runtime::Task<Hop> one_try(Url url, const FetchOptions& o, Clock::time_point deadline, Url& final_url);
+};
+
+// Resolves (unless the host is an IP), applies the egress policy to every
+// address, connects to an allowed one and, for https, shakes hands.
+runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point deadline,
+                                          std::unique_ptr<Connection>& out) {
+  auto ex = co_await net::this_coro::executor;
+  auto connect_deadline = std::min(deadline, Clock::now() + std::chrono::milliseconds(config.connect_timeout_ms));
+
+  std::vector<tcp::endpoint> allowed;
+  std::size_t resolved = 0;
+  if (url.host_is_ip) {
+    auto addr = net::ip::make_address(url.host);
+    resolved = 1;
+    if (policy.allows(addr)) allowed.emplace_back(addr, url.port);
+  } else {
+    tcp::resolver resolver(ex);
+    Deadline guard(ex, connect_deadline, [&resolver] { resolver.cancel(); });
+    auto [ec, results] = co_await resolver.async_resolve(url.host, std::to_string(url.port), use_nothrow);
+    if (guard.expired())
+      co_return fail(Clock::now() >= deadline ? "timeout" : "dns_failed", "DNS lookup timed out");
+    if (ec == net::error::operation_aborted) co_return fail("cancelled", "cancelled");
+    if (ec) co_return fail("dns_failed", ec.message());
+    for (const auto& r : results) {
+      ++resolved;
+      // Decided on the very address we will connect to: no second lookup.
+      if (policy.allows(r.endpoint().address())) allowed.push_back(r.endpoint());
+    }
+  }
+  if (allowed.empty())
+    co_return fail(resolved ? "blocked" : "dns_failed",
+                   resolved ? "address not allowed by the egress policy" : "no address");
+
+  auto c = std::make_unique<Connection>();
+  c->origin = url.origin();
+  if (url.https()) {
+    c->tls = std::make_unique<ssl::stream<tcp::socket>>(ex, tls_ctx);
+  } else {
+    c->plain = std::make_unique<tcp::socket>(ex);
+  }
+  auto& sock = c->socket();
+  {
+    Deadline guard(ex, connect_deadline, sock);
+    auto [cec, ep] = co_await net::async_connect(sock, allowed, use_nothrow);
+    if (cec) {
+      if (guard.expired())
+        co_return fail(Clock::now() >= deadline ? "timeout" : "connect_failed", "connect timed out");
+      if (cec == net::error::operation_aborted) co_return fail("cancelled", "cancelled");
+      co_return fail("connect_failed", cec.message());
+    }
+  }
+  sock.set_option(tcp::no_delay(true));
+
+  if (c->tls) {
+    if (!url.host_is_ip && !SSL_set_tlsext_host_name(c->tls->native_handle(), url.host.c_str()))
+      co_return fail("tls_failed", "cannot set SNI");
+    c->tls->set_verify_callback(ssl::host_name_verification(url.host));
+    Deadline guard(ex, deadline, sock);
+    auto [hec] = co_await c->tls->async_handshake(ssl::stream_base::client, use_nothrow);
+    if (hec) {
+      if (guard.expired()) co_return fail("timeout", "TLS handshake timed out");
+      if (hec == net::error::operation_aborted) co_return fail("cancelled", "cancelled");
+      co_return fail("tls_failed", hec.message());
+    }
+  }
+  out = std::move(c);
+  co_return Hop{};
+}
+
+template <class Stream>
+runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const http::request<http::empty_body>& req,
+                                             const FetchOptions& o, Clock::time_point deadline, bool& keep_alive) {
+  keep_alive = false;
+  Deadline guard(co_await net::this_coro::executor, deadline, c.socket());
+  auto [wec, wn] = co_await http::async_write(s, req, use_nothrow);
+  if (wec) {
+    if (guard.expired()) co_return fail("timeout", "request timed out");
+    if (wec == net::error::operation_aborted) co_return fail("cancelled", "cancelled");
+    co_return fail("protocol_error", "write: " + wec.message());
+  }
+
+  http::response_parser<CappedBody> parser;
+  parser.header_limit(max_response_header_bytes);
+  parser.body_limit(boost::none);  // CappedBody enforces max_body_bytes and counts
+  parser.get().body().cap = config.max_body_bytes;
+  parser.get().body().keep = o.include_body;
+  if (req.method() == http::verb::head) parser.skip(true);
+  auto [rec, rn] = co_await http::async_read(s, c.buffer, parser, use_nothrow);
+
+  Hop h;
+  const auto& res = parser.get();
+  if (parser.is_header_done()) {
+    h.status = static_cast<int>(res.result_int());
+    h.bytes = res.body().received;
+    h.truncated = res.body().truncated;
+    if (o.include_body) h.body = std::move(parser.get().body().data);
+    if (auto it = res.find(http::field::location); it != res.end()) h.location = std::string(it->value());
+    if (auto it = res.find(http::field::retry_after); it != res.end()) h.retry_after = parse_retry_after(it->value());
+  }
+  if (rec) {
+    if (rec == http::error::body_limit) {
+      h.error = "too_large";
+      h.detail = "body over max_body_bytes";
+    } else if (guard.expired()) {
+      h.error = "timeout";
+      h.detail = "response timed out";
+    } else if (rec == net::error::operation_aborted) {
+      h.error = "cancelled";
+    } else {
+      h.error = "protocol_error";
+      h.detail = "read: " + rec.message();
+    }
+    co_return h;
+  }
+  keep_alive = res.keep_alive() && parser.is_done();
+  co_return h;
+}
+
+// One HTTP exchange on a pooled or new connection. A pooled connection that
+// the server closed while idle is detected on first use and replaced once.
+runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const FetchOptions& o, bool strip_credentials,
+                                           Clock::time_point deadline) {
+  http::request<http::empty_body> req{http::string_to_verb(o.method), url.target, 11};
+  req.set(http::field::host, url.host_header());
+  req.set(http::field::user_agent, "asyncfetch/0.1");
+  req.set(http::field::accept, "*/*");
+  for (const auto& [name, value] : o.headers) {
+    if (strip_credentials) {
+      auto n = lower(name);
+      if (n == "authorization" || n == "cookie") continue;
+    }
+    req.set(name, value);
+  }
+  req.keep_alive(true);
+  req.prepare_payload();
+
+  for (int attempt = 0;; ++attempt) {
+    auto conn = attempt == 0 ? pool.take(url.origin()) : nullptr;
+    const bool reused = conn != nullptr;
+    if (!conn) {
+      Hop h = co_await connect(url, deadline, conn);
+      if (h.error) co_return h;
+    }
+    bool keep_alive = false;
+    Hop h;  // (no co_await inside ?: — GCC 12 mis-compiles that)
+    if (conn->tls) {
+      h = co_await round_trip(*conn->tls, *conn, req, o, deadline, keep_alive);
+    } else {
+      h = co_await round_trip(*conn->plain, *conn, req, o, deadline, keep_alive);
+    }
+    if (reused && h.error && h.status == 0 && h.error != std::optional<std::string>("timeout") &&
+        h.error != std::optional<std::string>("cancelled")) {
+      continue;  // stale keep-alive connection: once more on a fresh one
+    }
+    if (keep_alive && !h.error) pool.put(std::move(conn));
+    co_return h;
+  }
+}
+
+// One try: the request and the redirects it leads to.
+runtime::Task<Hop> Fetcher::Impl::one_try(Url url, const FetchOptions& base, Clock::time_point deadline,
+                                          Url& final_url) {
+  FetchOptions o = base;
+  const std::string first_origin = url.origin();
+  for (unsigned redirects = 0;; ++redirects) {
+    Hop h = co_await exchange(url, o, url.origin() != first_origin, deadline);
+    final_url = url;
+    if (h.error || !is_redirect(h.status) || h.location.empty()) co_return h;
+    if (redirects >= config.max_redirects) {
+      h.error = "protocol_error";
+      h.detail = "more than " + std::to_string(config.max_redirects) + " redirects";
+      co_return h;
+    }
+    auto next = resolve_redirect(url, h.location);
+    if (!next) {
+      h.error = "protocol_error";
+      h.detail = "bad redirect location";
+      co_return h;
+    }
+    // 303, and 301/302 after a POST, turn into GET (as browsers do).
+    if (h.status == 303 || ((h.status == 301 || h.status == 302) && o.method == "POST")) o.method = "GET";
+    url = std::move(*next);
+  }
+}
+
+Fetcher::Fetcher(const Config& config, EgressPolicy policy)
+    : impl_(std::make_unique<Impl>(config, std::move(policy))) {}
+Fetcher::~Fetcher() = default;
+
+void Fetcher::close_idle() { impl_->pool.clear(); }
+std::size_t Fetcher::idle_connections() const { return impl_->pool.idle(); }
+
+runtime::Task<FetchResult> Fetcher::fetch(std::string url_text, const FetchOptions& o) {
+  const auto start = Clock::now();
+  const auto deadline = start + o.timeout;
+  FetchResult r;
+  r.url = std::move(url_text);
+  auto finish = [&] {
+    r.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    r.ok = !r.error && r.status && *r.status < 400;
+    return r;
+  };
+
+  auto url = parse_url(r.url);
+  if (!url) {
+    r.error = "invalid_url";
+    r.detail = "not an absolute http(s) URL";
+    co_return finish();
+  }
+
+  thread_local std::minstd_rand jitter_rng{std::random_device{}()};
+  try {
+    for (;;) {
+      ++r.attempts;
+      // Each try gets an equal share of the time, so a hung try leaves room for the next.
+      auto try_deadline = std::min(deadline, Clock::now() + o.timeout / (o.retries + 1));
+      if (r.attempts == o.retries + 1) try_deadline = deadline;
+      Url final_url;
+      Hop h = co_await impl_->one_try(*url, o, try_deadline, final_url);
+
+      r.error = h.error;
+      r.detail = h.detail;
+      r.status = h.status ? std::optional<int>(h.status) : std::nullopt;
+      r.bytes = h.bytes;
+      r.truncated = h.truncated;
+      if (o.include_body) r.body = std::move(h.body);
+
+      bool retry = h.error ? (*h.error == "connect_failed" || *h.error == "protocol_error" || *h.error == "timeout")
+                           : retryable_status(h.status);
+      if (!retry || r.attempts > o.retries) break;
+      auto now = Clock::now();
+      if (now >= deadline) break;
+      // Exponential backoff with jitter, or the server's Retry-After if longer.
+      auto backoff = std::chrono::milliseconds(std::min(2000, 100 << (r.attempts - 1)));
+      backoff = std::chrono::milliseconds(
+          std::uniform_int_distribution<long>(backoff.count() / 2, backoff.count())(jitter_rng));
+      if (h.retry_after) backoff = std::max(backoff, *h.retry_after);
+      if (now + backoff >= deadline) break;
+      co_await runtime::sleep(backoff);
+    }
+  } catch (const std::exception& e) {
+    if (!runtime::is_cancellation(e)) throw;
+    r.error = "cancelled";
+    r.detail = "cancelled";
+  }
+  co_return finish();
+}
+
+}  // namespace asyncfetch

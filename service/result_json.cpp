@@ -1,0 +1,82 @@
+#include "result_json.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+namespace asyncfetch {
+
+namespace {
+
+// A JSON string literal; invalid UTF-8 (upstream bodies) becomes U+FFFD.
+void append_string(std::string& out, const std::string& s) {
+  out += nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void append_number(std::string& out, double v) {
+  char buf[32];
+  int n = std::snprintf(buf, sizeof buf, "%.3f", v);
+  out.append(buf, static_cast<std::size_t>(n));
+}
+
+}  // namespace
+
+void append_result(std::string& out, const FetchResult& r, bool include_body) {
+  out += "{\"url\":";
+  append_string(out, r.url);
+  out += r.ok ? ",\"ok\":true,\"status\":" : ",\"ok\":false,\"status\":";
+  out += r.status ? std::to_string(*r.status) : "null";
+  out += ",\"bytes\":";
+  out += std::to_string(r.bytes);
+  out += ",\"elapsed_ms\":";
+  append_number(out, r.elapsed_ms);
+  out += ",\"attempts\":";
+  out += std::to_string(r.attempts);
+  out += ",\"error\":";
+  if (r.error) {
+    append_string(out, *r.error);
+  } else {
+    out += "null";
+  }
+  if (include_body) {
+    out += ",\"body\":";
+    if (r.body) {
+      append_string(out, *r.body);
+    } else {
+      out += "null";
+    }
+    out += r.truncated ? ",\"truncated\":true" : ",\"truncated\":false";
+  }
+  out += '}';
+}
+
+void append_summary(std::string& out, const FanOutSummary& s) {
+  out += "{\"total\":" + std::to_string(s.total) + ",\"succeeded\":" + std::to_string(s.succeeded) +
+         ",\"failed\":" + std::to_string(s.failed) + ",\"elapsed_ms\":";
+  append_number(out, s.elapsed_ms);
+  out += ",\"concurrency\":" + std::to_string(s.concurrency) + ",\"max_in_flight\":" + std::to_string(s.max_in_flight) +
+         "}";
+}
+
+std::string fetch_response(const std::vector<std::string>& urls, std::vector<std::optional<FetchResult>>& results,
+                           const FanOutSummary& s, bool include_body) {
+  std::string out;
+  out.reserve(64 + urls.size() * 128);
+  out += "{\"results\":[";
+  for (std::size_t i = 0; i < urls.size(); ++i) {
+    if (i) out += ',';
+    if (!results[i]) {
+      FetchResult r;
+      r.url = urls[i];
+      r.error = "cancelled";
+      results[i] = std::move(r);
+    }
+    append_result(out, *results[i], include_body);
+  }
+  out += "],\"summary\":";
+  append_summary(out, s);
+  out += "}\n";
+  return out;
+}
+
+}  // namespace asyncfetch
