@@ -4,9 +4,12 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "app.hpp"
+#include "health_probe.hpp"
 #include "asyncfetch/config.hpp"
 #include "log.hpp"
 #include "runtime/run.hpp"
@@ -30,17 +33,29 @@ rlim_t raise_fd_limit() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // `--health-check` (anywhere): probe the running service instead of being it.
+  bool probe = false;
+  std::vector<char*> args;
+  for (int i = 0; i < argc; ++i) {
+    if (i > 0 && std::string_view(argv[i]) == "--health-check") {
+      probe = true;
+    } else {
+      args.push_back(argv[i]);
+    }
+  }
   asyncfetch::LoadResult loaded;
   try {
-    loaded = asyncfetch::load_config(argc, argv, environ);
+    loaded = asyncfetch::load_config(static_cast<int>(args.size()), args.data(), environ);
   } catch (const asyncfetch::ConfigError& e) {
     std::fprintf(stderr, "asyncfetch: %s\n", e.what());
     return 2;
   }
   if (loaded.help) {
-    std::cout << asyncfetch::help_text();
+    std::cout << asyncfetch::help_text()
+              << "\n--health-check: ask the running service's /healthz (at listen_address:port) and exit 0 if healthy\n";
     return 0;
   }
+  if (probe) return asyncfetch::health_check(loaded.config);
   const auto& config = loaded.config;
   asyncfetch::log::set_level(config.log_level);
   std::signal(SIGPIPE, SIG_IGN);
