@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds everything and runs every test:
+#   1. the normal build (warnings are errors): all unit, integration and example tests;
+#   2. AddressSanitizer + UndefinedBehaviorSanitizer build: the test suites again;
+#   3. ThreadSanitizer build: the test suites again (the service runs with 2 threads);
+#   4. short fuzz runs, when fuzz/run.sh exists;
+#   5. the Docker test, when docker/test.sh exists (it says itself when it skips).
+# Set SKIP_SANITIZERS=1, SKIP_FUZZ=1 or SKIP_DOCKER=1 to leave a stage out locally.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+jobs=${JOBS:-2}
+failed_stages=()
+passed_stages=()
+
+stage() {  # name, command...
+  local name=$1; shift
+  local t0=$(date +%s)
+  echo
+  echo "=== $name"
+  if "$@"; then
+    passed_stages+=("$name")
+    echo "=== $name: ok ($(( $(date +%s) - t0 )) s)"
+  else
+    failed_stages+=("$name")
+    echo "=== $name: FAILED ($(( $(date +%s) - t0 )) s)"
+  fi
+}
+
+build_and_test() {  # build dir, extra cmake args...
+  local dir=$1; shift
+  cmake -S . -B "$dir" -DASYNCFETCH_WERROR=ON "$@" > /dev/null &&
+  cmake --build "$dir" -j"$jobs" &&
+  (cd "$dir" && ctest --output-on-failure -j"$jobs" --timeout 300)
+}
+
+bash scripts/setup.sh --test || exit 1
+
+stage "build + tests" build_and_test build-ci -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+if [[ -z "${SKIP_SANITIZERS:-}" ]]; then
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+  export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+  export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+  stage "asan+ubsan" build_and_test build-ci-asan -DCMAKE_BUILD_TYPE=Debug -DASYNCFETCH_SANITIZE=address \
+        -DASYNCFETCH_BUILD_EXAMPLES=OFF -DASYNCFETCH_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_DEBUG="-g -O1"
+  stage "tsan" build_and_test build-ci-tsan -DCMAKE_BUILD_TYPE=Debug -DASYNCFETCH_SANITIZE=thread \
+        -DASYNCFETCH_BUILD_EXAMPLES=OFF -DASYNCFETCH_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_DEBUG="-g -O1"
+fi
+if [[ -z "${SKIP_FUZZ:-}" && -x fuzz/run.sh ]]; then
+  stage "fuzz" bash fuzz/run.sh "${FUZZ_SECONDS:-60}"
+fi
+if [[ -z "${SKIP_DOCKER:-}" && -f docker/test.sh ]]; then
+  stage "docker" bash docker/test.sh
+fi
+
+echo
+echo "stages passed: ${passed_stages[*]:-none}"
+echo "stages failed: ${failed_stages[*]:-none}"
+echo "total time: $(( $(date +%s) - start )) s"
+echo "${#passed_stages[@]} passed, ${#failed_stages[@]} failed"
+[[ ${#failed_stages[@]} -eq 0 ]]
