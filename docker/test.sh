@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# The Docker test: builds the image and runs it the way users do, then the
+# scale-out compose. Needs root on Debian (it installs docker.io and, when no
+# daemon runs, starts a private dockerd that it stops again at the end). The
+# host only ever talks to 127.0.0.1 (published ports); containers talk to each
+# other on docker networks in 198.18.0.0/15, a range reserved for testing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { echo "docker-test: $*"; }
+if [[ $(id -u) -ne 0 ]]; then say "SKIPPED: needs root (to install and start Docker)"; exit 0; fi
+if ! grep -q 'VERSION_CODENAME=bookworm' /etc/os-release 2>/dev/null; then
+  say "SKIPPED: needs Debian 12 (bookworm) to install docker.io"; exit 0
+fi
+
+need=()
+for p in docker.io docker-compose debootstrap curl; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
+if ((${#need[@]})); then
+  say "installing ${need[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" > /dev/null
+fi
+# Debian's client: the one first on PATH may be a newer one without buildx.
+DOCKER=/usr/bin/docker
+export DOCKER_BUILDKIT=0 COMPOSE_DOCKER_CLI_BUILD=0
+
+work=$(mktemp -d /tmp/asyncfetch-docker.XXXXXX)
+dockerd_pid=""
+cleanup() {
+  set +e
+  $DOCKER rm -f af-test af-up > /dev/null 2>&1
+  $DOCKER network rm af-test-net > /dev/null 2>&1
+  docker-compose -p afscale -f docker/compose.scale.yml down -t 2 > /dev/null 2>&1
+  if [[ -n "$dockerd_pid" ]]; then
+    say "stopping the dockerd this test started"
+    kill "$dockerd_pid"; wait "$dockerd_pid" 2>/dev/null
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if ! $DOCKER info > /dev/null 2>&1; then
+  say "starting a private dockerd"
+  dockerd --data-root /var/lib/asyncfetch-docker > "$work/dockerd.log" 2>&1 &
+  dockerd_pid=$!
+  for _ in $(seq 60); do $DOCKER info > /dev/null 2>&1 && break; sleep 0.5; done
+  $DOCKER info > /dev/null 2>&1 || { say "dockerd did not start"; tail -20 "$work/dockerd.log"; exit 1; }
+fi
+
+# No registry is reachable: make debian:bookworm-slim locally if it is missing.
+if ! $DOCKER image inspect debian:bookworm-slim > /dev/null 2>&1; then
+  mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+  mirror=${mirror:-http://deb.debian.org/debian}
+  say "making the base image with debootstrap from $mirror"
+  debootstrap --variant=minbase bookworm "$work/rootfs" "$mirror" > "$work/debootstrap.log" 2>&1 \
+    || { tail -20 "$work/debootstrap.log"; exit 1; }
+  tar -C "$work/rootfs" -c . | $DOCKER import - debian:bookworm-slim > /dev/null
+  rm -rf "$work/rootfs"
+fi
+
+t0=$(date +%s)
+say "building the images"
+$DOCKER build -q -t asyncfetch . > /dev/null
+$DOCKER build -q -t asyncfetch-nginx docker/nginx > /dev/null
+say "built in $(( $(date +%s) - t0 )) s; image size $($DOCKER image inspect -f '{{.Size}}' asyncfetch | awk '{printf "%.1f MB", $1/1e6}')"
+
+fail() { say "FAILED: $*"; $DOCKER logs af-test 2>&1 | tail -20 || true; exit 1; }
+
+# 1. One container, hardened, fetching from an upstream container.
+$DOCKER network create --subnet 198.18.0.0/24 af-test-net > /dev/null
+$DOCKER run -d --name af-up --network af-test-net asyncfetch-nginx > /dev/null
+up_ip=$($DOCKER inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' af-up)
+$DOCKER run -d --name af-test --network af-test-net -p 127.0.0.1:18480:8080 \
+  --read-only --cap-drop ALL --user 10001 --memory 256m \
+  -e ASYNCFETCH_ALLOW_CIDRS=198.18.0.0/24 asyncfetch > /dev/null
+for _ in $(seq 50); do curl -sf 127.0.0.1:18480/healthz > /dev/null && break; sleep 0.2; done
+[[ $(curl -s 127.0.0.1:18480/healthz) == '{"status":"ok"}' ]] || fail "/healthz"
+[[ $(curl -s 127.0.0.1:18480/readyz) == '{"ready":true}' ]] || fail "/readyz"
+out=$(curl -s -XPOST 127.0.0.1:18480/fetch \
+  -d "{\"urls\":[\"http://$up_ip/hello.txt\",\"http://$up_ip/1k.txt\",\"http://$up_ip/nope\",\"http://10.0.0.1/\"]}")
+echo "$out" | grep -q '"succeeded":2,"failed":2' || fail "fan-out: $out"
+echo "$out" | grep -q '"error":"blocked"' || fail "egress policy: $out"
+say "fan-out through the container: ok"
+
+for _ in $(seq 40); do
+  [[ $($DOCKER inspect -f '{{.State.Health.Status}}' af-test) == healthy ]] && break; sleep 0.5
+done
+[[ $($DOCKER inspect -f '{{.State.Health.Status}}' af-test) == healthy ]] || fail "HEALTHCHECK never turned healthy"
+say "HEALTHCHECK: healthy"
+
+t_stop=$(date +%s)
+$DOCKER stop af-test > /dev/null
+code=$($DOCKER inspect -f '{{.State.ExitCode}}' af-test)
+[[ $code == 0 ]] || fail "docker stop: exit code $code"
+say "docker stop: exit 0 in $(( $(date +%s) - t_stop )) s"
+$DOCKER rm -f af-test af-up > /dev/null
+$DOCKER network rm af-test-net > /dev/null
+
+# 2. Scale-out: 3 replicas behind nginx; requests reach several replicas, and
+# stopping one loses no request.
+export LB_HOST_PORT=18488
+docker-compose -p afscale -f docker/compose.scale.yml up -d > "$work/compose.log" 2>&1 \
+  || { tail -20 "$work/compose.log"; fail "compose up"; }
+for _ in $(seq 60); do curl -sf 127.0.0.1:$LB_HOST_PORT/readyz > /dev/null && break; sleep 0.5; done
+body='{"urls":["http://upstream/hello.txt"]}'
+replicas=$(for _ in $(seq 12); do
+  curl -s -o /dev/null -D - -XPOST 127.0.0.1:$LB_HOST_PORT/fetch -d "$body" | awk -F': ' 'tolower($1)=="x-upstream" {print $2}'
+done | tr -d '\r' | sort -u | wc -l)
+[[ $replicas -ge 2 ]] || fail "requests reached $replicas replica(s)"
+say "requests reached $replicas replicas"
+
+# Send requests continuously while one replica is stopped (drains, exits).
+victim=$(docker-compose -p afscale -f docker/compose.scale.yml ps -q asyncfetch | head -1)
+( for i in $(seq 150); do
+    curl -s -o /dev/null -w '%{http_code}\n' -XPOST 127.0.0.1:$LB_HOST_PORT/fetch -d "$body"
+    sleep 0.02
+  done > "$work/codes" ) &
+load=$!
+sleep 0.5
+$DOCKER stop "$victim" > /dev/null
+wait $load
+bad=$(grep -vc '^200$' "$work/codes" || true)
+total=$(wc -l < "$work/codes")
+[[ $bad == 0 ]] || fail "$bad of $total requests failed while a replica stopped: $(sort "$work/codes" | uniq -c | tr '\n' ' ')"
+code=$($DOCKER inspect -f '{{.State.ExitCode}}' "$victim")
+[[ $code == 0 ]] || fail "stopped replica exited with $code"
+say "stopping a replica under load: $total requests, all 200; it exited 0"
+docker-compose -p afscale -f docker/compose.scale.yml down -t 5 > /dev/null 2>&1
+say "passed"
