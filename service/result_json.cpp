@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdio>
 
 namespace asyncfetch {
@@ -13,9 +14,20 @@ void append_string(std::string& out, const std::string& s) {
   out += nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// A millisecond count with 3 decimals. The buffer holds any finite double in
+// "%.3f" (up to 309 integer digits); NaN and infinities, which JSON cannot
+// spell, are written as null.
 void append_number(std::string& out, double v) {
-  char buf[32];
+  if (!std::isfinite(v)) {
+    out += "null";
+    return;
+  }
+  char buf[400];
   int n = std::snprintf(buf, sizeof buf, "%.3f", v);
+  if (n < 0 || static_cast<std::size_t>(n) >= sizeof buf) {
+    out += "null";
+    return;
+  }
   out.append(buf, static_cast<std::size_t>(n));
 }
 
