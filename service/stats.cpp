@@ -55,6 +55,9 @@ std::string Stats::to_json(const Snapshot& s) {
 
 std::string Stats::to_prometheus(const Snapshot& s) {
   std::ostringstream o;
+  // 15 significant digits: bucket bounds print as written (0.005, 2.5, 10) and
+  // sums and uptime keep their precision (the default 6 would print 1.23457e+06).
+  o.precision(15);
   auto counter = [&](const char* name, const char* help, std::uint64_t v) {
     o << "# HELP asyncfetch_" << name << ' ' << help << "\n# TYPE asyncfetch_" << name << " counter\n"
       << "asyncfetch_" << name << ' ' << v << '\n';
