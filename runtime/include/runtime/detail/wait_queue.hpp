@@ -84,6 +84,12 @@ class WaiterFor final : public Waiter {
 
   void complete(boost::system::error_code ec) override {
     auto ex = boost::asio::get_associated_executor(handler_);
+    // The hold on the loop is released here, once post() has returned, not by
+    // the posted handler: the completer may be a foreign thread (to_thread,
+    // Future::set_value), and the loop must not run out of work and be
+    // destroyed while that thread is still inside post() (TSan caught it).
+    // `this` may be gone as soon as post() returns.
+    auto work = std::move(work_);
     boost::asio::post(ex, [this, ec]() mutable {
       // Runs on the waiter's executor, where cancellation is emitted, so the
       // slot's handler (which points at this node) can be dropped safely here.
