@@ -25,10 +25,11 @@ using runtime::Task;
 using Clock = std::chrono::steady_clock;
 
 // Runs `f()` as the main task. `f` (and so the lambda's captures) stays alive
-// for the whole run because it is a parameter of this frame.
+// for the whole run because it is a parameter of this frame. The deadline only
+// turns a hang (a runtime bug) into a TimeoutError well inside CTest's limit.
 template <class F>
 auto run(F f, std::size_t threads = 1) {
-  return runtime::run(f(), threads);
+  return runtime::run(runtime::wait_for(f(), 20s), threads);
 }
 
 // Gives the loop turns until `pred()` holds. The bound is a safety net against
