@@ -131,7 +131,7 @@ TEST_CASE("void tasks: wait returns, result is None", "[create_task]") {
   });
 }
 
-TEST_CASE("cancel interrupts the task's wait; cancelled() and wait report it", "[create_task][cancel]") {
+TEST_CASE("cancel interrupts the task's wait, cancelled() and wait report it", "[create_task][cancel]") {
   runtime::Event never;
   bool cleanup_ran = false;
   auto body = [&]() -> Task<int> {

@@ -67,7 +67,7 @@ TEST_CASE("clear makes later waits block again", "[event]") {
   });
 }
 
-TEST_CASE("cancelling a waiter removes it; set still wakes the others", "[event][cancel]") {
+TEST_CASE("cancelling a waiter removes it, set still wakes the others", "[event][cancel]") {
   runtime::Event ev;
   std::vector<int> woken;
   auto waiter = [&](int id) -> Task<void> {

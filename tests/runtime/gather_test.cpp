@@ -40,7 +40,7 @@ TEST_CASE("gather over a vector keeps order", "[gather]") {
   CHECK(results == std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7});
 }
 
-TEST_CASE("gather mixes result types; void becomes None", "[gather]") {
+TEST_CASE("gather mixes result types, void becomes None", "[gather]") {
   auto str = []() -> Task<std::string> { co_return "s"; };
   auto nothing = []() -> Task<void> { co_await runtime::yield(); };
   auto num = []() -> Task<int> { co_return 1; };

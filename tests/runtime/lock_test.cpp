@@ -7,7 +7,7 @@
 
 using namespace rt_test;
 
-TEST_CASE("acquire takes a free lock; the guard releases it", "[lock]") {
+TEST_CASE("acquire takes a free lock, the guard releases it", "[lock]") {
   runtime::Lock lock;
   run([&]() -> Task<void> {
     CHECK_FALSE(lock.locked());

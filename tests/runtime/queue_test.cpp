@@ -9,7 +9,7 @@
 
 using namespace rt_test;
 
-TEST_CASE("items come out in FIFO order; size, empty, full, try_put, try_get", "[queue]") {
+TEST_CASE("items come out in FIFO order, size, empty, full, try_put, try_get", "[queue]") {
   runtime::Queue<int> q(3);
   CHECK(q.maxsize() == 3);
   CHECK(q.empty());
@@ -51,7 +51,7 @@ TEST_CASE("queues carry move-only items", "[queue]") {
   });
 }
 
-TEST_CASE("get waits while empty; a put hands the item to the longest-waiting getter", "[queue][fifo]") {
+TEST_CASE("get waits while empty, a put hands the item to the longest-waiting getter", "[queue][fifo]") {
   runtime::Queue<int> q(2);
   std::vector<std::pair<int, int>> got;  // (getter, item)
   auto getter = [&](int id) -> Task<void> { got.emplace_back(id, co_await q.get()); };
@@ -72,7 +72,7 @@ TEST_CASE("get waits while empty; a put hands the item to the longest-waiting ge
   CHECK(got == std::vector<std::pair<int, int>>{{0, 10}, {1, 11}, {2, 12}});
 }
 
-TEST_CASE("put waits while full; freed slots go to waiting producers in FIFO order", "[queue][fifo]") {
+TEST_CASE("put waits while full, freed slots go to waiting producers in FIFO order", "[queue][fifo]") {
   runtime::Queue<int> q(1);
   std::vector<int> put_done;
   auto putter = [&](int v) -> Task<void> {

@@ -8,7 +8,7 @@
 
 using namespace rt_test;
 
-TEST_CASE("join waits for every child; handles give their results", "[task_group]") {
+TEST_CASE("join waits for every child, handles give their results", "[task_group]") {
   auto after = [](int v, int turns) -> Task<int> {
     for (int i = 0; i < turns; ++i) co_await runtime::yield();
     co_return v;
@@ -123,7 +123,7 @@ TEST_CASE("a cancelled child is not a failure of the group", "[task_group][cance
   });
 }
 
-TEST_CASE("keep_going: a failing child does not cancel siblings; join does not throw", "[task_group][errors]") {
+TEST_CASE("keep_going: a failing child does not cancel siblings, join does not throw", "[task_group][errors]") {
   runtime::Event go;
   auto bad = [&]() -> Task<int> {
     co_await runtime::yield();

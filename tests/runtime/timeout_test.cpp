@@ -103,7 +103,7 @@ TEST_CASE("a timeout gives back the lock and permits the work held or waited for
   });
 }
 
-TEST_CASE("cancelling the task in wait_for cancels the work; that is not a timeout", "[timeout][cancel]") {
+TEST_CASE("cancelling the task in wait_for cancels the work, that is not a timeout", "[timeout][cancel]") {
   runtime::Event never;
   bool work_cancelled = false;
   bool saw_timeout = false;

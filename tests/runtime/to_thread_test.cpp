@@ -84,7 +84,7 @@ TEST_CASE("the loop keeps running while to_thread work blocks", "[to_thread]") {
   CHECK(saw_flag);
 }
 
-TEST_CASE("cancelling a task in to_thread stops the wait at once; the result is dropped", "[to_thread][cancel]") {
+TEST_CASE("cancelling a task in to_thread stops the wait at once, the result is dropped", "[to_thread][cancel]") {
   struct Shared {
     std::atomic<bool> started{false};
     std::atomic<bool> release{false};
