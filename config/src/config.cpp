@@ -223,10 +223,17 @@ std::string env_name(std::string_view key) { return std::string(kEnvPrefix) + up
 
 using Value = std::variant<std::uint64_t, std::string, std::vector<std::string>>;
 
-// What the user wrote, for "got ...": JSON text, cut when long.
+// What the user wrote, for "got ...": JSON text, cut when long. Flags and
+// environment values are raw bytes: invalid UTF-8 is shown as U+FFFD (a strict
+// dump() would throw json::type_error instead of the ConfigError), and the cut
+// never splits a UTF-8 sequence.
 std::string shown_json(const json& j) {
-  std::string s = j.dump();
-  if (s.size() > 80) s = s.substr(0, 77) + "...";
+  std::string s = j.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (s.size() > 80) {
+    std::size_t cut = 77;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+    s = s.substr(0, cut) + "...";
+  }
   return s;
 }
 std::string shown(std::string_view text) { return shown_json(json(std::string(text))); }

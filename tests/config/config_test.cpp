@@ -589,3 +589,36 @@ TEST_CASE("the shipped config/asyncfetch.json loads and validates as-is", "[conf
   for (const char* key : {"listen_address", "threads", "max_queue", "pool_idle_timeout_ms", "ca_file", "warmup_urls"})
     CHECK(contains(text, std::string("\"") + key + "\""));
 }
+
+// Found by fuzz/config_fuzz: a flag or env value that is not valid UTF-8 made
+// the "got ..." part of the message throw nlohmann's type_error 316 instead of
+// a ConfigError.
+TEST_CASE("values that are not UTF-8 are refused with a ConfigError, not another exception", "[config][errors]") {
+  const auto flag = error_nofile({"--threads-l\xda" "og_level=warn"});
+  CHECK(contains(flag.what(), "unknown key"));
+
+  const auto port = error_nofile({"--port=80\xff"});
+  CHECK(port.key == "port");
+  CHECK(contains(port.what(), "\"80\xef\xbf\xbd\""));  // shown with U+FFFD
+
+  const auto env = error_nofile({}, {"ASYNCFETCH_LOG_LEVEL=inf\xc3"});
+  CHECK(env.key == "log_level");
+
+  const auto token = error_nofile({"--auth_token", "t\xe2\x82 x"});
+  CHECK(token.key == "auth_token");
+
+  const auto list = error_nofile({"--allow_cidrs=10.0.0.0/8,\xff\xfe"});
+  CHECK(list.key == "allow_cidrs");
+
+  const auto arg = error_nofile({"stray\x80"});
+  CHECK(contains(arg.what(), "unexpected argument"));
+
+  // A long value is cut without splitting a UTF-8 sequence.
+  std::string long_value(75, 'a');  // with the opening quote, byte 77 is inside an "é"
+  for (int i = 0; i < 20; ++i) long_value += "\xc3\xa9";
+  const auto cut = error_nofile({"--log_level=" + long_value});
+  const std::string what = cut.what();
+  const auto dots = what.find("...");
+  REQUIRE(dots != std::string::npos);
+  CHECK((static_cast<unsigned char>(what[dots - 1]) & 0xC0) != 0xC0);  // not a lead byte left alone
+}
