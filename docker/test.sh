@@ -56,6 +56,9 @@ if ! $DOCKER image inspect debian:bookworm-slim > /dev/null 2>&1; then
   say "making the base image with debootstrap from $mirror"
   debootstrap --variant=minbase bookworm "$work/rootfs" "$mirror" > "$work/debootstrap.log" 2>&1 \
     || { tail -20 "$work/debootstrap.log"; exit 1; }
+  # Slim it like the official image: no package cache, lists, docs or man pages.
+  rm -rf "$work"/rootfs/var/cache/apt/archives/*.deb "$work"/rootfs/var/lib/apt/lists/* \
+         "$work"/rootfs/usr/share/doc/* "$work"/rootfs/usr/share/man/* "$work"/rootfs/usr/share/info/*
   tar -C "$work/rootfs" -c . | $DOCKER import - debian:bookworm-slim > /dev/null
   rm -rf "$work/rootfs"
 fi
@@ -64,7 +67,8 @@ t0=$(date +%s)
 say "building the images"
 $DOCKER build -q -t asyncfetch . > /dev/null
 $DOCKER build -q -t asyncfetch-nginx docker/nginx > /dev/null
-say "built in $(( $(date +%s) - t0 )) s; image size $($DOCKER image inspect -f '{{.Size}}' asyncfetch | awk '{printf "%.1f MB", $1/1e6}')"
+mb() { $DOCKER image inspect -f '{{.Size}}' "$1" | awk '{printf "%.1f MB", $1/1e6}'; }
+say "built in $(( $(date +%s) - t0 )) s; image $(mb asyncfetch) (base $(mb debian:bookworm-slim))"
 
 fail() { say "FAILED: $*"; $DOCKER logs af-test 2>&1 | tail -20 || true; exit 1; }
 
