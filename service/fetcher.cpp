@@ -111,6 +111,16 @@ std::optional<std::chrono::milliseconds> parse_retry_after(beast::string_view v)
   return std::chrono::milliseconds(std::stoul(std::string(v)) * 1000);
 }
 
+// A random value in [lo, hi] for backoff jitter. Not inline in the coroutine:
+// a thread_local there is initialised on the thread that first runs the
+// declaration, but the coroutine may resume on another loop thread, whose copy
+// was never initialised (a zero minstd_rand state made the distribution spin
+// forever). In a plain function each call initialises its own thread's copy.
+long jitter(long lo, long hi) {
+  thread_local std::minstd_rand rng{std::random_device{}()};
+  return std::uniform_int_distribution<long>(lo, hi)(rng);
+}
+
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
@@ -389,7 +399,6 @@ runtime::Task<FetchResult> Fetcher::fetch(std::string url_text, const FetchOptio
     co_return finish();
   }
 
-  thread_local std::minstd_rand jitter_rng{std::random_device{}()};
   try {
     for (;;) {
       ++r.attempts;
@@ -413,8 +422,7 @@ runtime::Task<FetchResult> Fetcher::fetch(std::string url_text, const FetchOptio
       if (now >= deadline) break;
       // Exponential backoff with jitter, or the server's Retry-After if longer.
       auto backoff = std::chrono::milliseconds(std::min(2000, 100 << (r.attempts - 1)));
-      backoff = std::chrono::milliseconds(
-          std::uniform_int_distribution<long>(backoff.count() / 2, backoff.count())(jitter_rng));
+      backoff = std::chrono::milliseconds(jitter(backoff.count() / 2, backoff.count()));
       if (h.retry_after) backoff = std::max(backoff, *h.retry_after);
       if (now + backoff >= deadline) break;
       co_await runtime::sleep(backoff);
