@@ -54,13 +54,16 @@ runtime::Task<void> FanOut::fetch_one(std::size_t index, const FetchJob& job, co
   }
   --progress.in_flight;
   ++(r.ok ? progress.succeeded : progress.failed);
-  global_permit.release();
-  request_permit.release();
 
   // The books must balance even when this fetch was cancelled: count it with
-  // cancellation paused (the Lock may make us wait a moment).
+  // cancellation paused (the Lock may make us wait a moment). And count it
+  // before the permits go back: else the fetch that takes our permit can be
+  // counted in flight while we still are, and /stats max_in_flight passes
+  // global_concurrency.
   co_await boost::asio::this_coro::reset_cancellation_state();
   co_await stats_.fetch_finished(r.ok, r.bytes, r.elapsed_ms);
+  global_permit.release();
+  request_permit.release();
   on_result(index, std::move(r));
 }
 
