@@ -1,0 +1,69 @@
+// A misbehaving upstream on plain POSIX sockets (cpp-httplib cannot be made to
+// misbehave): it listens on 127.0.0.1, a free port, and every connection it
+// accepts gets the same treatment. It counts the connections open right now,
+// so a test can see the service close them.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace it {
+
+class RawUpstream {
+ public:
+  enum class Mode {
+    garbage,  // reads the request, answers bytes that are not HTTP, closes
+    reset,    // reads the request, sends half a response, then resets (SO_LINGER 0)
+    silent,   // accepts, reads whatever comes, never writes; closes when the peer does
+  };
+
+  explicit RawUpstream(Mode mode);
+  ~RawUpstream();
+  RawUpstream(const RawUpstream&) = delete;
+  RawUpstream& operator=(const RawUpstream&) = delete;
+
+  int port() const { return port_; }
+  std::string url(const std::string& path = "/") const;
+  int open_connections() const { return open_; }
+  int accepted() const { return accepted_; }
+
+ private:
+  void accept_loop();
+  void serve(int fd);
+
+  Mode mode_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> open_{0};
+  std::atomic<int> accepted_{0};
+  std::mutex m_;
+  std::vector<std::thread> conns_;
+  std::thread acceptor_;
+};
+
+// A loopback listener whose accept queue is full (backlog 0, never accepts,
+// filled by connections of its own): the kernel drops new SYNs, so a connect
+// to it hangs until the connecting side gives up — a connect timeout on demand.
+class FullBacklog {
+ public:
+  FullBacklog();
+  ~FullBacklog();
+  FullBacklog(const FullBacklog&) = delete;
+  FullBacklog& operator=(const FullBacklog&) = delete;
+  int port() const { return port_; }
+  std::string url(const std::string& path = "/") const;
+
+ private:
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::vector<int> fillers_;
+};
+
+// A loopback port nobody listens on (bound, then closed): connecting is refused.
+int closed_port();
+
+}  // namespace it

@@ -1,0 +1,76 @@
+// /stats and /metrics stay consistent under load: 200 concurrent clients.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <thread>
+
+#include "client.hpp"
+#include "raw_upstream.hpp"
+#include "service_process.hpp"
+#include "upstream.hpp"
+
+using namespace it;
+
+TEST_CASE("stats add up after 200 concurrent client requests", "[stats]") {
+  Upstream up;
+  Service svc({.flags = {"--global_concurrency=32"}});
+  const std::string refused = "http://127.0.0.1:" + std::to_string(closed_port()) + "/";
+  constexpr int clients = 200;
+  std::atomic<int> ok_replies{0}, results_ok{0}, results_failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < clients; ++t) {
+    threads.emplace_back([&, t] {
+      Json body = {{"urls", {up.url("/bytes?n=100&t=" + std::to_string(t)), up.url("/status?code=404"), refused}},
+                   {"concurrency", 3}};
+      auto r = post(svc.port(), "/fetch", body.dump());
+      if (r.status != 200) return;
+      ++ok_replies;
+      auto j = r.json();
+      for (auto& res : j["results"]) ++(res["ok"].get<bool>() ? results_ok : results_failed);
+    });
+  }
+  for (auto& th : threads) th.join();
+  REQUIRE(ok_replies == clients);
+  CHECK(results_ok == clients);
+  CHECK(results_failed == 2 * clients);
+  CHECK(up.max_in_flight() <= 32);
+
+  auto s = stats(svc.port());
+  CHECK(s["requests_total"] == clients);
+  CHECK(s["fetches_total"] == 3 * clients);
+  CHECK(s["fetches_succeeded"] == clients);
+  CHECK(s["fetches_failed"] == 2 * clients);
+  CHECK(s["fetches_succeeded"].get<long>() + s["fetches_failed"].get<long>() == s["fetches_total"].get<long>());
+  CHECK(s["in_flight"] == 0);
+  CHECK(s["max_in_flight"].get<long>() <= 32);
+  CHECK(s["bytes_total"] == 100 * clients);
+  CHECK(s["uptime_s"].get<double>() > 0);
+
+  auto m = get(svc.port(), "/metrics");
+  CHECK(m.status == 200);
+  CHECK_THAT(m.header("Content-Type"), Catch::StartsWith("text/plain"));
+  CHECK_THAT(m.body, Catch::Contains("asyncfetch_fetches_total 600\n"));
+  CHECK_THAT(m.body, Catch::Contains("asyncfetch_in_flight 0\n"));
+  CHECK_THAT(m.body, Catch::Contains("asyncfetch_fetch_duration_seconds_count 600\n"));
+  CHECK_THAT(m.body, Catch::Contains("asyncfetch_fetch_duration_seconds_bucket{le=\"+Inf\"} 600\n"));
+  CHECK(svc.stop() == 0);
+}
+
+TEST_CASE("stats: fetches_total == succeeded + failed + in_flight while fetches run", "[stats]") {
+  Upstream up;
+  Service svc;
+  auto client = std::thread([&] {
+    post(svc.port(), "/fetch", Json{{"urls", {up.url("/delay?ms=600"), up.url("/delay?ms=600"), up.url("/bytes?n=1")}}}.dump());
+  });
+  REQUIRE(eventually([&] { return up.in_flight() == 2; }, std::chrono::seconds(5)));
+  auto s = stats(svc.port());
+  client.join();
+  CHECK(s["fetches_total"].get<long>() ==
+        s["fetches_succeeded"].get<long>() + s["fetches_failed"].get<long>() + s["in_flight"].get<long>());
+  CHECK(s["in_flight"] == 2);
+  CHECK(s["requests_total"] == 1);
+  s = stats(svc.port());
+  CHECK(s["fetches_total"] == 3);
+  CHECK(s["in_flight"] == 0);
+  CHECK(svc.stop() == 0);
+}

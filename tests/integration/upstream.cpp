@@ -1,0 +1,167 @@
+#include "upstream.hpp"
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+
+namespace it {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Counts one request in flight for as long as it lives.
+struct InFlight {
+  explicit InFlight(std::shared_ptr<Upstream::Counters> c) : c_(std::move(c)) {
+    ++c_->requests;
+    int now = ++c_->in_flight;
+    for (int seen = c_->max_in_flight; now > seen && !c_->max_in_flight.compare_exchange_weak(seen, now);) {
+    }
+  }
+  ~InFlight() { --c_->in_flight; }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+
+ private:
+  std::shared_ptr<Upstream::Counters> c_;
+};
+
+long param(const httplib::Request& req, const char* name, long fallback) {
+  if (!req.has_param(name)) return fallback;
+  return std::stol(req.get_param_value(name));
+}
+
+// Sleeps in small steps so that stopping the fixture never waits for a long delay.
+void nap(const Upstream::Counters& c, std::chrono::milliseconds d) {
+  auto until = Clock::now() + d;
+  while (!c.stopping && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
+
+}  // namespace
+
+Upstream::Upstream(std::optional<TlsFiles> tls) : tls_(tls.has_value()), counters_(std::make_shared<Counters>()) {
+  if (tls) {
+    server_ = std::make_unique<httplib::SSLServer>(tls->cert.c_str(), tls->key.c_str());
+    if (!server_->is_valid()) throw std::runtime_error("TLS upstream: cannot load " + tls->cert);
+  } else {
+    server_ = std::make_unique<httplib::Server>();
+  }
+  auto& s = *server_;
+  // One thread per connection in practice: the service keeps idle keep-alive
+  // connections, and each pins a thread here; a small pool would queue
+  // requests and hide the concurrency being measured.
+  s.new_task_queue = [] { return new httplib::ThreadPool(256); };
+  s.set_keep_alive_timeout(2);
+  auto c = counters_;
+
+  s.Get("/bytes", [c](const httplib::Request& req, httplib::Response& res) {
+    InFlight f(c);
+    res.set_content(std::string(static_cast<std::size_t>(param(req, "n", 0)), 'x'), "application/octet-stream");
+  });
+  s.Get("/delay", [c](const httplib::Request& req, httplib::Response& res) {
+    InFlight f(c);
+    nap(*c, std::chrono::milliseconds(param(req, "ms", 0)));
+    res.set_content("ok", "text/plain");
+  });
+  s.Get("/status", [c](const httplib::Request& req, httplib::Response& res) {
+    InFlight f(c);
+    res.status = static_cast<int>(param(req, "code", 200));
+  });
+  s.Get("/redirect", [c](const httplib::Request& req, httplib::Response& res) {
+    InFlight f(c);
+    res.status = static_cast<int>(param(req, "code", 302));
+    res.set_header("Location", req.get_param_value("to"));
+  });
+  s.Get("/redirect-chain", [c](const httplib::Request& req, httplib::Response& res) {
+    InFlight f(c);
+    long n = param(req, "n", 0);
+    if (n > 0) {
+      res.status = 302;
+      res.set_header("Location", "/redirect-chain?n=" + std::to_string(n - 1));
+    } else {
+      res.set_content("done", "text/plain");
+    }
+  });
+  s.Get("/redirect-loop", [c](const httplib::Request&, httplib::Response& res) {
+    InFlight f(c);
+    res.status = 302;
+    res.set_header("Location", "/redirect-loop");
+  });
+  s.Get("/slow-body", [c](const httplib::Request& req, httplib::Response& res) {
+    // The count lives as long as the body is being written, not the handler.
+    auto f = std::make_shared<InFlight>(c);
+    auto until = Clock::now() + std::chrono::milliseconds(param(req, "ms", 1000));
+    res.set_chunked_content_provider(
+        "text/plain",
+        [c, f, until](std::size_t, httplib::DataSink& sink) {
+          if (c->stopping || Clock::now() >= until) {
+            sink.done();
+            return true;
+          }
+          if (!sink.write("x", 1)) return false;  // the peer went away
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          return true;
+        },
+        [f](bool) mutable { f.reset(); });
+  });
+  s.Get("/headers", [c](const httplib::Request& req, httplib::Response& res) {
+    InFlight f(c);
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& [k, v] : req.headers) {
+      std::string name = k;
+      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return std::tolower(ch); });
+      j[name] = v;
+    }
+    res.set_content(j.dump(), "application/json");
+  });
+  auto hits = std::make_shared<std::pair<std::mutex, std::map<std::string, long>>>();
+  s.Get("/retry-after", [c, hits](const httplib::Request& req, httplib::Response& res) {
+    InFlight f(c);
+    long n;
+    {
+      std::lock_guard lk(hits->first);
+      n = ++hits->second[req.get_param_value("key")];
+    }
+    if (n <= param(req, "fail", 1)) {
+      res.status = 503;
+      res.set_header("Retry-After", "1");
+      res.set_content("busy", "text/plain");
+    } else {
+      res.set_content("ok", "text/plain");
+    }
+  });
+  s.Get("/stats", [c](const httplib::Request&, httplib::Response& res) {
+    nlohmann::json j = {{"in_flight", c->in_flight.load()},
+                        {"max_in_flight", c->max_in_flight.load()},
+                        {"requests", c->requests.load()}};
+    res.set_content(j.dump(), "application/json");
+  });
+
+  port_ = s.bind_to_any_port("127.0.0.1");
+  if (port_ <= 0) throw std::runtime_error("upstream: cannot bind 127.0.0.1");
+  thread_ = std::thread([&s] { s.listen_after_bind(); });
+  auto until = Clock::now() + std::chrono::seconds(5);
+  while (!s.is_running() && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (!s.is_running()) {
+    s.stop();
+    thread_.join();
+    throw std::runtime_error("upstream: did not start");
+  }
+}
+
+Upstream::~Upstream() {
+  counters_->stopping = true;
+  server_->stop();
+  thread_.join();
+}
+
+std::string Upstream::url(const std::string& path, const std::string& host) const {
+  return std::string(tls_ ? "https://" : "http://") + host + ":" + std::to_string(port_) + path;
+}
+
+}  // namespace it

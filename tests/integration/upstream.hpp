@@ -1,0 +1,68 @@
+// A well-behaved upstream the tests control: cpp-httplib on 127.0.0.1, a free
+// port, plain HTTP or TLS. It counts the requests it is serving at this moment
+// and the most it ever served at once, which is how the tests measure the
+// service's concurrency bounds where they matter: at the upstream.
+//
+// Endpoints:
+//   /bytes?n=N             N bytes of 'x' (Content-Length)
+//   /delay?ms=M            answers "ok" after M ms
+//   /status?code=C         an empty response with status C
+//   /redirect?to=U&code=C  a redirect (default 302) to U
+//   /redirect-chain?n=N    N redirects to itself with n-1, then 200
+//   /redirect-loop         redirects to itself forever
+//   /slow-body?ms=M        200, then one byte every 20 ms for M ms (chunked);
+//                          stops as soon as a write fails (the peer went away)
+//   /headers               the request's headers as a JSON object (names lower-cased)
+//   /retry-after?key=K&fail=F  503 with Retry-After: 1 for the first F hits of K (default 1), then 200
+//   /stats                 {"in_flight":..,"max_in_flight":..,"requests":..} (not counted itself)
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace httplib {
+class Server;
+}
+
+namespace it {
+
+struct TlsFiles {
+  std::string cert;  // PEM chain
+  std::string key;   // PEM private key
+};
+
+class Upstream {
+ public:
+  explicit Upstream(std::optional<TlsFiles> tls = std::nullopt);
+  ~Upstream();
+  Upstream(const Upstream&) = delete;
+  Upstream& operator=(const Upstream&) = delete;
+
+  int port() const { return port_; }
+  // "http://127.0.0.1:PORT" + path (https for a TLS upstream); `host` may be "localhost".
+  std::string url(const std::string& path, const std::string& host = "127.0.0.1") const;
+
+  int in_flight() const { return counters_->in_flight; }
+  int max_in_flight() const { return counters_->max_in_flight; }
+  long requests() const { return counters_->requests; }
+  void reset_max() { counters_->max_in_flight = counters_->in_flight.load(); }
+
+  struct Counters {
+    std::atomic<int> in_flight{0};
+    std::atomic<int> max_in_flight{0};
+    std::atomic<long> requests{0};
+    std::atomic<bool> stopping{false};
+  };
+
+ private:
+  bool tls_;
+  int port_ = 0;
+  std::shared_ptr<Counters> counters_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+};
+
+}  // namespace it
