@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang-14 into build-fuzz/ (next to fuzz/).
+# Not part of the CMake/g++ build: each target is its own program, compiled
+# from the service/config sources it needs. Asio and Beast are used header-only
+# here (no *_SEPARATE_COMPILATION macros, no asio_impl.cpp/beast_impl.cpp):
+# consistent within each program, and nothing from the runtime library is linked.
+#
+#   fuzz/build.sh [target...]     default: every target
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(dirname "$here")"
+out="${BUILD_FUZZ_DIR:-$root/build-fuzz}"
+CXX="${CXX_FUZZ:-clang++-14}"
+mkdir -p "$out"
+
+flags=(-std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+       -Wall -Wextra -Wno-unused-parameter
+       -I"$root/service" -I"$root/config/include" -I"$root/runtime/include")
+
+declare -A sources=(
+  [fetch_request_fuzz]="service/fetch_request.cpp service/result_json.cpp service/url.cpp"
+  [url_egress_fuzz]="service/url.cpp service/egress_policy.cpp"
+  [config_fuzz]="config/src/config.cpp service/egress_policy.cpp"
+  [http_response_fuzz]="service/url.cpp"
+)
+# service/beast_impl.cpp routes Beast's assertions to a handler that lets one
+# known-false assertion pass (see there); this target does the same.
+declare -A extra=(
+  [http_response_fuzz]="-DBOOST_ENABLE_ASSERT_DEBUG_HANDLER"
+)
+targets=("$@")
+[ ${#targets[@]} -eq 0 ] && targets=(fetch_request_fuzz url_egress_fuzz config_fuzz http_response_fuzz)
+
+for t in "${targets[@]}"; do
+  [ -n "${sources[$t]+x}" ] || { echo "unknown target: $t" >&2; exit 2; }
+  srcs=("$here/$t.cpp")
+  for s in ${sources[$t]}; do srcs+=("$root/$s"); done
+  # Up to date when no source or header it may include is newer than the binary.
+  if [ -x "$out/$t" ] && [ -z "$(find "$here/$t.cpp" "$root/service" "$root/config/src" "$root/config/include" \
+        "$root/runtime/include" -newer "$out/$t" -print -quit)" ]; then
+    echo "up to date: $out/$t" >&2
+    continue
+  fi
+  echo "building $out/$t" >&2
+  "$CXX" "${flags[@]}" ${extra[$t]:-} "${srcs[@]}" -o "$out/$t" -lpthread
+done

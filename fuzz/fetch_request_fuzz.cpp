@@ -1,0 +1,84 @@
+// bytes -> parse_fetch_request (default Config) -> error_body or a rendered
+// /fetch answer. Nothing may throw, every JSON written must parse back, and an
+// accepted job must respect every documented bound.
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "fetch_request.hpp"
+#include "result_json.hpp"
+#include "url.hpp"
+
+using namespace asyncfetch;
+
+#define FUZZ_CHECK(cond)                                                    \
+  do {                                                                      \
+    if (!(cond)) {                                                          \
+      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+      std::abort();                                                         \
+    }                                                                       \
+  } while (0)
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static const Config config;
+  const std::string_view body(reinterpret_cast<const char*>(data), size);
+  auto parsed = parse_fetch_request(body, config);
+
+  if (auto* e = std::get_if<ApiError>(&parsed)) {
+    FUZZ_CHECK(e->status == 400);
+    FUZZ_CHECK(e->code == "invalid_json" || e->code == "invalid_field");
+    if (e->code == "invalid_field") FUZZ_CHECK(!e->message.empty() && e->message[0] == '"');  // names the field
+    const auto j = nlohmann::json::parse(error_body(*e));  // throws (a crash here) if not valid JSON
+    FUZZ_CHECK(j.at("error").at("message").get<std::string>() == e->message);
+    return 0;
+  }
+
+  const FetchJob& job = std::get<FetchJob>(parsed);
+  FUZZ_CHECK(!job.urls.empty() && job.urls.size() <= config.max_urls_per_request);
+  FUZZ_CHECK(job.concurrency >= 1 && job.concurrency <= config.max_concurrency_per_request);
+  FUZZ_CHECK(job.timeout.count() >= 1 && job.timeout.count() <= 600000);
+  FUZZ_CHECK(job.retries <= 5);
+  FUZZ_CHECK(job.headers.size() <= 64);
+  for (const auto& [name, value] : job.headers) {
+    FUZZ_CHECK(!name.empty());
+    for (unsigned char c : name) FUZZ_CHECK(c > 0x20 && c < 0x7f && c != ':');
+    for (unsigned char c : value) FUZZ_CHECK(c == '\t' || (c >= 0x20 && c != 0x7f));
+  }
+
+  // Render an answer as the service would: results for some URLs, others
+  // missing (cancelled), the raw input as an (arbitrary bytes) body.
+  std::vector<std::optional<FetchResult>> results(job.urls.size());
+  FanOutSummary summary;
+  summary.total = job.urls.size();
+  summary.concurrency = job.concurrency;
+  for (std::size_t i = 0; i < job.urls.size(); ++i) {
+    if (i % 3 == 2) continue;
+    FetchResult r;
+    r.url = job.urls[i];
+    if (auto u = parse_url(job.urls[i])) {
+      r.ok = i % 2 == 0;
+      r.status = r.ok ? 200 : 503;
+      r.bytes = size;
+      r.body = std::string(body.substr(i % (size + 1)));
+      r.truncated = i % 4 == 0;
+      ++(r.ok ? summary.succeeded : summary.failed);
+    } else {
+      r.error = "invalid_url";
+      ++summary.failed;
+    }
+    r.elapsed_ms = static_cast<double>(size) * 1.5;
+    r.attempts = job.retries + 1;
+    results[i] = std::move(r);
+  }
+  const std::string out = fetch_response(job.urls, results, summary, job.include_body);
+  const auto j = nlohmann::json::parse(out);
+  FUZZ_CHECK(j.at("results").size() == job.urls.size());
+  return 0;
+}
