@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -132,6 +133,64 @@ RawClient::~RawClient() { close(); }
 void RawClient::close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+}
+
+namespace {
+
+int connect_loopback(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    throw std::runtime_error("connect failed");
+  }
+  return fd;
+}
+
+}  // namespace
+
+RawConn::RawConn(int port) : fd_(connect_loopback(port)) {}
+RawConn::~RawConn() { ::close(fd_); }
+
+void RawConn::send(const std::string& bytes) {
+  if (::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(bytes.size()))
+    throw std::runtime_error("send failed");
+}
+
+std::string RawConn::read_until_close(std::chrono::milliseconds bound, bool& closed) {
+  std::string got;
+  closed = false;
+  const auto until = Clock::now() + bound;
+  char buf[4096];
+  while (Clock::now() < until) {
+    pollfd p{fd_, POLLIN, 0};
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+    if (::poll(&p, 1, static_cast<int>(std::max<long>(left, 1))) <= 0) continue;
+    auto n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) {
+      closed = true;
+      break;
+    }
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  return got;
+}
+
+std::string RawConn::read_until(const std::string& text, std::chrono::milliseconds bound) {
+  std::string got;
+  const auto until = Clock::now() + bound;
+  char buf[4096];
+  while (Clock::now() < until && got.find(text) == std::string::npos) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, 10) <= 0) continue;
+    auto n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  return got;
 }
 
 }  // namespace it

@@ -60,6 +60,24 @@ class RawClient {
   int fd_ = -1;
 };
 
+// A raw connection for what an HTTP library will not do: half a request, a
+// keep-alive connection left open, a stream of bytes read as it comes.
+class RawConn {
+ public:
+  explicit RawConn(int port);
+  ~RawConn();
+  RawConn(const RawConn&) = delete;
+  RawConn& operator=(const RawConn&) = delete;
+  void send(const std::string& bytes);
+  // Reads until the peer closes or `bound` passes; `closed` tells which.
+  std::string read_until_close(std::chrono::milliseconds bound, bool& closed);
+  // Reads until `text` has arrived (or close/`bound`); returns all that came.
+  std::string read_until(const std::string& text, std::chrono::milliseconds bound);
+
+ private:
+  int fd_ = -1;
+};
+
 // Polls `cond` every 5 ms until it is true or `bound` passes; returns its last value.
 template <class F>
 bool eventually(F cond, std::chrono::milliseconds bound) {
