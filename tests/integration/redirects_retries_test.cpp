@@ -2,6 +2,8 @@
 // cross-origin hop) and retries (Retry-After honoured, attempts counted).
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 #include "client.hpp"
 #include "raw_upstream.hpp"
 #include "service_process.hpp"
@@ -119,5 +121,19 @@ TEST_CASE("retries: a connect failure is tried again, up to retries more times",
   auto r = res["results"][0];
   CHECK(r["error"] == "connect_failed");
   CHECK(r["attempts"] == 3);
+  CHECK(svc.stop() == 0);
+}
+
+TEST_CASE("a pooled connection the upstream closed while idle is replaced, not reported", "[retries]") {
+  Upstream up(std::nullopt, /*keep_alive_s=*/1);
+  Service svc;
+  auto res = fetch(svc.port(), {{"urls", {up.url("/bytes?n=2")}}});
+  REQUIRE(res["results"][0]["ok"] == true);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1300));  // the upstream closes its side
+  res = fetch(svc.port(), {{"urls", {up.url("/bytes?n=3")}}});
+  CHECK(res["results"][0]["ok"] == true);
+  CHECK(res["results"][0]["bytes"] == 3);
+  CHECK(res["results"][0]["attempts"] == 1);
+  CHECK(res["results"][0]["error"].is_null());
   CHECK(svc.stop() == 0);
 }

@@ -44,7 +44,7 @@ void nap(const Upstream::Counters& c, std::chrono::milliseconds d) {
 
 }  // namespace
 
-Upstream::Upstream(std::optional<TlsFiles> tls) : tls_(tls.has_value()), counters_(std::make_shared<Counters>()) {
+Upstream::Upstream(std::optional<TlsFiles> tls, int keep_alive_s) : tls_(tls.has_value()), counters_(std::make_shared<Counters>()) {
   if (tls) {
     server_ = std::make_unique<httplib::SSLServer>(tls->cert.c_str(), tls->key.c_str());
     if (!server_->is_valid()) throw std::runtime_error("TLS upstream: cannot load " + tls->cert);
@@ -56,7 +56,7 @@ Upstream::Upstream(std::optional<TlsFiles> tls) : tls_(tls.has_value()), counter
   // connections, and each pins a thread here; a small pool would queue
   // requests and hide the concurrency being measured.
   s.new_task_queue = [] { return new httplib::ThreadPool(256); };
-  s.set_keep_alive_timeout(2);
+  s.set_keep_alive_timeout(keep_alive_s);
   auto c = counters_;
 
   s.Get("/bytes", [c](const httplib::Request& req, httplib::Response& res) {

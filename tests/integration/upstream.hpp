@@ -36,7 +36,8 @@ struct TlsFiles {
 
 class Upstream {
  public:
-  explicit Upstream(std::optional<TlsFiles> tls = std::nullopt);
+  // `keep_alive_s`: how long an idle keep-alive connection is kept before this side closes it.
+  explicit Upstream(std::optional<TlsFiles> tls = std::nullopt, int keep_alive_s = 2);
   ~Upstream();
   Upstream(const Upstream&) = delete;
   Upstream& operator=(const Upstream&) = delete;
