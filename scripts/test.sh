@@ -29,14 +29,17 @@ stage() {  # name, command...
 
 build_and_test() {  # build dir, extra cmake args...
   local dir=$1; shift
-  cmake -S . -B "$dir" -DASYNCFETCH_WERROR=ON "$@" > /dev/null &&
+  cmake -S . -B "$dir" "$@" > /dev/null &&
   cmake --build "$dir" -j"$jobs" &&
   (cd "$dir" && ctest --output-on-failure -j"$jobs" --timeout 300)
 }
 
 bash scripts/setup.sh --test || exit 1
 
-stage "build + tests" build_and_test build-ci -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# Warnings are errors in the normal build. The sanitizer builds leave them as
+# warnings: GCC 12 raises false -Wmaybe-uninitialized alarms inside libstdc++
+# (std::regex, std::function) once the sanitizers are on.
+stage "build + tests" build_and_test build-ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DASYNCFETCH_WERROR=ON
 
 if [[ -z "${SKIP_SANITIZERS:-}" ]]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
