@@ -132,14 +132,14 @@ ApiServer::~ApiServer() = default;
 
 bool ApiServer::draining() const noexcept { return impl_->draining; }
 
-std::uint16_t ApiServer::listen() {
+std::uint16_t ApiServer::listen(const runtime::Executor& ex) {
   auto& cfg = impl_->config;
   error_code ec;
   auto addr = net::ip::make_address(cfg.listen_address, ec);
   if (ec) throw std::runtime_error("listen_address \"" + cfg.listen_address + "\" is not an IP address");
   tcp::endpoint ep(addr, cfg.port);
   auto where = cfg.listen_address + ":" + std::to_string(cfg.port);
-  auto a = std::make_unique<tcp::acceptor>(runtime::detail::Loop::current().new_task_executor());
+  auto a = std::make_unique<tcp::acceptor>(ex);
   a->open(ep.protocol(), ec);
   if (!ec) a->set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) a->bind(ep, ec);
@@ -448,8 +448,9 @@ runtime::Task<void> ApiServer::Impl::session(tcp::socket accepted, runtime::Sema
         early = error_reply(http::status::request_header_fields_too_large, "headers_too_large",
                             "request headers over max_header_bytes");
       } else if (hec == beast::error::timeout) {
-        if (buffer.size() == 0 && !parser.got_some()) break;  // idle keep-alive connection: just close
-        early = error_reply(http::status::request_timeout, "timeout", "request not received in time");
+        // Idle keep-alive connection or slow client: Beast has already closed
+        // the socket, so there is no 408 to send.
+        break;
       } else if (hec == http::error::end_of_stream || hec == net::error::operation_aborted ||
                  hec == net::error::connection_reset || hec == net::error::eof || !parser.got_some()) {
         break;  // the client closed, or the drain woke us

@@ -23,9 +23,9 @@ class ApiServer {
   ApiServer(const Config& config, FanOut& fan_out, Stats& stats, runtime::Event& ready);
   ~ApiServer();
 
-  // Binds and listens (call on a loop thread). Throws std::runtime_error
+  // Binds and listens, the acceptor on `ex`. Throws std::runtime_error
   // naming the address on failure. Returns the bound port.
-  std::uint16_t listen();
+  std::uint16_t listen(const runtime::Executor& ex);
 
   // Accepts connections, each served by a task of its own, until cancelled.
   runtime::Task<void> serve();

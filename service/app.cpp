@@ -73,7 +73,7 @@ runtime::Task<int> run_service(const Config& config) {
 
   std::uint16_t port;
   try {
-    port = server.listen();
+    port = server.listen(co_await boost::asio::this_coro::executor);
   } catch (const std::exception& e) {
     log::error("start-up failed", {{"error", e.what()}});
     co_return 1;
