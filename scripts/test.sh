@@ -44,7 +44,7 @@ stage "build + tests" build_and_test build-ci -DCMAKE_BUILD_TYPE=RelWithDebInfo 
 if [[ -z "${SKIP_SANITIZERS:-}" ]]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-  export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+  export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp"
   stage "asan+ubsan" build_and_test build-ci-asan -DCMAKE_BUILD_TYPE=Debug -DASYNCFETCH_SANITIZE=address \
         -DASYNCFETCH_BUILD_EXAMPLES=OFF -DASYNCFETCH_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_DEBUG="-g -O1"
   stage "tsan" build_and_test build-ci-tsan -DCMAKE_BUILD_TYPE=Debug -DASYNCFETCH_SANITIZE=thread \

@@ -402,8 +402,12 @@ runtime::Task<FetchResult> Fetcher::fetch(std::string url_text, const FetchOptio
   try {
     for (;;) {
       ++r.attempts;
-      // Each try gets an equal share of the time, so a hung try leaves room for the next.
-      auto try_deadline = std::min(deadline, Clock::now() + o.timeout / (o.retries + 1));
+      // Each try gets an equal share of the time, so a hung try leaves room for
+      // the next — but at least a second (or what is left): a share of a few
+      // milliseconds would only turn slow answers into timeouts.
+      constexpr std::chrono::milliseconds min_try{1000};
+      auto try_deadline = std::min(deadline, Clock::now() + std::max<std::chrono::milliseconds>(
+                                                                o.timeout / (o.retries + 1), min_try));
       if (r.attempts == o.retries + 1) try_deadline = deadline;
       Url final_url;
       Hop h = co_await impl_->one_try(*url, o, try_deadline, final_url);

@@ -54,6 +54,8 @@ TEST_CASE("client disconnect during an NDJSON stream cancels the rest", "[discon
     Json urls = {up.url("/bytes?n=1"), up.url("/slow-body?ms=5000"), up.url("/slow-body?ms=5000")};
     RawClient client(svc.port(), {{"urls", urls}, {"concurrency", 3}}, /*ndjson=*/true);
     REQUIRE(eventually([&] { return up.in_flight() == 2; }, std::chrono::seconds(5)));
+    // Leave only once the quick URL is done in the service, not just at the upstream.
+    REQUIRE(eventually([&] { return stats(svc.port())["fetches_succeeded"] == 1; }, std::chrono::seconds(5)));
     client.close();
   }
   CHECK(eventually([&] { return up.in_flight() == 0; }, std::chrono::seconds(2)));

@@ -1,5 +1,7 @@
 #include "service_process.hpp"
 
+#include <cstdio>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -124,6 +126,9 @@ bool Service::spawn(const ServiceOptions& options) {
 
 Service::~Service() {
   if (running()) stop(std::chrono::seconds(5));
+  // A service that did not exit cleanly (a sanitizer report, a crash) leaves
+  // its log in the test output: the failing CHECK alone would not say why.
+  if (exit_code_ && *exit_code_ != 0) std::fprintf(stderr, "asyncfetch exited with %d; its log:\n%s\n", *exit_code_, log().c_str());
   ::unlink(log_path_.c_str());
 }
 

@@ -63,6 +63,9 @@ TEST_CASE("stats: fetches_total == succeeded + failed + in_flight while fetches 
     post(svc.port(), "/fetch", Json{{"urls", {up.url("/delay?ms=600"), up.url("/delay?ms=600"), up.url("/bytes?n=1")}}}.dump());
   });
   REQUIRE(eventually([&] { return up.in_flight() == 2; }, std::chrono::seconds(5)));
+  // The upstream has answered the quick URL; wait until the service has
+  // counted it too (slow sanitizer builds take a moment).
+  REQUIRE(eventually([&] { return stats(svc.port())["fetches_succeeded"] == 1; }, std::chrono::seconds(5)));
   auto s = stats(svc.port());
   client.join();
   CHECK(s["fetches_total"].get<long>() ==
