@@ -289,6 +289,7 @@ runtime::Task<Reply> ApiServer::Impl::handle_fetch(http::request<http::string_bo
 
     if (!ctx->stream) {
       auto summary = co_await fan.wait();
+      ticket.reset();  // the fetches are done: give back their admission share before answering
       Reply r = json_reply(http::status::ok, fetch_response(ctx->job.urls, ctx->results, summary, ctx->job.include_body));
       co_return co_await write_reply(stream, r, version, keep_alive, write_timeout);
     }
@@ -307,6 +308,7 @@ runtime::Task<Reply> ApiServer::Impl::handle_fetch(http::request<http::string_bo
         co_return false;
     }
     auto summary = co_await fan.wait();
+    ticket.reset();
     std::string last = "{\"summary\":";
     append_summary(last, summary);
     last += "}\n";
