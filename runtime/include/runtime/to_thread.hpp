@@ -13,6 +13,7 @@
 // wait at once and the result, when it comes, is dropped.
 #pragma once
 
+#include <exception>
 #include <memory>
 #include <type_traits>
 #include <utility>
@@ -33,6 +34,7 @@ Task<std::invoke_result_t<F>> run_on(Executor pool, F f) {
   using R = std::invoke_result_t<F>;
   auto st = std::make_shared<FutureState<R>>();
   boost::asio::post(pool, [st, f = std::move(f)]() mutable {
+    std::exception_ptr error;
     try {
       if constexpr (std::is_void_v<R>) {
         f();
@@ -40,9 +42,14 @@ Task<std::invoke_result_t<F>> run_on(Executor pool, F f) {
       } else {
         st->set_value(f());
       }
+      return;
     } catch (...) {
-      st->set_exception(std::current_exception());
+      error = std::current_exception();
     }
+    // Handed over only once the catch block has ended: this thread then holds
+    // no reference to the exception, so it is never the one to destroy it
+    // while the awaiting task still reads it.
+    st->set_exception(std::move(error));
   });
   co_await st->wait();
   if constexpr (std::is_void_v<R>) {

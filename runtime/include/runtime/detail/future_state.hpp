@@ -41,14 +41,20 @@ class FutureState {
     std::lock_guard lk(m_);
     check_done();
     if (error_) std::rethrow_exception(error_);
+    if (!value_) throw std::logic_error("the result was already taken");
     return *value_;
   }
-  // The result, moved out (for the one consumer that owns it).
+  // The result, moved out (for the one consumer that owns it). The exception
+  // is moved out too: the producer thread may drop the last reference to this
+  // state later, and it must not be the one to destroy an exception object the
+  // consumer is still reading (exception_ptr's reference count lives inside
+  // libstdc++, where ThreadSanitizer cannot see it order the two threads).
   value_type take() {
     std::lock_guard lk(m_);
     check_done();
-    if (error_) std::rethrow_exception(error_);
-    return std::move(*value_);
+    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+    if (!value_) throw std::logic_error("the result was already taken");
+    return std::move(*std::exchange(value_, std::nullopt));
   }
   std::exception_ptr exception() const {
     std::lock_guard lk(m_);
