@@ -24,11 +24,10 @@ bool Event::is_set() const noexcept {
 }
 
 Task<void> Event::wait() {
-  {
-    std::lock_guard lk(m_);
-    if (set_) co_return;
-  }
-  co_await detail::park(m_, waiters_, [this] { return set_; });
+  auto ready = [this] { return set_; };
+  detail::Waiter w;
+  co_await detail::ParkHook{m_, waiters_, ready, w};
+  w.check();
 }
 
 std::size_t Event::waiters() const noexcept {

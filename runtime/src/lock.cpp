@@ -6,11 +6,14 @@ Task<Lock::Guard> Lock::acquire() {
   Guard g;
   if (try_acquire(g)) co_return g;
   // Either we find it free under the mutex, or release() hands it to us.
-  co_await detail::park(m_, waiters_, [this] {
+  auto ready = [this] {
     if (locked_ || !waiters_.empty()) return false;
     locked_ = true;
     return true;
-  });
+  };
+  detail::Waiter w;
+  co_await detail::ParkHook{m_, waiters_, ready, w};
+  w.check();
   co_return Guard(this);
 }
 

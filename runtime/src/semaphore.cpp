@@ -11,7 +11,10 @@ bool Semaphore::take_locked() noexcept {
 Task<Semaphore::Permit> Semaphore::acquire() {
   if (auto p = try_acquire()) co_return std::move(*p);
   // Either a permit is free under the mutex, or release() hands one to us.
-  co_await detail::park(m_, waiters_, [this] { return take_locked(); });
+  auto ready = [this] { return take_locked(); };
+  detail::Waiter w;
+  co_await detail::ParkHook{m_, waiters_, ready, w};
+  w.check();
   co_return Permit(this);
 }
 

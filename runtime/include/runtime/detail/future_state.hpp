@@ -29,11 +29,10 @@ class FutureState {
 
   // Waits until a result is set. `on_cancel`: see detail::park.
   Task<void> wait(OnCancel on_cancel = nullptr) {
-    {
-      std::lock_guard lk(m_);
-      if (done_) co_return;
-    }
-    co_await park(m_, waiters_, [this] { return done_; }, nullptr, std::move(on_cancel));
+    auto ready = [this] { return done_; };
+    Waiter w;
+    co_await ParkHook{m_, waiters_, ready, w, &on_cancel};
+    w.check();
   }
 
   // The result: a copy of the value, or the exception rethrown.

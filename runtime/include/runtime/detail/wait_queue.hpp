@@ -5,33 +5,56 @@
 // (abort), whichever takes it out of the queue first under the mutex. The
 // completion is posted to the waiter's own executor, never run inline inside the
 // releasing call, so a release on one thread resumes a waiter on its own strand.
+// A wait whose resource is free goes on without suspending through the loop.
 #pragma once
 
-#include <boost/asio/associated_cancellation_slot.hpp>
-#include <boost/asio/associated_executor.hpp>
-#include <boost/asio/async_result.hpp>
 #include <boost/asio/error.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/system/error_code.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <utility>
 
+#include "runtime/detail/resume.hpp"
 #include "runtime/task.hpp"
 
 namespace runtime::detail {
 
+// A parked coroutine. It lives in the parked coroutine's own frame (see park),
+// so parking allocates nothing; it is valid until it has been completed.
 struct Waiter {
   Waiter* prev = nullptr;
   Waiter* next = nullptr;
   bool linked = false;
   void* payload = nullptr;  // primitive-specific hand-off slot (e.g. Queue's item)
-  virtual void complete(boost::system::error_code ec) = 0;  // posts, then frees the node
- protected:
-  ~Waiter() = default;
+  boost::system::error_code ec;  // what the wait ended with
+
+  // Resumes the coroutine on its own executor, never inline: a release on one
+  // thread resumes a waiter on its own strand. `this` may be gone as soon as
+  // this returns.
+  void complete(boost::system::error_code e) {
+    ec = e;
+    ResumePoint where = std::move(*resume_point);
+    where.post([this] {
+      // Moved out first: pumping resumes the parked frame, which may end and
+      // take this node with it. The resumer also drops the cancellation
+      // handler (which points at this node) on this executor, where
+      // cancellation is emitted, so the two never race.
+      Resumer r = std::move(*resumer);
+      resumer.reset();
+      r();
+    });
+  }
+
+  // After the wait: throws the cancellation error if it was cancelled.
+  void check() const {
+    if (ec) throw boost::system::system_error(ec);
+  }
+
+  std::optional<Resumer> resumer;
+  std::optional<ResumePoint> resume_point;
 };
 
 // Intrusive FIFO list. Not thread-safe: the owner's mutex guards it.
@@ -76,39 +99,6 @@ class WaitQueue {
   std::size_t size_ = 0;
 };
 
-template <class Handler>
-class WaiterFor final : public Waiter {
- public:
-  WaiterFor(Handler h, boost::asio::cancellation_slot slot)
-      : handler_(std::move(h)), slot_(slot), work_(boost::asio::get_associated_executor(handler_)) {}
-
-  void complete(boost::system::error_code ec) override {
-    auto ex = boost::asio::get_associated_executor(handler_);
-    // The hold on the loop is released here, once post() has returned, not by
-    // the posted handler: the completer may be a foreign thread (to_thread,
-    // Future::set_value), and the loop must not run out of work and be
-    // destroyed while that thread is still inside post() (TSan caught it).
-    // `this` may be gone as soon as post() returns.
-    auto work = std::move(work_);
-    boost::asio::post(ex, [this, ec]() mutable {
-      // Runs on the waiter's executor, where cancellation is emitted, so the
-      // slot's handler (which points at this node) can be dropped safely here.
-      if (slot_.is_connected()) slot_.clear();
-      Handler h = std::move(handler_);
-      delete this;
-      std::move(h)(ec);
-    });
-  }
-
- private:
-  Handler handler_;
-  boost::asio::cancellation_slot slot_;
-  // A parked task is outstanding work, as a pending Asio operation is: without
-  // it the loop runs out of work and run() returns while a task still waits
-  // for a Future set by a foreign thread or a to_thread result.
-  boost::asio::executor_work_guard<boost::asio::associated_executor_t<Handler>> work_;
-};
-
 // What cancelling a parked task does. Default: leave the queue and throw
 // CancelledError. With a callback (e.g. "cancel the task I am awaiting") the
 // callback runs and the waiter keeps waiting for its normal wake-up.
@@ -134,35 +124,53 @@ struct RunOnCancel {
   void operator()(boost::asio::cancellation_type) const { f(); }
 };
 
-// Parks the calling coroutine in `q` unless `ready()` (called under `m`) says it
-// may go on at once. `ready` may also claim the resource (take a permit, etc.).
+// The co_await hook that parks a coroutine; it runs right after the coroutine
+// has suspended (Asio's await_transform(Function) extension point). Either
+// `ready()` (called under `m`; it may also claim the resource: take a permit,
+// etc.) says the coroutine may go on, and it does at once (its thread is not
+// detached, so Asio's pump loop resumes it without a trip through the loop),
+// or its thread is detached into `w` and queued in `q`. A primitive's own wait
+// coroutine uses it directly, saving park()'s frame:
+//
+//   detail::Waiter w;
+//   co_await detail::ParkHook{m_, waiters_, ready, w};
+//   w.check();
+template <class Ready>
+struct ParkHook {
+  std::mutex& m;
+  WaitQueue& q;
+  Ready& ready;
+  Waiter& w;
+  OnCancel* on_cancel = nullptr;  // see OnCancel; null: the default, abort the wait
+
+  Thread* operator()(Frame* frame) const {
+    std::lock_guard lk(m);
+    if (ready()) return nullptr;
+    Resumer::result_type unused;
+    w.resumer.emplace(frame->detach_thread(), unused);
+    w.resume_point.emplace(w.resumer->get_executor());
+    q.push_back(&w);
+    auto slot = w.resumer->get_cancellation_slot();
+    if (slot.is_connected()) {
+      if (on_cancel && *on_cancel) {
+        slot.template emplace<RunOnCancel>(std::move(*on_cancel));
+      } else {
+        slot.template emplace<AbortWait>(&m, &q, &w);
+      }
+    }
+    return nullptr;
+  }
+};
+
+// Parks the calling coroutine in `q` unless `ready()` says it may go on (see
+// ParkHook). Throws the cancellation error when the wait is cancelled.
 template <class Ready>
 Task<void> park(std::mutex& m, WaitQueue& q, Ready ready, void* payload = nullptr,
                 OnCancel on_cancel = nullptr) {
-  auto initiate = [&m, &q, &ready, payload, &on_cancel](auto handler) {
-    using H = decltype(handler);
-    auto slot = boost::asio::get_associated_cancellation_slot(handler);
-    auto* w = new WaiterFor<H>(std::move(handler), slot);
-    w->payload = payload;
-    {
-      std::lock_guard lk(m);
-      if (!ready()) {
-        q.push_back(w);
-        if (slot.is_connected()) {
-          if (on_cancel) {
-            slot.template emplace<RunOnCancel>(std::move(on_cancel));
-          } else {
-            slot.template emplace<AbortWait>(&m, &q, w);
-          }
-        }
-        return;
-      }
-    }
-    w->complete({});
-  };
-  co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
-                                       void(boost::system::error_code)>(
-      std::move(initiate), boost::asio::use_awaitable);
+  Waiter w;
+  w.payload = payload;
+  co_await ParkHook<Ready>{m, q, ready, w, &on_cancel};
+  w.check();
 }
 
 }  // namespace runtime::detail

@@ -1,0 +1,85 @@
+// How the runtime resumes a suspended coroutine: the cheapest correct trip
+// through the loop.
+//
+// Asio's awaitable machinery (Boost 1.81 detail API, the same path Asio's own
+// `co_await async_op` takes): a suspended coroutine's "awaitable thread" (its
+// stack of frames) is detached into a Resumer; calling the Resumer attaches it
+// again and pumps it. post_to() queues that call on the coroutine's executor,
+// reaching past any_io_executor's type erasure to the loop's two concrete
+// executors (a strand, or the io_context itself): each require/prefer on the
+// type-erased executor builds a new one, which costs more than the post.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <optional>
+#include <utility>
+
+#include "runtime/task.hpp"
+
+namespace runtime::detail {
+
+using Frame = boost::asio::detail::awaitable_frame_base<Executor>;
+using Thread = boost::asio::detail::awaitable_thread<Executor>;
+using Resumer = boost::asio::detail::awaitable_async_op_handler<void(), Executor>;
+
+using IoExecutor = boost::asio::io_context::executor_type;
+using IoStrand = boost::asio::strand<IoExecutor>;
+
+// Queues `f` on `ex`, never running it inline. `f` should be a plain function
+// object (no associated executor), so that Asio does not wrap it in a second
+// dispatch through that executor.
+template <class F>
+void post_to(const Executor& ex, F&& f) {
+  if (auto* s = ex.target<IoStrand>()) {
+    boost::asio::post(*s, std::forward<F>(f));
+  } else if (auto* io = ex.target<IoExecutor>()) {
+    boost::asio::post(*io, std::forward<F>(f));
+  } else {
+    boost::asio::post(ex, std::forward<F>(f));
+  }
+}
+
+// Where a parked coroutine will be resumed, resolved once when it parks (a
+// type-erased executor's target lookup compares type names), together with a
+// hold that keeps its loop from running out of work meanwhile, as a pending
+// Asio operation would: without it run() could return while a task still waits
+// for a Future set by a foreign thread or a to_thread result.
+class ResumePoint {
+ public:
+  explicit ResumePoint(const Executor& ex) {
+    if (auto* s = ex.target<IoStrand>()) {
+      strand_.emplace(*s);
+      io_.emplace(s->get_inner_executor());
+    } else if (auto* io = ex.target<IoExecutor>()) {
+      io_.emplace(*io);
+    } else {
+      other_.emplace(ex);
+    }
+  }
+
+  // Queues `f` there (never inline). The hold lasts as long as this object:
+  // a completer on a foreign thread must not let the loop end and be
+  // destroyed while it is still inside post().
+  template <class F>
+  void post(F&& f) {
+    if (strand_) {
+      boost::asio::post(*strand_, std::forward<F>(f));
+    } else if (io_) {
+      boost::asio::post(io_->get_executor(), std::forward<F>(f));
+    } else {
+      boost::asio::post(other_->get_executor(), std::forward<F>(f));
+    }
+  }
+
+ private:
+  std::optional<IoStrand> strand_;
+  std::optional<boost::asio::executor_work_guard<IoExecutor>> io_;
+  std::optional<boost::asio::executor_work_guard<Executor>> other_;
+};
+
+}  // namespace runtime::detail
