@@ -11,10 +11,8 @@
 // when that task has actually finished.
 #pragma once
 
-#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/post.hpp>
+#include <boost/asio/cancellation_state.hpp>
 
 #include <functional>
 #include <memory>
@@ -23,6 +21,7 @@
 #include "runtime/cancellation.hpp"
 #include "runtime/detail/future_state.hpp"
 #include "runtime/detail/loop.hpp"
+#include "runtime/detail/resume.hpp"
 #include "runtime/task.hpp"
 
 namespace runtime {
@@ -45,29 +44,29 @@ class TaskState final : public FutureState<T>,
       : loop_(loop), ex_(std::move(ex)), on_done_(std::move(on_done)) {}
 
   void cancel() noexcept override {
+    if (this->done()) return;  // nothing left to interrupt
     // Cancellation is emitted on the task's own executor, where it runs.
-    boost::asio::post(ex_, [self = this->shared_from_this()] {
+    post_to(ex_, [self = this->shared_from_this()] {
       if (!self->done()) self->signal_.emit(boost::asio::cancellation_type::terminal);
     });
   }
 
   void start(Task<T> body) {
     loop_.add(this);
-    // Posted, not spawned inline: like asyncio, the creator keeps running and
-    // the new task starts at the loop's next turn.
-    boost::asio::post(ex_, [self = this->shared_from_this(), body = std::move(body)]() mutable {
-      auto& sig = self->signal_;
-      auto ex = self->ex_;
-      // The completion handler, not `detached`, owns a reference: co_spawn uses
-      // the cancellation state hung on `signal_` until after drive() returns (its
-      // final hop to the executor), so the state must not die with the last handle.
-      boost::asio::co_spawn(ex, drive(self, std::move(body)),
-                            boost::asio::bind_cancellation_slot(sig.slot(), [self](std::exception_ptr) {}));
-    });
+    // The task gets an Asio "awaitable thread" of its own (what co_spawn
+    // builds, without co_spawn's extra hops and completion handler), its
+    // cancellation hung on signal_. Posted, not launched inline: like asyncio,
+    // the creator keeps running and the new task starts at the loop's next turn.
+    Thread thread(drive(this->shared_from_this(), std::move(body)), ex_, signal_.slot(),
+                  boost::asio::cancellation_state(signal_.slot()));
+    post_to(ex_, [thread = std::move(thread)]() mutable { thread.launch(); });
   }
 
  private:
-  static Task<void> drive(std::shared_ptr<TaskState> self, Task<T> body) {
+  // The bottom frame of the task's thread. It owns a reference to the state
+  // until its very end: the thread's cancellation state lives in signal_.
+  static boost::asio::awaitable<boost::asio::detail::awaitable_thread_entry_point, Executor> drive(
+      std::shared_ptr<TaskState> self, Task<T> body) {
     std::exception_ptr error;
     try {
       if constexpr (std::is_void_v<T>) {
