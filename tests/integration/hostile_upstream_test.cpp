@@ -6,6 +6,8 @@
 // egress_test and tls_test.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+
 #include "client.hpp"
 #include "raw_upstream.hpp"
 #include "recovery.hpp"
@@ -23,6 +25,12 @@ const std::string global_flag = "--global_concurrency=" + std::to_string(global)
 
 double elapsed(const Json& r) { return r["elapsed_ms"].get<double>(); }
 
+// The figures behind the README's Reliability section.
+void note(const char* what, const Json& r) {
+  std::printf("%s: error %s, status %s, bytes %s, %.0f ms\n", what, r["error"].dump().c_str(),
+              r["status"].dump().c_str(), r["bytes"].dump().c_str(), elapsed(r));
+}
+
 }  // namespace
 
 TEST_CASE("hostile upstream: a reset mid-headers and one mid-body are protocol_error", "[hostile-upstream]") {
@@ -32,6 +40,8 @@ TEST_CASE("hostile upstream: a reset mid-headers and one mid-body are protocol_e
   Service svc({.flags = {global_flag}});
   auto res = fetch(svc.port(), {{"urls", {in_headers.url(), in_body.url()}}, {"timeout_ms", 10000}});
   auto& h = res["results"][0];
+  note("reset mid-headers", h);
+  note("reset mid-body", res["results"][1]);
   CHECK(h["error"] == "protocol_error");
   CHECK(h["status"].is_null());  // no complete head: no status
   CHECK(h["ok"] == false);
@@ -56,6 +66,8 @@ TEST_CASE("hostile upstream: a body that never ends is a timeout, or too_large p
     Service svc({.flags = {global_flag}});  // max_body_bytes 1 MiB: the timeout comes first
     // The chunked stream, and a slow drip (a byte every 20 ms for 60 s).
     auto res = fetch(svc.port(), {{"urls", {endless.url(), up.url("/slow-body?ms=60000")}}, {"timeout_ms", 1000}});
+    note("endless chunked body", res["results"][0]);
+    note("slow drip", res["results"][1]);
     for (auto& r : res["results"]) {
       INFO(r.dump());
       CHECK(r["error"] == "timeout");
@@ -73,6 +85,7 @@ TEST_CASE("hostile upstream: a body that never ends is a timeout, or too_large p
     Service svc({.flags = {global_flag, "--max_body_bytes=100000"}});
     auto res = fetch(svc.port(), {{"urls", {endless.url()}}, {"timeout_ms", 20000}});
     auto& r = res["results"][0];
+    note("endless chunked body, max_body_bytes 100000", r);
     CHECK(r["error"] == "too_large");
     CHECK(r["bytes"] == 100000);
     CHECK(elapsed(r) < 10000);  // ~0.5 s of stream, not the 20 s timeout
@@ -88,6 +101,7 @@ TEST_CASE("hostile upstream: 1 MiB of response headers is protocol_error, read n
   Service svc({.flags = {global_flag}});
   auto res = fetch(svc.port(), {{"urls", {huge.url()}}, {"timeout_ms", 10000}});
   auto& r = res["results"][0];
+  note("1 MiB of headers", r);
   CHECK(r["error"] == "protocol_error");  // over the fetcher's 64 KiB header limit
   CHECK(r["status"].is_null());
   CHECK(elapsed(r) < 5000);
@@ -147,6 +161,7 @@ TEST_CASE("hostile upstream: an expired certificate is tls_failed, by IP and by 
                                           valid.url("/bytes?n=1")}},
                                 {"timeout_ms", 10000}});
   auto& r = res["results"];
+  note("expired certificate", r[0]);
   for (int i : {0, 1}) {
     INFO(r[i].dump());
     CHECK(r[i]["error"] == "tls_failed");
