@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <stdexcept>
 
@@ -36,13 +37,22 @@ bool readable(int fd, int ms) {
   return ::poll(&p, 1, ms) > 0;
 }
 
-void send_all(int fd, const std::string& s) {
+// Writes all of `s` unless the peer goes away or `stopping` is set (never
+// blocks for long: a peer that neither reads nor closes must not hang the
+// fixture's destructor). Adds what was written to `sent`; true when all was.
+bool send_all(int fd, const std::string& s, const std::atomic<bool>& stopping, std::atomic<long>& sent) {
   std::size_t off = 0;
   while (off < s.size()) {
-    auto n = ::send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
-    if (n <= 0) return;
+    if (stopping) return false;
+    pollfd p{fd, POLLOUT, 0};
+    if (::poll(&p, 1, 20) <= 0) continue;
+    auto n = ::send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+    if (n <= 0) return false;
     off += static_cast<std::size_t>(n);
+    sent += n;
   }
+  return true;
 }
 
 }  // namespace
@@ -79,7 +89,7 @@ std::string FullBacklog::url(const std::string& path) const {
   return "http://127.0.0.1:" + std::to_string(port_) + path;
 }
 
-RawUpstream::RawUpstream(Mode mode) : mode_(mode) {
+RawUpstream::RawUpstream(Mode mode, std::string canned) : mode_(mode), canned_(std::move(canned)) {
   listen_fd_ = bind_loopback(port_);
   if (::listen(listen_fd_, 128) != 0) {
     ::close(listen_fd_);
@@ -98,6 +108,11 @@ RawUpstream::~RawUpstream() {
 
 std::string RawUpstream::url(const std::string& path) const {
   return "http://127.0.0.1:" + std::to_string(port_) + path;
+}
+
+std::string RawUpstream::last_request() const {
+  std::lock_guard lk(m_);
+  return last_request_;
 }
 
 void RawUpstream::accept_loop() {
@@ -122,25 +137,54 @@ void RawUpstream::serve(int fd) {
     if (n <= 0) break;
     got.append(buf, static_cast<std::size_t>(n));
   }
+  {
+    std::lock_guard lk(m_);
+    last_request_ = got;
+  }
+  auto send = [&](const std::string& s) { return send_all(fd, s, stopping_, sent_); };
+  // Never answer (more); notice when the peer closes (recv gives 0 or an error).
+  auto wait_for_peer_close = [&] {
+    while (!stopping_) {
+      if (!readable(fd, 20)) continue;
+      auto n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+    }
+  };
+  auto reset_after = [&](const std::string& s) {
+    send(s);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    linger l{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);  // close() now sends RST
+  };
   switch (mode_) {
     case Mode::garbage:
-      send_all(fd, "SSH-2.0-OpenSSH_9.2\r\n\x01\x02\x03 this is not HTTP at all\r\n\r\n");
+      send("SSH-2.0-OpenSSH_9.2\r\n\x01\x02\x03 this is not HTTP at all\r\n\r\n");
       ::shutdown(fd, SHUT_WR);
       break;
-    case Mode::reset: {
-      send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nthe first few bytes");
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      linger l{1, 0};
-      ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    case Mode::reset:
+      reset_after("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nthe first few bytes");
+      break;
+    case Mode::reset_in_headers:
+      reset_after("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Half: the header is cut he");
+      break;
+    case Mode::silent:
+      wait_for_peer_close();
+      break;
+    case Mode::endless_chunked: {
+      if (!send("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n")) break;
+      const std::string chunk = "400\r\n" + std::string(1024, 'x') + "\r\n";
+      while (send(chunk)) std::this_thread::sleep_for(std::chrono::milliseconds(5));
       break;
     }
-    case Mode::silent:
-      // Never answer; notice when the peer closes (recv gives 0 or an error).
-      while (!stopping_) {
-        if (!readable(fd, 20)) continue;
-        auto n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0) break;
-      }
+    case Mode::huge_headers: {
+      std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n";
+      const std::string line = "X-Pad: " + std::string(1000, 'h') + "\r\n";
+      while (head.size() < 1024 * 1024) head += line;
+      if (send(head + "\r\nok")) wait_for_peer_close();
+      break;
+    }
+    case Mode::canned:
+      if (send(canned_)) wait_for_peer_close();
       break;
   }
   ::close(fd);

@@ -18,9 +18,13 @@ class RawUpstream {
     garbage,  // reads the request, answers bytes that are not HTTP, closes
     reset,    // reads the request, sends half a response, then resets (SO_LINGER 0)
     silent,   // accepts, reads whatever comes, never writes; closes when the peer does
+    reset_in_headers,  // reads the request, sends part of a status line and headers, then resets
+    endless_chunked,   // reads the request, then a chunked body of 1 KiB chunks every 5 ms, forever
+    huge_headers,      // reads the request, then a status line and 1 MiB of header lines
+    canned,            // reads the request, sends the bytes given, waits for the peer to close
   };
 
-  explicit RawUpstream(Mode mode);
+  explicit RawUpstream(Mode mode, std::string canned = {});
   ~RawUpstream();
   RawUpstream(const RawUpstream&) = delete;
   RawUpstream& operator=(const RawUpstream&) = delete;
@@ -29,18 +33,25 @@ class RawUpstream {
   std::string url(const std::string& path = "/") const;
   int open_connections() const { return open_; }
   int accepted() const { return accepted_; }
+  // The head of the last request read (what the service sent).
+  std::string last_request() const;
+  // Bytes this side managed to write, over all connections.
+  long bytes_sent() const { return sent_; }
 
  private:
   void accept_loop();
   void serve(int fd);
 
   Mode mode_;
+  std::string canned_;
   int listen_fd_ = -1;
   int port_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<int> open_{0};
   std::atomic<int> accepted_{0};
-  std::mutex m_;
+  std::atomic<long> sent_{0};
+  mutable std::mutex m_;
+  std::string last_request_;
   std::vector<std::thread> conns_;
   std::thread acceptor_;
 };

@@ -28,6 +28,29 @@ TlsFiles issue(const std::string& dir, const std::string& name, const std::strin
   return TlsFiles{base + ".pem", base + ".key"};
 }
 
+// Like issue(), but valid only from `start` to `end` (YYYYMMDDHHMMSSZ): only
+// `openssl ca` takes explicit dates in OpenSSL 3.0 (`x509 -req` has just -days).
+TlsFiles issue_dated(const std::string& dir, const std::string& name, const std::string& san,
+                     const std::string& start, const std::string& end) {
+  const std::string base = dir + "/" + name;
+  {
+    std::ofstream ext(base + ".ext");
+    ext << "subjectAltName=" << san << "\nbasicConstraints=critical,CA:FALSE\n"
+        << "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n";
+    std::ofstream cnf(dir + "/ca.cnf");
+    cnf << "[ca]\ndefault_ca=test\n[test]\ndatabase=" << dir << "/ca-index.txt\nnew_certs_dir=" << dir
+        << "\nserial=" << dir << "/ca-serial\ndefault_md=sha256\npolicy=any\n[any]\ncommonName=supplied\n";
+    std::ofstream(dir + "/ca-index.txt");
+    std::ofstream(dir + "/ca-serial") << "1000\n";
+  }
+  run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " + base + ".key -out " + base +
+      ".csr -subj /CN=" + name);
+  run("openssl ca -batch -notext -config " + dir + "/ca.cnf -cert " + dir + "/ca.pem -keyfile " + dir +
+      "/ca.key -in " + base + ".csr -out " + base + ".pem -startdate " + start + " -enddate " + end + " -extfile " +
+      base + ".ext");
+  return TlsFiles{base + ".pem", base + ".key"};
+}
+
 TestPki make() {
   char tmpl[] = "/tmp/asyncfetch-it-pki-XXXXXX";
   if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
@@ -39,6 +62,7 @@ TestPki make() {
   p.ca = p.dir + "/ca.pem";
   p.server = issue(p.dir, "server", "IP:127.0.0.1,DNS:localhost");
   p.wrong_name = issue(p.dir, "other", "DNS:other.invalid");
+  p.expired = issue_dated(p.dir, "expired", "IP:127.0.0.1,DNS:localhost", "20200101000000Z", "20200201000000Z");
   return p;
 }
 
