@@ -35,10 +35,10 @@ using IoStrand = boost::asio::strand<IoExecutor>;
 // dispatch through that executor.
 template <class F>
 void post_to(const Executor& ex, F&& f) {
-  if (auto* s = ex.target<IoStrand>()) {
-    boost::asio::post(*s, std::forward<F>(f));
-  } else if (auto* io = ex.target<IoExecutor>()) {
+  if (auto* io = ex.target<IoExecutor>()) {
     boost::asio::post(*io, std::forward<F>(f));
+  } else if (auto* s = ex.target<IoStrand>()) {
+    boost::asio::post(*s, std::forward<F>(f));
   } else {
     boost::asio::post(ex, std::forward<F>(f));
   }
@@ -52,11 +52,11 @@ void post_to(const Executor& ex, F&& f) {
 class ResumePoint {
  public:
   explicit ResumePoint(const Executor& ex) {
-    if (auto* s = ex.target<IoStrand>()) {
+    if (auto* io = ex.target<IoExecutor>()) {
+      io_.emplace(*io);
+    } else if (auto* s = ex.target<IoStrand>()) {
       strand_.emplace(*s);
       io_.emplace(s->get_inner_executor());
-    } else if (auto* io = ex.target<IoExecutor>()) {
-      io_.emplace(*io);
     } else {
       other_.emplace(ex);
     }
