@@ -135,18 +135,25 @@ void RawClient::close() {
   fd_ = -1;
 }
 
-namespace {
-
-int connect_loopback(int port) {
+int try_connect_loopback(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   a.sin_port = htons(static_cast<std::uint16_t>(port));
   if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
     ::close(fd);
-    throw std::runtime_error("connect failed");
+    return -1;
   }
+  return fd;
+}
+
+namespace {
+
+int connect_loopback(int port) {
+  int fd = try_connect_loopback(port);
+  if (fd < 0) throw std::runtime_error("connect failed");
   return fd;
 }
 

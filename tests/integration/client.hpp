@@ -60,6 +60,9 @@ class RawClient {
   int fd_ = -1;
 };
 
+// A blocking TCP connection to 127.0.0.1:port, or -1 if it cannot be made.
+int try_connect_loopback(int port);
+
 // A raw connection for what an HTTP library will not do: half a request, a
 // keep-alive connection left open, a stream of bytes read as it comes.
 class RawConn {

@@ -50,21 +50,6 @@ void report(const char* what, const std::vector<double>& sorted) {
               sorted.back());
 }
 
-// A non-blocking loopback connection to the service, or -1.
-int open_conn(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 struct Fds {
   std::vector<int> fds;
   ~Fds() {
@@ -120,7 +105,7 @@ TEST_CASE("hostile clients: slowloris is cut at idle_timeout_ms while others are
   std::vector<bool> closed(slow, false);
   Fds conns;
   for (int i = 0; i < slow; ++i) {
-    conns.fds.push_back(open_conn(svc.port()));
+    conns.fds.push_back(try_connect_loopback(svc.port()));
     REQUIRE(conns.fds.back() >= 0);
     opened[i] = Clock::now();
   }
@@ -189,7 +174,7 @@ TEST_CASE("hostile clients: 2000 idle connections, others still served", "[hosti
 
   Fds conns;
   for (int i = 0; i < idle; ++i) {
-    int fd = open_conn(svc.port());
+    int fd = try_connect_loopback(svc.port());
     REQUIRE(fd >= 0);
     conns.fds.push_back(fd);
   }
@@ -216,7 +201,7 @@ TEST_CASE("hostile clients: at max_connections a new client waits for a free slo
   Service svc({.flags = {"--max_connections=50", "--idle_timeout_ms=2000"}});
   Fds conns;
   for (int i = 0; i < 50; ++i) {
-    conns.fds.push_back(open_conn(svc.port()));
+    conns.fds.push_back(try_connect_loopback(svc.port()));
     REQUIRE(conns.fds.back() >= 0);
   }
   REQUIRE(request_all(conns.fds, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", "{\"status\":\"ok\"}", ms(10000)) == 50);
