@@ -51,7 +51,7 @@ TEST_CASE("drain: SIGTERM during a slow /fetch lets it finish with 200, then exi
   Upstream up;
   Service svc;
   auto slow = std::async(std::launch::async, [&] {
-    return post(svc.port(), "/fetch", Json{{"urls", {up.url("/delay?ms=1200"), up.url("/delay?ms=1000")}}}.dump());
+    return post(svc.port(), "/fetch", Json{{"urls", {up.url("/delay?ms=3000"), up.url("/delay?ms=2800")}}}.dump());
   });
   REQUIRE(eventually([&] { return up.in_flight() == 2; }, std::chrono::seconds(5)));
   svc.signal(SIGTERM);

@@ -60,7 +60,7 @@ TEST_CASE("stats: fetches_total == succeeded + failed + in_flight while fetches 
   Upstream up;
   Service svc;
   auto client = std::thread([&] {
-    post(svc.port(), "/fetch", Json{{"urls", {up.url("/delay?ms=600"), up.url("/delay?ms=600"), up.url("/bytes?n=1")}}}.dump());
+    post(svc.port(), "/fetch", Json{{"urls", {up.url("/delay?ms=3000"), up.url("/delay?ms=3000"), up.url("/bytes?n=1")}}}.dump());
   });
   REQUIRE(eventually([&] { return up.in_flight() == 2; }, std::chrono::seconds(5)));
   // The upstream has answered the quick URL; wait until the service has

@@ -68,6 +68,15 @@ Upstream::Upstream(std::optional<TlsFiles> tls, int keep_alive_s) : tls_(tls.has
     nap(*c, std::chrono::milliseconds(param(req, "ms", 0)));
     res.set_content("ok", "text/plain");
   });
+  s.Get("/meet", [c](const httplib::Request& req, httplib::Response& res) {
+    InFlight f(c);
+    const int n = static_cast<int>(param(req, "n", 1));
+    const auto until = Clock::now() + std::chrono::milliseconds(param(req, "ms", 10000));
+    while (!c->stopping && c->max_in_flight < n && Clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    res.set_content(c->max_in_flight >= n ? "met" : "alone", "text/plain");
+  });
   s.Get("/status", [c](const httplib::Request& req, httplib::Response& res) {
     InFlight f(c);
     res.status = static_cast<int>(param(req, "code", 200));

@@ -14,6 +14,10 @@
 //                          stops as soon as a write fails (the peer went away)
 //   /headers               the request's headers as a JSON object (names lower-cased)
 //   /retry-after?key=K&fail=F  503 with Retry-After: 1 for the first F hits of K (default 1), then 200
+//   /meet?n=N&ms=M         answers "met" once N requests have been in flight here
+//                          at once (max_in_flight >= N, this one included), or
+//                          "alone" after M ms (default 10000): overlap made
+//                          certain instead of hoped for from timing
 //   /stats                 {"in_flight":..,"max_in_flight":..,"requests":..} (not counted itself)
 #pragma once
 
