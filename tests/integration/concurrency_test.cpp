@@ -13,7 +13,7 @@ TEST_CASE("a request never has more than its concurrency in flight at the upstre
   Upstream up;
   Service svc;
   Json urls = Json::array();
-  for (int i = 0; i < 12; ++i) urls.push_back(up.url("/delay?ms=150&i=" + std::to_string(i)));
+  for (int i = 0; i < 12; ++i) urls.push_back(up.url("/delay?ms=500&i=" + std::to_string(i)));
   auto res = fetch(svc.port(), {{"urls", urls}, {"concurrency", 4}});
 
   CHECK(up.max_in_flight() == 4);  // reached, never passed
@@ -22,9 +22,9 @@ TEST_CASE("a request never has more than its concurrency in flight at the upstre
   CHECK(res["summary"]["succeeded"] == 12);
   CHECK(res["summary"]["concurrency"] == 4);
   CHECK(res["summary"]["max_in_flight"] == 4);
-  // 12 URLs of 150 ms, 4 at a time: three waves, not one, not twelve.
-  CHECK(res["summary"]["elapsed_ms"].get<double>() >= 440);
-  CHECK(res["summary"]["elapsed_ms"].get<double>() < 1500);
+  // 12 URLs of 500 ms, 4 at a time: three waves (1.5 s), not one, not twelve (6 s).
+  CHECK(res["summary"]["elapsed_ms"].get<double>() >= 1450);
+  CHECK(res["summary"]["elapsed_ms"].get<double>() < 4000);
   CHECK(svc.stop() == 0);
 }
 
