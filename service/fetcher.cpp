@@ -183,8 +183,8 @@ struct Fetcher::Impl {
   ConnectionPool pool;
 
   runtime::Task<Hop> connect(const Url& url, Clock::time_point deadline, std::unique_ptr<Connection>& out);
-  runtime::Task<Hop> exchange(const Url& url, const FetchOptions& o, bool strip_credentials,
-                              Clock::time_point deadline);
+  runtime::Task<Hop> exchange(const Url& url, const std::string& origin, const FetchOptions& o,
+                              bool strip_credentials, Clock::time_point deadline);
   template <class Stream>
   runtime::Task<Hop> round_trip(Stream& s, Connection& c, const http::request<http::empty_body>& req,
                                 const FetchOptions& o, Clock::time_point deadline, bool& keep_alive);
@@ -224,6 +224,7 @@ runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point dead
 
   auto c = std::make_unique<Connection>();
   c->origin = url.origin();
+  pool.adopt(*c);
   if (url.https()) {
     c->tls = std::make_unique<ssl::stream<tcp::socket>>(ex, tls_ctx);
   } else {
@@ -309,8 +310,8 @@ runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const htt
 
 // One HTTP exchange on a pooled or new connection. A pooled connection that
 // the server closed while idle is detected on first use and replaced once.
-runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const FetchOptions& o, bool strip_credentials,
-                                           Clock::time_point deadline) {
+runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const std::string& origin, const FetchOptions& o,
+                                           bool strip_credentials, Clock::time_point deadline) {
   http::request<http::empty_body> req{http::string_to_verb(o.method), url.target, 11};
   req.set(http::field::host, url.host_header());
   req.set(http::field::user_agent, "asyncfetch/0.1");
@@ -326,7 +327,7 @@ runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const FetchOptions& o
   req.prepare_payload();
 
   for (int attempt = 0;; ++attempt) {
-    auto conn = attempt == 0 ? pool.take(url.origin()) : nullptr;
+    auto conn = attempt == 0 ? pool.take(origin) : nullptr;
     const bool reused = conn != nullptr;
     if (!conn) {
       Hop h = co_await connect(url, deadline, conn);
@@ -351,10 +352,14 @@ runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const FetchOptions& o
 // One try: the request and the redirects it leads to.
 runtime::Task<Hop> Fetcher::Impl::one_try(Url url, const FetchOptions& base, Clock::time_point deadline,
                                           Url& final_url) {
-  FetchOptions o = base;
+  // The options are copied only when a redirect turns the method into GET;
+  // the origin is built once per hop (the pool's key).
+  std::optional<FetchOptions> changed;
   const std::string first_origin = url.origin();
+  std::string origin = first_origin;
   for (unsigned redirects = 0;; ++redirects) {
-    Hop h = co_await exchange(url, o, url.origin() != first_origin, deadline);
+    const FetchOptions& o = changed ? *changed : base;
+    Hop h = co_await exchange(url, origin, o, origin != first_origin, deadline);
     final_url = url;
     if (h.error || !is_redirect(h.status) || h.location.empty()) co_return h;
     if (redirects >= config.max_redirects) {
@@ -369,8 +374,12 @@ runtime::Task<Hop> Fetcher::Impl::one_try(Url url, const FetchOptions& base, Clo
       co_return h;
     }
     // 303, and 301/302 after a POST, turn into GET (as browsers do).
-    if (h.status == 303 || ((h.status == 301 || h.status == 302) && o.method == "POST")) o.method = "GET";
+    if (h.status == 303 || ((h.status == 301 || h.status == 302) && o.method == "POST")) {
+      if (!changed) changed = base;
+      changed->method = "GET";
+    }
     url = std::move(*next);
+    origin = url.origin();
   }
 }
 
