@@ -340,7 +340,8 @@ runtime::Task<Reply> ApiServer::Impl::handle_fetch(http::request<http::string_bo
     done.close = true;
   }
   (void)watch_error;
-  log::debug("fetch done", {{"order0", order[0]}, {"written", written}, {"work_error", bool(work_error)}});
+  if (log::enabled(log::Level::debug))  // the fields are a JSON object: not built for nothing
+    log::debug("fetch done", {{"order0", order[0]}, {"written", written}, {"work_error", bool(work_error)}});
   co_return done;
 }
 
