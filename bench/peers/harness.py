@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -111,33 +112,30 @@ class Upstream:
         self.proc.wait(10)
 
 
-def run_client(cmd: list, limit: float, env=None) -> tuple:
-    """Runs a peer under a time limit; returns (stdout, wall seconds, error or "")."""
+def run_client(cmd: list, limit: float) -> tuple:
+    """Runs a peer under a time limit; returns (stdout, wall s, CPU s, peak RSS MB, error or "").
+    CPU and RSS are the child's own (wait4), not the max over every child so far."""
     start = time.monotonic()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
-    try:
-        out, err = p.communicate(timeout=limit)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.communicate()
-        return "", time.monotonic() - start, f"timed out after {limit:.0f}s"
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    killed = threading.Event()
+    timer = threading.Timer(limit, lambda: (killed.set(), p.kill()))
+    timer.start()
+    got = {}
+    readers = [threading.Thread(target=lambda k=k, f=f: got.__setitem__(k, f.read())) for k, f in
+               (("out", p.stdout), ("err", p.stderr))]
+    for t in readers:
+        t.start()
+    _, status, ru = os.wait4(p.pid, 0)
     wall = time.monotonic() - start
-    return out, wall, ("" if p.returncode == 0 else f"exit {p.returncode}: {err.strip()[-200:]}")
-
-
-class ChildClock:
-    """CPU time and peak RSS of the next waited-for child, from RUSAGE_CHILDREN deltas."""
-
-    def __enter__(self):
-        self.before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return self
-
-    def __exit__(self, *exc):
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        self.cpu = (after.ru_utime - self.before.ru_utime) + (after.ru_stime - self.before.ru_stime)
-        # ru_maxrss of children is the max over all of them: good enough when
-        # the later peer is the bigger one; the table says "client peak RSS".
-        self.rss_mb = after.ru_maxrss / 1024
+    timer.cancel()
+    for t in readers:
+        t.join()
+    p.returncode = os.waitstatus_to_exitcode(status)
+    cpu, rss = ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
+    if killed.is_set():
+        return got["out"], wall, cpu, rss, f"timed out after {limit:.0f}s"
+    err = "" if p.returncode == 0 else f"exit {p.returncode}: {got['err'].strip()[-200:]}"
+    return got["out"], wall, cpu, rss, err
 
 
 class Service:
@@ -186,7 +184,7 @@ class Bench:
 
     def url(self, scenario: str) -> str:
         return self.up.base + {"S1": "/bytes?n=1024", "S2": "/delay?ms=20&n=1024",
-                               "S3": "/delay?ms=1000&n=1024"}[scenario]
+                               "S3": "/delay?ms=1000&n=1024", "scaling": "/bytes?n=1024"}[scenario]
 
     def record(self, r: Run) -> None:
         r.upstream = self.up.stats()
@@ -201,10 +199,7 @@ class Bench:
     def client(self, scenario: str, peer: str, cmd: list, n: int, c: int, limit: float) -> None:
         self.up.reset()
         r = Run(scenario, peer, n, c)
-        with ChildClock() as clock:
-            out, wall, err = run_client(cmd, limit)
-        r.cpu, r.rss_mb = clock.cpu, clock.rss_mb
-        r.error = err
+        out, wall, r.cpu, r.rss_mb, r.error = run_client(cmd, limit)
         try:
             res = json.loads(out.strip().splitlines()[-1])
             r.ok, r.failed, r.wall = res["ok"], res["failed"], res["wall_s"]
@@ -225,12 +220,11 @@ class Bench:
             cfg.write(f'url = "{self.url(scenario)}"\noutput = "/dev/null"\n' * n)
             cfg.flush()
             cmd = ["curl", "-s", "--parallel", "--parallel-max", str(c), "-w", "%{http_code}\\n", "-K", cfg.name]
-            with ChildClock() as clock:
-                out, wall, err = run_client(cmd, limit)
+            out, wall, cpu, rss, err = run_client(cmd, limit)
         codes = out.split()
         r.ok = sum(1 for x in codes if x == "200")
         r.failed = n - r.ok
-        r.wall, r.cpu, r.rss_mb, r.error = wall, clock.cpu, clock.rss_mb, err
+        r.wall, r.cpu, r.rss_mb, r.error = wall, cpu, rss, err
         self.record(r)
 
     def wrk(self, scenario: str, peer: str, url: str, c: int, seconds: float, script: str = "",
@@ -243,8 +237,7 @@ class Bench:
         cmd.append(url)
         r = Run(scenario, peer, 0, c)
         cpu0 = service.cpu() if service else 0.0
-        with ChildClock() as clock:
-            out, wall, err = run_client(cmd, seconds + 30)
+        out, wall, cpu, rss, err = run_client(cmd, seconds + 30)
         r.error = err
         m = re.search(r"Requests/sec:\s*([\d.]+)", out)
         served = get_json(self.up.base + "/stats")["requests"]
@@ -259,7 +252,7 @@ class Bench:
             r.cpu, r.rss_mb = service.cpu() - cpu0, service.peak_rss_mb()
             r.note = (r.note + " service CPU/RSS").strip()
         else:
-            r.cpu, r.rss_mb = clock.cpu, clock.rss_mb
+            r.cpu, r.rss_mb = cpu, rss
         self.record(r)
         return r
 
@@ -271,7 +264,7 @@ class Bench:
             cpu0 = svc.cpu()
             cmd = [self.a.afpost, "-service", svc.base + "/fetch", "-url", self.url(scenario), "-n", str(n),
                    "-clients", str(clients), "-batch", str(batch), "-concurrency", str(concurrency)]
-            out, wall, err = run_client(cmd, limit)
+            out, wall, _, _, err = run_client(cmd, limit)
             r = Run(scenario, peer, n, c, error=err)
             r.cpu, r.rss_mb = svc.cpu() - cpu0, svc.peak_rss_mb()
             try:
