@@ -265,21 +265,25 @@ runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const htt
                                              const FetchOptions& o, Clock::time_point deadline, bool& keep_alive) {
   keep_alive = false;
   Deadline guard(co_await net::this_coro::executor, deadline, c.socket());
-  http::request_serializer<http::empty_body> sr{req};
   error_code wec;
-  bool written = false;
-  if constexpr (std::is_same_v<Stream, tcp::socket>) {
-    // A request nearly always fits in the send buffer of a connection that is
-    // idle: written now, it spares the composed async write and the loop turn
-    // of its completion; whatever does not fit is written asynchronously.
-    if (!s.non_blocking()) s.non_blocking(true, wec);  // once per connection (an ioctl)
-    if (!wec) http::write(s, sr, wec);
-    written = !(wec == net::error::would_block || wec == net::error::try_again);
-    if (!written) wec = {};
-  }
-  if (!written) {
-    auto [ec, wn] = co_await http::async_write(s, sr, use_nothrow);
-    wec = ec;
+  {
+    // On the heap: a serializer is ~0.5 KB, and in the frame it would stay
+    // allocated for the whole wait for the response (S3: 10000 such waits).
+    auto sr = std::make_unique<http::request_serializer<http::empty_body>>(req);
+    bool written = false;
+    if constexpr (std::is_same_v<Stream, tcp::socket>) {
+      // A request nearly always fits in the send buffer of a connection that is
+      // idle: written now, it spares the composed async write and the loop turn
+      // of its completion; whatever does not fit is written asynchronously.
+      if (!s.non_blocking()) s.non_blocking(true, wec);  // once per connection (an ioctl)
+      if (!wec) http::write(s, *sr, wec);
+      written = !(wec == net::error::would_block || wec == net::error::try_again);
+      if (!written) wec = {};
+    }
+    if (!written) {
+      auto [ec, wn] = co_await http::async_write(s, *sr, use_nothrow);
+      wec = ec;
+    }
   }
   if (wec) {
     if (guard.expired()) co_return fail("timeout", "request timed out");
