@@ -9,7 +9,7 @@
 #   bench/run.sh            the full run (~6 min on 2 cores, bounded at 20)
 #   bench/run.sh --smoke    S1 at N=2000, asyncfetch and wrk only (< 1 min after the build); exit 1 if a check fails
 #
-# Env: N (S1 fetches, default 20000), THREADS (service threads, 0 = one per core),
+# Env: N (S1 fetches, default 20000), THREADS (service io threads to compare, default 1,2; S2 and S4 use the first),
 # SCENARIOS (default S1,S2,S3,S4,scaling), BUILD_DIR (default build-release), JOBS (2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,7 +55,7 @@ py=""
 /usr/bin/python3 -c 'import aiohttp' 2>/dev/null && py=/usr/bin/python3
 mkdir -p bench/results
 args=(--asyncfetch "$build/service/asyncfetch" --upstream "$gobin/upstream" --gofetch "$gobin/gofetch"
-      --afpost "$gobin/afpost" --python "$py" --threads "${THREADS:-0}")
+      --afpost "$gobin/afpost" --python "$py" --threads "${THREADS:-1,2}")
 echo "bench: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 if ((smoke)); then
   exec timeout 120 /usr/bin/python3 bench/peers/harness.py "${args[@]}" --smoke --scenarios S1 \

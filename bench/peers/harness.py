@@ -180,6 +180,8 @@ class Bench:
     def __init__(self, a):
         self.a = a
         self.runs = []
+        # Service io threads to run (S1 and S3 run each; S2 and S4 the first).
+        self.threads = [int(t) for t in a.threads.split(",")]
         self.up = Upstream(a.upstream)
 
     def url(self, scenario: str) -> str:
@@ -301,33 +303,35 @@ class Bench:
         c = 64
         print(f"S1 throughput: N={n} x 1 KiB, C={c}")
         self.wrk("S1", f"wrk -t2 -c{c} (ceiling)", self.url("S1"), c, self.a.wrk_seconds)
-        self.asyncfetch("S1", "asyncfetch, 1 POST of N", n, c, 1, n, c, self.a.threads, 120)
-        self.asyncfetch("S1", "asyncfetch, 64 clients x 100", n, c, 64, 100, 1, self.a.threads, 120)
+        for t in self.threads:
+            self.asyncfetch("S1", f"asyncfetch t={t}, 1 POST of N", n, c, 1, n, c, t, 120)
+            self.asyncfetch("S1", f"asyncfetch t={t}, 64 clients x 100", n, c, 64, 100, 1, t, 120)
         self.peers("S1", n, c, 180)
 
     def s2(self) -> None:
         n, c = 2000, 100
         print(f"S2 latency-bound: N={n} x 20 ms, C={c} (ideal {n / c * 0.02:.2f}s)")
         self.wrk("S2", f"wrk -t2 -c{c} (ceiling)", self.url("S2"), c, 2)
-        self.asyncfetch("S2", "asyncfetch, 1 POST of N", n, c, 1, n, c, self.a.threads, 60)
+        self.asyncfetch("S2", f"asyncfetch t={self.threads[0]}, 1 POST of N", n, c, 1, n, c, self.threads[0], 60)
         self.peers("S2", n, c, 60)
 
     def s3(self) -> None:
         n, c = 10000, 10000
         print(f"S3 many slow: N={n} x 1 s, C={c} (ideal 1s)")
-        self.asyncfetch("S3", "asyncfetch, 1 POST of N", n, c, 1, n, c, self.a.threads, 60)
+        for t in self.threads:
+            self.asyncfetch("S3", f"asyncfetch t={t}, 1 POST of N", n, c, 1, n, c, t, 60)
         self.peers("S3", n, c, 60)
 
     def s4(self) -> None:
         c = 64
         print(f"S4 request overhead: wrk -c{c} POSTing a 1-URL /fetch vs wrk on the upstream")
         direct = self.wrk("S4", f"wrk -c{c} direct to upstream", self.url("S1"), c, self.a.wrk_seconds)
-        svc = Service(self.a.asyncfetch, self.a.threads, c, 1000)
+        svc = Service(self.a.asyncfetch, self.threads[0], c, 1000)
         try:
             env_url = self.url("S1")
             script = os.path.join(HERE, "post_fetch.lua")
             os.environ["FETCH_URL"] = env_url
-            via = self.wrk("S4", f"wrk -c{c} POST 1-URL /fetch", svc.base + "/fetch", c, self.a.wrk_seconds,
+            via = self.wrk("S4", f"wrk -c{c} POST 1-URL /fetch (asyncfetch t={self.threads[0]})", svc.base + "/fetch", c, self.a.wrk_seconds,
                            script=script, service=svc)
         finally:
             svc.stop()
@@ -340,6 +344,44 @@ class Bench:
         self.up = Upstream(self.a.upstream, pin="0")
         for t in (1, 2):
             self.asyncfetch("scaling", f"asyncfetch threads={t}", n, 64, 1, n, 64, t, 120)
+
+    # --- targets (issue 6), ratios inside this run ---------------------------
+    def targets(self) -> str:
+        def find(scenario, prefix):
+            return [r for r in self.runs if r.scenario == scenario and r.peer.startswith(prefix)]
+        out = []
+        wrk, go = find("S1", "wrk"), find("S1", "Go")
+        for r in find("S1", "asyncfetch"):
+            parts = []
+            if wrk and wrk[0].rate:
+                v = r.rate / wrk[0].rate
+                parts.append(f"{v:.2f}x wrk (target 0.9: {'met' if v >= 0.9 else 'missed'})")
+            if go and go[0].rate:
+                v = r.rate / go[0].rate
+                parts.append(f"{v:.2f}x Go (target 1.3: {'met' if v >= 1.3 else 'missed'})")
+                mine, theirs = r.cpu / r.ok * 1000, go[0].cpu / go[0].ok * 1000
+                parts.append(f"CPU/1000 {mine:.3f} vs Go {theirs:.3f} ({'less' if mine < theirs else 'not less'})")
+            out.append(f"- S1 {r.peer}: " + "; ".join(parts))
+        for r in find("S2", "asyncfetch"):
+            e = 0.4 / r.wall if r.wall else 0
+            out.append(f"- S2 {r.peer}: efficiency {e:.2f} (target 0.95: {'met' if e >= 0.95 else 'missed'})")
+        for r in find("S3", "asyncfetch"):
+            ok = r.wall <= 1.5 and r.rss_mb <= 100 and not r.checks
+            out.append(f"- S3 {r.peer}: wall {r.wall:.2f} s (target 1.5), peak RSS {r.rss_mb:.0f} MB (target 100), "
+                       f"{'no error' if not r.checks else 'errors'}: {'met' if ok else 'missed'}")
+        if hasattr(self, "s4_ratio"):
+            out.append(f"- S4: service {self.s4_ratio:.2f}x direct (target 0.5: {'met' if self.s4_ratio >= 0.5 else 'missed'})")
+        sc = find("scaling", "asyncfetch")
+        if len(sc) == 2 and sc[0].rate:
+            out.append(f"- scaling (upstream pinned to CPU 0): threads=2 / threads=1 = {sc[1].rate / sc[0].rate:.2f}")
+        s1 = [r for r in self.runs if r.scenario == "S1" and not r.peer.startswith("wrk")]
+        for r in s1:
+            acc = r.upstream.get("accepted", 0)
+            if acc > 2 * r.c:
+                out.append(f"- keep-alive: {r.peer} made {acc} upstream connections for C={r.c}")
+        if not any(l.startswith("- keep-alive") for l in out) and s1:
+            out.append(f"- keep-alive: every S1 peer made ≤ 2×C upstream connections (C=64)")
+        return "\n".join(out)
 
     # --- table -----------------------------------------------------------
     def table(self) -> str:
@@ -373,7 +415,7 @@ def main() -> int:
     p.add_argument("--gofetch", required=True)
     p.add_argument("--afpost", required=True)
     p.add_argument("--python", default="")
-    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--threads", default="1,2", help="service io threads, a list (0: one per core)")
     p.add_argument("--n", type=int, default=20000)
     p.add_argument("--wrk-seconds", type=int, default=3)
     p.add_argument("--scenarios", default="S1,S2,S3,S4,scaling")
@@ -394,10 +436,11 @@ def main() -> int:
     table = b.table()
     load = open("/proc/loadavg").read().split()[:3]
     header = (f"Machine: {os.cpu_count()} CPUs, {platform_cpu()}; load average before the table: "
-              f"{' '.join(load)}; service threads={a.threads or 'one per core'}; N={a.n} in S1.")
+              f"{' '.join(load)}; service io threads (t=) {a.threads}; N={a.n} in S1.")
     text = header + "\n\n" + table + "\n"
     if hasattr(b, "s4_ratio"):
         text += f"\nS4: service req/s ÷ direct req/s = {b.s4_ratio:.2f}\n"
+    text += "\nTargets (issue 6), from this run:\n\n" + b.targets() + "\n"
     print()
     print(text)
     if a.out:
