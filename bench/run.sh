@@ -9,7 +9,8 @@
 #   bench/run.sh            the full run (~6 min on 2 cores, bounded at 20)
 #   bench/run.sh --smoke    S1 at N=2000, asyncfetch and wrk only (< 1 min after the build); exit 1 if a check fails
 #
-# Env: N (S1 fetches, default 20000), THREADS (service io threads to compare, default 1,2; S2 and S4 use the first),
+# Env: BENCH_ASYNCFETCH (an asyncfetch already built, e.g. CI's build/service/asyncfetch: no
+# Release build then), N (S1 fetches, default 20000), THREADS (service io threads to compare, default 1,2; S2 and S4 use the first),
 # SCENARIOS (default S1,S2,S3,S4,scaling), BUILD_DIR (default build-release), JOBS (2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,9 +40,15 @@ command -v wrk >/dev/null || { echo "bench: wrk is required (the ceiling)" >&2; 
 command -v go >/dev/null || { echo "bench: go (golang-go) is required for the upstream" >&2; exit 1; }
 
 build=${BUILD_DIR:-build-release}
-echo "bench: building asyncfetch (Release, $build/)"
-timeout 900 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-timeout 1800 cmake --build "$build" -j"${JOBS:-2}" --target asyncfetch >/dev/null
+bin=${BENCH_ASYNCFETCH:-}
+if [[ -n "$bin" ]]; then
+  echo "bench: using $bin (BENCH_ASYNCFETCH; no build)"
+else
+  echo "bench: building asyncfetch (Release, $build/)"
+  timeout 900 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  timeout 1800 cmake --build "$build" -j"${JOBS:-2}" --target asyncfetch >/dev/null
+  bin=$build/service/asyncfetch
+fi
 
 # Go: standard library only; caches inside the build dir, nothing fetched.
 gobin=$root/$build/bench-go
@@ -54,7 +61,7 @@ done
 py=""
 /usr/bin/python3 -c 'import aiohttp' 2>/dev/null && py=/usr/bin/python3
 mkdir -p bench/results
-args=(--asyncfetch "$build/service/asyncfetch" --upstream "$gobin/upstream" --gofetch "$gobin/gofetch"
+args=(--asyncfetch "$bin" --upstream "$gobin/upstream" --gofetch "$gobin/gofetch"
       --afpost "$gobin/afpost" --python "$py" --threads "${THREADS:-1,2}")
 echo "bench: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 if ((smoke)); then

@@ -40,9 +40,11 @@ def get_json(url: str, timeout: float = 5) -> dict:
         return json.loads(r.read())
 
 
-def wait_http(url: str, limit: float = 20) -> None:
+def wait_http(url: str, limit: float = 20, proc=None) -> None:
     end = time.monotonic() + limit
     while time.monotonic() < end:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{url}: the process exited with {proc.returncode}")
         try:
             urllib.request.urlopen(url, timeout=1).read()
             return
@@ -152,8 +154,17 @@ class Service:
         if pin:
             cmd = ["taskset", "-c", pin] + cmd
         self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(cmd, stderr=self.log, stdout=subprocess.DEVNULL)
-        wait_http(self.base + "/readyz")
+        # The service reads ASYNCFETCH_* variables as configuration: none from our environment.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ASYNCFETCH_")}
+        self.proc = subprocess.Popen(cmd, stderr=self.log, stdout=subprocess.DEVNULL, env=env)
+        try:
+            wait_http(self.base + "/readyz", proc=self.proc)
+        except RuntimeError:
+            self.proc.kill()
+            self.proc.wait()
+            self.log.seek(0)
+            sys.stderr.write(self.log.read().decode(errors="replace")[-2000:])
+            raise
 
     def cpu(self) -> float:
         with open(f"/proc/{self.proc.pid}/stat") as f:
