@@ -87,6 +87,18 @@ class Run:
         return bad
 
 
+def take_result_line(r: "Run", out: str, wall: float) -> None:
+    """Reads a peer's last stdout line, {"ok","failed","wall_s"[,"errors"]}, into `r`."""
+    try:
+        res = json.loads(out.strip().splitlines()[-1])
+        r.ok, r.failed, r.wall = res["ok"], res["failed"], res["wall_s"]
+        if res.get("errors"):
+            r.note = json.dumps(res["errors"])
+    except (ValueError, IndexError, KeyError):
+        r.error = r.error or "no result line"
+        r.wall = wall
+
+
 class Upstream:
     def __init__(self, binary: str, pin: str = ""):
         self.port = free_port()
@@ -213,14 +225,7 @@ class Bench:
         self.up.reset()
         r = Run(scenario, peer, n, c)
         out, wall, r.cpu, r.rss_mb, r.error = run_client(cmd, limit)
-        try:
-            res = json.loads(out.strip().splitlines()[-1])
-            r.ok, r.failed, r.wall = res["ok"], res["failed"], res["wall_s"]
-            if res.get("errors"):
-                r.note = json.dumps(res["errors"])
-        except (ValueError, IndexError, KeyError):
-            r.error = r.error or "no result line"
-            r.wall = wall
+        take_result_line(r, out, wall)
         self.record(r)
 
     def curl(self, scenario: str, n: int, c: int, limit: float) -> None:
@@ -280,14 +285,7 @@ class Bench:
             out, wall, _, _, err = run_client(cmd, limit)
             r = Run(scenario, peer, n, c, error=err)
             r.cpu, r.rss_mb = svc.cpu() - cpu0, svc.peak_rss_mb()
-            try:
-                res = json.loads(out.strip().splitlines()[-1])
-                r.ok, r.failed, r.wall = res["ok"], res["failed"], res["wall_s"]
-                if res.get("errors"):
-                    r.note = json.dumps(res["errors"])
-            except (ValueError, IndexError, KeyError):
-                r.error = r.error or "no result line"
-                r.wall = wall
+            take_result_line(r, out, wall)
             self.record(r)
         finally:
             svc.stop()
