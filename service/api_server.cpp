@@ -203,18 +203,37 @@ bool ApiServer::Impl::authorized(const http::request<http::string_body>& req) co
 
 namespace {
 
-runtime::Task<bool> write_reply(beast::tcp_stream& stream, const Reply& r, unsigned version, bool keep_alive,
+// Writes as much of a message as the socket takes now, without waiting: most
+// replies fit in an idle socket's send buffer, and a synchronous write spares
+// the composed async write and the loop turn its completion costs. Returns
+// false when the rest must be written asynchronously (or on error: `ec`).
+template <class Serializer>
+bool write_now(tcp::socket& sock, Serializer& sr, error_code& ec) {
+  if (!sock.non_blocking()) sock.non_blocking(true, ec);  // once per socket (an ioctl)
+  if (!ec) http::write(sock, sr, ec);
+  if (ec == net::error::would_block || ec == net::error::try_again) {
+    ec = {};
+    return false;
+  }
+  return true;
+}
+
+// Takes the reply's body (a /fetch answer can be megabytes: moved, not copied).
+runtime::Task<bool> write_reply(beast::tcp_stream& stream, Reply& r, unsigned version, bool keep_alive,
                                 std::chrono::milliseconds timeout) {
   http::response<http::string_body> res{r.status, version};
   res.set(http::field::server, "asyncfetch");
   res.set(http::field::content_type, r.content_type);
   for (const auto& [f, v] : r.headers) res.set(f, v);
-  res.body() = r.body;
+  res.body() = std::move(r.body);
   res.keep_alive(keep_alive);
   res.prepare_payload();
+  http::response_serializer<http::string_body> sr{res};
+  error_code ec;
+  if (write_now(stream.socket(), sr, ec)) co_return !ec;
   stream.expires_after(timeout);
-  auto [ec, n] = co_await http::async_write(stream, res, use_nothrow);
-  co_return !ec;
+  auto [aec, n] = co_await http::async_write(stream, sr, use_nothrow);
+  co_return !aec;
 }
 
 // Returns when the client has closed or reset the connection. Data from the
@@ -340,7 +359,8 @@ runtime::Task<Reply> ApiServer::Impl::handle_fetch(http::request<http::string_bo
     done.close = true;
   }
   (void)watch_error;
-  log::debug("fetch done", {{"order0", order[0]}, {"written", written}, {"work_error", bool(work_error)}});
+  if (log::enabled(log::Level::debug))  // the fields are a JSON object: not built for nothing
+    log::debug("fetch done", {{"order0", order[0]}, {"written", written}, {"work_error", bool(work_error)}});
   co_return done;
 }
 

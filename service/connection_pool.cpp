@@ -2,50 +2,87 @@
 
 namespace asyncfetch {
 
-std::unique_ptr<Connection> ConnectionPool::take(const std::string& origin) {
-  std::vector<std::unique_ptr<Connection>> stale;  // closed outside the lock
+namespace {
+
+// The calling thread's shard: loop threads are numbered as they first get
+// here, so the 1..8 threads of a loop each have a shard of their own.
+std::size_t my_shard(std::size_t shards) {
+  static std::atomic<std::size_t> next{0};
+  thread_local const std::size_t mine = next.fetch_add(1);
+  return mine % shards;
+}
+
+}  // namespace
+
+std::unique_ptr<Connection> ConnectionPool::take_from(Shard& s, const std::string& origin,
+                                                      std::vector<std::unique_ptr<Connection>>& stale) {
+  std::lock_guard lk(s.m);
+  auto it = s.idle.find(origin);
+  if (it == s.idle.end()) return nullptr;
+  auto& list = it->second;
+  auto now = std::chrono::steady_clock::now();
   std::unique_ptr<Connection> found;
-  {
-    std::lock_guard lk(m_);
-    auto it = idle_.find(origin);
-    if (it == idle_.end()) return nullptr;
-    auto& list = it->second;
-    auto now = std::chrono::steady_clock::now();
-    while (!list.empty()) {
-      auto c = std::move(list.back());
-      list.pop_back();
-      --count_;
-      if (now - c->idle_since < idle_timeout_) {
-        found = std::move(c);
-        break;
-      }
-      stale.push_back(std::move(c));
+  while (!list.empty()) {
+    auto c = std::move(list.back());
+    list.pop_back();
+    count_.fetch_sub(1, std::memory_order_relaxed);
+    c->origin_idle->fetch_sub(1, std::memory_order_relaxed);
+    if (now - c->idle_since < idle_timeout_) {
+      found = std::move(c);
+      break;
     }
-    if (list.empty()) idle_.erase(it);
+    stale.push_back(std::move(c));
   }
+  if (list.empty()) s.idle.erase(it);
   return found;
+}
+
+std::unique_ptr<Connection> ConnectionPool::take(const std::string& origin) {
+  if (count_.load(std::memory_order_relaxed) == 0) return nullptr;
+  std::vector<std::unique_ptr<Connection>> stale;  // closed outside the locks
+  const std::size_t home = my_shard(shards);
+  for (std::size_t k = 0; k < shards; ++k) {
+    if (auto c = take_from(shards_[(home + k) % shards], origin, stale)) return c;
+  }
+  return nullptr;
+}
+
+void ConnectionPool::adopt(Connection& c) {
+  std::lock_guard lk(counters_m_);
+  auto& counter = counters_[c.origin];
+  if (!counter) counter = std::make_shared<std::atomic<std::size_t>>(0);
+  c.origin_idle = counter;
 }
 
 void ConnectionPool::put(std::unique_ptr<Connection> c) {
   if (max_idle_ == 0) return;
+  if (!c->origin_idle) adopt(*c);
+  // Reserve a place under the origin's cap first; `c` is closed when there is none.
+  if (c->origin_idle->fetch_add(1, std::memory_order_relaxed) >= max_idle_) {
+    c->origin_idle->fetch_sub(1, std::memory_order_relaxed);
+    return;
+  }
   c->idle_since = std::chrono::steady_clock::now();
-  std::lock_guard lk(m_);
-  auto& list = idle_[c->origin];
-  if (list.size() >= max_idle_) return;  // `c` is closed as it goes out of scope
-  list.push_back(std::move(c));
-  ++count_;
+  auto& s = shards_[my_shard(shards)];
+  std::lock_guard lk(s.m);
+  s.idle[c->origin].push_back(std::move(c));
+  count_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void ConnectionPool::clear() {
-  decltype(idle_) all;
-  std::lock_guard lk(m_);
-  all.swap(idle_);
-  count_ = 0;
+  for (auto& s : shards_) {
+    decltype(s.idle) all;
+    {
+      std::lock_guard lk(s.m);
+      all.swap(s.idle);
+    }
+    for (auto& [_, list] : all) {
+      count_.fetch_sub(list.size(), std::memory_order_relaxed);
+      for (auto& c : list) c->origin_idle->fetch_sub(1, std::memory_order_relaxed);
+    }
+  }
 }
 
-std::size_t ConnectionPool::idle() const {
-  std::lock_guard lk(m_);
-  return count_;
-}
+std::size_t ConnectionPool::idle() const { return count_.load(std::memory_order_relaxed); }
 
 }  // namespace asyncfetch

@@ -5,12 +5,19 @@
 // recently used connection is reused first (it is the least likely to have
 // been closed by the server); ones idle for longer than the idle timeout are
 // closed instead of reused.
+//
+// No global lock on the hot path: the idle lists are sharded by loop thread
+// (a thread puts to and takes from its own shard, and looks at the others only
+// when its own has nothing for the origin), and the per-origin cap is an
+// atomic counter the connection carries, found once when it is made.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -26,6 +33,7 @@ namespace asyncfetch {
 // fetcher's job (a timer on the using task's own executor).
 struct Connection {
   std::string origin;
+  std::shared_ptr<std::atomic<std::size_t>> origin_idle;  // the pool's idle count for `origin`
   std::unique_ptr<boost::asio::ip::tcp::socket> plain;                              // http
   std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>> tls;     // https
   boost::beast::flat_buffer buffer;
@@ -40,14 +48,26 @@ class ConnectionPool {
       : max_idle_(max_idle_per_origin), idle_timeout_(idle_timeout) {}
 
   std::unique_ptr<Connection> take(const std::string& origin);
+  // Gives a used connection back (or closes it when its origin has max_idle).
   void put(std::unique_ptr<Connection> c);
+  // Sets up a new connection's share of the per-origin count (once per connection, not per fetch).
+  void adopt(Connection& c);
   void clear();
   std::size_t idle() const;
 
  private:
-  mutable std::mutex m_;
-  std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
-  std::size_t count_ = 0;
+  static constexpr std::size_t shards = 8;
+  struct alignas(64) Shard {
+    std::mutex m;
+    std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
+  };
+  std::unique_ptr<Connection> take_from(Shard& s, const std::string& origin,
+                                        std::vector<std::unique_ptr<Connection>>& stale);
+
+  std::array<Shard, shards> shards_;
+  std::atomic<std::size_t> count_{0};
+  std::mutex counters_m_;  // only when a connection is made
+  std::unordered_map<std::string, std::shared_ptr<std::atomic<std::size_t>>> counters_;
   const std::size_t max_idle_;
   const std::chrono::milliseconds idle_timeout_;
 };

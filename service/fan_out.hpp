@@ -60,9 +60,13 @@ class FanOut {
   runtime::Task<FanOutSummary> run(const FetchJob& job, OnResult on_result);
 
  private:
-  runtime::Task<void> fetch_one(std::size_t index, const FetchJob& job, const FetchOptions& options,
+  // One URL; true when the fetch was cancelled (the worker then stops).
+  runtime::Task<bool> fetch_one(std::size_t index, const FetchJob& job, const FetchOptions& options,
                                 runtime::Semaphore& per_request, RequestProgress& progress,
                                 const OnResult& on_result);
+  // Takes the next URL of the request until none is left.
+  runtime::Task<void> worker(const FetchJob& job, const FetchOptions& options, runtime::Semaphore& per_request,
+                             RequestProgress& progress, const OnResult& on_result);
 
   const Config& config_;
   Fetcher& fetcher_;

@@ -10,8 +10,10 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <random>
+#include <type_traits>
 
 #include "connection_pool.hpp"
 #include "log.hpp"
@@ -79,22 +81,35 @@ struct CappedBody {
   };
 };
 
-// The outcome of one HTTP exchange (one hop of one try).
+// The outcome of one HTTP exchange (one hop of one try). Small on purpose:
+// each coroutine of a fetch holds a few (its own, its callee's result, the
+// await temporaries) in its frame for as long as the fetch is in flight
+// (S3: 10000 fetches); the parts most hops never set live behind a pointer.
 struct Hop {
-  std::optional<std::string> error;  // API error code
-  std::string detail;
-  int status = 0;  // 0: no response
-  std::uint64_t bytes = 0;
+  const char* error = nullptr;  // API error code (a string literal), or none
+  int status = 0;               // 0: no response
   bool truncated = false;
-  std::string body;
-  std::string location;
-  std::optional<std::chrono::milliseconds> retry_after;
+  std::uint64_t bytes = 0;
+  struct Rare {
+    std::string detail;
+    std::string body;      // with include_body
+    std::string location;  // a redirect's target
+    std::optional<std::chrono::milliseconds> retry_after;
+  };
+  std::unique_ptr<Rare> rare;
+
+  Rare& more() {
+    if (!rare) rare = std::make_unique<Rare>();
+    return *rare;
+  }
 };
+
+bool is(const char* error, const char* code) { return error && std::strcmp(error, code) == 0; }
 
 Hop fail(const char* code, std::string detail) {
   Hop h;
   h.error = code;
-  h.detail = std::move(detail);
+  h.more().detail = std::move(detail);
   return h;
 }
 
@@ -183,8 +198,8 @@ struct Fetcher::Impl {
   ConnectionPool pool;
 
   runtime::Task<Hop> connect(const Url& url, Clock::time_point deadline, std::unique_ptr<Connection>& out);
-  runtime::Task<Hop> exchange(const Url& url, const FetchOptions& o, bool strip_credentials,
-                              Clock::time_point deadline);
+  runtime::Task<Hop> exchange(const Url& url, const std::string& origin, const FetchOptions& o,
+                              bool strip_credentials, Clock::time_point deadline);
   template <class Stream>
   runtime::Task<Hop> round_trip(Stream& s, Connection& c, const http::request<http::empty_body>& req,
                                 const FetchOptions& o, Clock::time_point deadline, bool& keep_alive);
@@ -224,6 +239,7 @@ runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point dead
 
   auto c = std::make_unique<Connection>();
   c->origin = url.origin();
+  pool.adopt(*c);
   if (url.https()) {
     c->tls = std::make_unique<ssl::stream<tcp::socket>>(ex, tls_ctx);
   } else {
@@ -263,7 +279,26 @@ runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const htt
                                              const FetchOptions& o, Clock::time_point deadline, bool& keep_alive) {
   keep_alive = false;
   Deadline guard(co_await net::this_coro::executor, deadline, c.socket());
-  auto [wec, wn] = co_await http::async_write(s, req, use_nothrow);
+  error_code wec;
+  {
+    // On the heap: a serializer is ~0.5 KB, and in the frame it would stay
+    // allocated for the whole wait for the response (S3: 10000 such waits).
+    auto sr = std::make_unique<http::request_serializer<http::empty_body>>(req);
+    bool written = false;
+    if constexpr (std::is_same_v<Stream, tcp::socket>) {
+      // A request nearly always fits in the send buffer of a connection that is
+      // idle: written now, it spares the composed async write and the loop turn
+      // of its completion; whatever does not fit is written asynchronously.
+      if (!s.non_blocking()) s.non_blocking(true, wec);  // once per connection (an ioctl)
+      if (!wec) http::write(s, *sr, wec);
+      written = !(wec == net::error::would_block || wec == net::error::try_again);
+      if (!written) wec = {};
+    }
+    if (!written) {
+      auto [ec, wn] = co_await http::async_write(s, *sr, use_nothrow);
+      wec = ec;
+    }
+  }
   if (wec) {
     if (guard.expired()) co_return fail("timeout", "request timed out");
     if (wec == net::error::operation_aborted) co_return fail("cancelled", "cancelled");
@@ -284,22 +319,23 @@ runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const htt
     h.status = static_cast<int>(res.result_int());
     h.bytes = res.body().received;
     h.truncated = res.body().truncated;
-    if (o.include_body) h.body = std::move(parser.get().body().data);
-    if (auto it = res.find(http::field::location); it != res.end()) h.location = std::string(it->value());
-    if (auto it = res.find(http::field::retry_after); it != res.end()) h.retry_after = parse_retry_after(it->value());
+    if (o.include_body) h.more().body = std::move(parser.get().body().data);
+    if (auto it = res.find(http::field::location); it != res.end()) h.more().location = std::string(it->value());
+    if (auto it = res.find(http::field::retry_after); it != res.end())
+      h.more().retry_after = parse_retry_after(it->value());
   }
   if (rec) {
     if (rec == http::error::body_limit) {
       h.error = "too_large";
-      h.detail = "body over max_body_bytes";
+      h.more().detail = "body over max_body_bytes";
     } else if (guard.expired()) {
       h.error = "timeout";
-      h.detail = "response timed out";
+      h.more().detail = "response timed out";
     } else if (rec == net::error::operation_aborted) {
       h.error = "cancelled";
     } else {
       h.error = "protocol_error";
-      h.detail = "read: " + rec.message();
+      h.more().detail = "read: " + rec.message();
     }
     co_return h;
   }
@@ -309,8 +345,8 @@ runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const htt
 
 // One HTTP exchange on a pooled or new connection. A pooled connection that
 // the server closed while idle is detected on first use and replaced once.
-runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const FetchOptions& o, bool strip_credentials,
-                                           Clock::time_point deadline) {
+runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const std::string& origin, const FetchOptions& o,
+                                           bool strip_credentials, Clock::time_point deadline) {
   http::request<http::empty_body> req{http::string_to_verb(o.method), url.target, 11};
   req.set(http::field::host, url.host_header());
   req.set(http::field::user_agent, "asyncfetch/0.1");
@@ -326,7 +362,7 @@ runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const FetchOptions& o
   req.prepare_payload();
 
   for (int attempt = 0;; ++attempt) {
-    auto conn = attempt == 0 ? pool.take(url.origin()) : nullptr;
+    auto conn = attempt == 0 ? pool.take(origin) : nullptr;
     const bool reused = conn != nullptr;
     if (!conn) {
       Hop h = co_await connect(url, deadline, conn);
@@ -339,8 +375,7 @@ runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const FetchOptions& o
     } else {
       h = co_await round_trip(*conn->plain, *conn, req, o, deadline, keep_alive);
     }
-    if (reused && h.error && h.status == 0 && h.error != std::optional<std::string>("timeout") &&
-        h.error != std::optional<std::string>("cancelled")) {
+    if (reused && h.error && h.status == 0 && !is(h.error, "timeout") && !is(h.error, "cancelled")) {
       continue;  // stale keep-alive connection: once more on a fresh one
     }
     if (keep_alive && !h.error) pool.put(std::move(conn));
@@ -351,26 +386,34 @@ runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const FetchOptions& o
 // One try: the request and the redirects it leads to.
 runtime::Task<Hop> Fetcher::Impl::one_try(Url url, const FetchOptions& base, Clock::time_point deadline,
                                           Url& final_url) {
-  FetchOptions o = base;
+  // The options are copied only when a redirect turns the method into GET;
+  // the origin is built once per hop (the pool's key).
+  std::optional<FetchOptions> changed;
   const std::string first_origin = url.origin();
+  std::string origin = first_origin;
   for (unsigned redirects = 0;; ++redirects) {
-    Hop h = co_await exchange(url, o, url.origin() != first_origin, deadline);
+    const FetchOptions& o = changed ? *changed : base;
+    Hop h = co_await exchange(url, origin, o, origin != first_origin, deadline);
     final_url = url;
-    if (h.error || !is_redirect(h.status) || h.location.empty()) co_return h;
+    if (h.error || !is_redirect(h.status) || !h.rare || h.rare->location.empty()) co_return h;
     if (redirects >= config.max_redirects) {
       h.error = "protocol_error";
-      h.detail = "more than " + std::to_string(config.max_redirects) + " redirects";
+      h.more().detail = "more than " + std::to_string(config.max_redirects) + " redirects";
       co_return h;
     }
-    auto next = resolve_redirect(url, h.location);
+    auto next = resolve_redirect(url, h.rare->location);
     if (!next) {
       h.error = "protocol_error";
-      h.detail = "bad redirect location";
+      h.more().detail = "bad redirect location";
       co_return h;
     }
     // 303, and 301/302 after a POST, turn into GET (as browsers do).
-    if (h.status == 303 || ((h.status == 301 || h.status == 302) && o.method == "POST")) o.method = "GET";
+    if (h.status == 303 || ((h.status == 301 || h.status == 302) && o.method == "POST")) {
+      if (!changed) changed = base;
+      changed->method = "GET";
+    }
     url = std::move(*next);
+    origin = url.origin();
   }
 }
 
@@ -412,14 +455,14 @@ runtime::Task<FetchResult> Fetcher::fetch(std::string url_text, const FetchOptio
       Url final_url;
       Hop h = co_await impl_->one_try(*url, o, try_deadline, final_url);
 
-      r.error = h.error;
-      r.detail = h.detail;
+      r.error = h.error ? std::optional<std::string>(h.error) : std::nullopt;
+      r.detail = h.rare ? h.rare->detail : std::string();
       r.status = h.status ? std::optional<int>(h.status) : std::nullopt;
       r.bytes = h.bytes;
       r.truncated = h.truncated;
-      if (o.include_body) r.body = std::move(h.body);
+      if (o.include_body) r.body = h.rare ? std::move(h.rare->body) : std::string();
 
-      bool retry = h.error ? (*h.error == "connect_failed" || *h.error == "protocol_error" || *h.error == "timeout")
+      bool retry = h.error ? (is(h.error, "connect_failed") || is(h.error, "protocol_error") || is(h.error, "timeout"))
                            : retryable_status(h.status);
       if (!retry || r.attempts > o.retries) break;
       auto now = Clock::now();
@@ -427,7 +470,7 @@ runtime::Task<FetchResult> Fetcher::fetch(std::string url_text, const FetchOptio
       // Exponential backoff with jitter, or the server's Retry-After if longer.
       auto backoff = std::chrono::milliseconds(std::min(2000, 100 << (r.attempts - 1)));
       backoff = std::chrono::milliseconds(jitter(backoff.count() / 2, backoff.count()));
-      if (h.retry_after) backoff = std::max(backoff, *h.retry_after);
+      if (h.rare && h.rare->retry_after) backoff = std::max(backoff, *h.rare->retry_after);
       if (now + backoff >= deadline) break;
       co_await runtime::sleep(backoff);
     }

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -10,8 +11,21 @@ namespace asyncfetch {
 namespace {
 
 // A JSON string literal; invalid UTF-8 (upstream bodies) becomes U+FFFD.
+// URLs and error codes are nearly always printable ASCII with nothing to
+// escape: those are copied as they are; only the others go through
+// nlohmann's serializer (which builds a json value, a copy, per string).
 void append_string(std::string& out, const std::string& s) {
-  out += nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const bool plain = std::all_of(s.begin(), s.end(), [](char ch) {
+    auto c = static_cast<unsigned char>(ch);
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  });
+  if (!plain) {
+    out += nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return;
+  }
+  out += '"';
+  out += s;
+  out += '"';
 }
 
 // A millisecond count with 3 decimals. The buffer holds any finite double in

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# User-space instructions per fetch of an asyncfetch binary, from
+# valgrind --tool=callgrind: the service's total Ir for one POST of 5000
+# fetches minus that for 1000, divided by 4000 (start-up cancels out).
+# Deterministic, so it compares builds on a loaded machine. Needs
+# bench/run.sh's Go tools (build-release/bench-go/) and valgrind.
+#   bench/instructions.sh [BINARY] [THREADS]     default build-release/service/asyncfetch, 1
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${1:-build-release/service/asyncfetch} threads=${2:-1}
+gobin=${BUILD_DIR:-build-release}/bench-go
+command -v valgrind >/dev/null || { echo "instructions: valgrind not installed" >&2; exit 1; }
+port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+tmp=$(mktemp -d)
+uport=$(port)
+"$gobin/upstream" -listen "127.0.0.1:$uport" 2>/dev/null & up=$!
+trap 'kill $up 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+
+total_ir() {  # fetches -> Ir of the whole service run
+  local n=$1 sport out=$tmp/cg.$1
+  sport=$(port)
+  timeout 300 valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" --config= --port="$sport" \
+    --threads="$threads" --allow_cidrs=127.0.0.0/8 --log_level=warn --global_concurrency=64 \
+    --max_concurrency_per_request=64 --max_urls_per_request=100000 --max_request_bytes=67108864 \
+    --max_queue=100000 --drain_timeout_ms=0 2>/dev/null & local vg=$!
+  for _ in $(seq 300); do curl -sf "localhost:$sport/readyz" >/dev/null && break; sleep 0.1; done
+  timeout 200 "$gobin/afpost" -service "http://127.0.0.1:$sport/fetch" -url "http://127.0.0.1:$uport/bytes?n=1024" \
+    -n "$n" -concurrency 64 >/dev/null
+  kill -TERM $vg; wait $vg 2>/dev/null || true
+  awk '/^(summary|totals):/{print $2; exit}' "$out"
+}
+a=$(total_ir 1000)
+b=$(total_ir 5000)
+echo "$bin threads=$threads: $(( (b - a) / 4000 )) instructions per fetch (user space)"

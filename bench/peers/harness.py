@@ -1,0 +1,479 @@
+"""Runs the service-against-peers scenarios (S1-S4, scaling) on loopback and
+writes the markdown table. Called by bench/run.sh, which installs and builds
+what is needed; stdlib only (Debian's /usr/bin/python3).
+
+Every run: the upstream's counters are reset, the peer runs under a timeout,
+then the upstream is asked how many requests it served, how many connections
+it accepted and its peak in-flight count, which must not pass C. asyncfetch is
+restarted for each run, so no idle pool outlives a run, and its CPU time and
+peak RSS come from /proc.
+"""
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TICK = os.sysconf("SC_CLK_TCK")
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get_json(url: str, timeout: float = 5) -> dict:
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return json.loads(r.read())
+
+
+def wait_http(url: str, limit: float = 20, proc=None) -> None:
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{url}: the process exited with {proc.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} did not answer within {limit}s")
+
+
+@dataclass
+class Run:
+    scenario: str
+    peer: str
+    n_expected: int
+    c: int
+    ok: int = 0
+    failed: int = 0
+    wall: float = 0.0
+    cpu: float = 0.0
+    rss_mb: float = 0.0
+    upstream: dict = field(default_factory=dict)
+    note: str = ""
+    error: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.wall if self.wall else 0.0
+
+    @property
+    def checks(self) -> list:
+        bad = []
+        peak = self.upstream.get("peak_in_flight", 0)
+        if peak > self.c:
+            bad.append(f"peak in-flight {peak} > C={self.c}")
+        if self.failed:
+            bad.append(f"{self.failed} failed")
+        if self.error:
+            bad.append(self.error)
+        if self.n_expected and self.ok != self.n_expected:
+            bad.append(f"{self.ok} ok of {self.n_expected}")
+        return bad
+
+
+def take_result_line(r: "Run", out: str, wall: float) -> None:
+    """Reads a peer's last stdout line, {"ok","failed","wall_s"[,"errors"]}, into `r`."""
+    try:
+        res = json.loads(out.strip().splitlines()[-1])
+        r.ok, r.failed, r.wall = res["ok"], res["failed"], res["wall_s"]
+        if res.get("errors"):
+            r.note = json.dumps(res["errors"])
+    except (ValueError, IndexError, KeyError):
+        r.error = r.error or "no result line"
+        r.wall = wall
+
+
+class Upstream:
+    def __init__(self, binary: str, pin: str = ""):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        cmd = [binary, "-listen", f"127.0.0.1:{self.port}"]
+        if pin:
+            cmd = ["taskset", "-c", pin] + cmd
+        self.proc = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
+        wait_http(self.base + "/stats")
+
+    def reset(self) -> None:
+        # Connections a previous peer left open must be gone first.
+        end = time.monotonic() + 10
+        while get_json(self.base + "/stats")["open"] > 1 and time.monotonic() < end:
+            time.sleep(0.1)
+        get_json(self.base + "/reset")
+
+    def stats(self) -> dict:
+        s = get_json(self.base + "/stats")
+        s["accepted"] -= 1  # the connection of this very /stats request
+        return s
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def run_client(cmd: list, limit: float) -> tuple:
+    """Runs a peer under a time limit; returns (stdout, wall s, CPU s, peak RSS MB, error or "").
+    CPU and RSS are the child's own (wait4), not the max over every child so far."""
+    start = time.monotonic()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    killed = threading.Event()
+    timer = threading.Timer(limit, lambda: (killed.set(), p.kill()))
+    timer.start()
+    got = {}
+    readers = [threading.Thread(target=lambda k=k, f=f: got.__setitem__(k, f.read())) for k, f in
+               (("out", p.stdout), ("err", p.stderr))]
+    for t in readers:
+        t.start()
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.monotonic() - start
+    timer.cancel()
+    for t in readers:
+        t.join()
+    p.returncode = os.waitstatus_to_exitcode(status)
+    cpu, rss = ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
+    if killed.is_set():
+        return got["out"], wall, cpu, rss, f"timed out after {limit:.0f}s"
+    err = "" if p.returncode == 0 else f"exit {p.returncode}: {got['err'].strip()[-200:]}"
+    return got["out"], wall, cpu, rss, err
+
+
+class Service:
+    """asyncfetch started for one run, with loopback opened by allow_cidrs."""
+
+    def __init__(self, binary: str, threads: int, c: int, n: int, extra: list = (), pin: str = ""):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        cmd = [binary, "--config=", f"--port={self.port}", f"--threads={threads}",
+               "--allow_cidrs=127.0.0.0/8", "--log_level=warn",
+               f"--global_concurrency={c}", f"--max_concurrency_per_request={c}",
+               f"--max_urls_per_request={max(n, 1000)}", "--max_request_bytes=67108864",
+               f"--max_queue={max(n, 10000)}", "--timeout_ms=60000", *extra]
+        if pin:
+            cmd = ["taskset", "-c", pin] + cmd
+        self.log = tempfile.TemporaryFile()
+        # The service reads ASYNCFETCH_* variables as configuration: none from our environment.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ASYNCFETCH_")}
+        self.proc = subprocess.Popen(cmd, stderr=self.log, stdout=subprocess.DEVNULL, env=env)
+        try:
+            wait_http(self.base + "/readyz", proc=self.proc)
+        except RuntimeError:
+            self.proc.kill()
+            self.proc.wait()
+            self.log.seek(0)
+            sys.stderr.write(self.log.read().decode(errors="replace")[-2000:])
+            raise
+
+    def cpu(self) -> float:
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICK
+
+    def peak_rss_mb(self) -> float:
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        return 0.0
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class Bench:
+    def __init__(self, a):
+        self.a = a
+        self.runs = []
+        # Service io threads to run (S1 and S3 run each; S2 and S4 the first).
+        self.threads = [int(t) for t in a.threads.split(",")]
+        self.up = Upstream(a.upstream)
+
+    def url(self, scenario: str) -> str:
+        return self.up.base + {"S1": "/bytes?n=1024", "S2": "/delay?ms=20&n=1024",
+                               "S3": "/delay?ms=1000&n=1024", "scaling": "/bytes?n=1024"}[scenario]
+
+    def record(self, r: Run) -> None:
+        r.upstream = self.up.stats()
+        self.runs.append(r)
+        bad = r.checks
+        print(f"  {r.scenario} {r.peer:<28} {r.rate:>9.0f} fetches/s  wall {r.wall:6.2f}s  "
+              f"cpu {r.cpu:5.2f}s  rss {r.rss_mb:6.1f}MB  accepted {r.upstream.get('accepted')}  "
+              f"peak {r.upstream.get('peak_in_flight')}  {'OK' if not bad else 'CHECK FAILED: ' + '; '.join(bad)}",
+              flush=True)
+
+    # --- peers -----------------------------------------------------------
+    def client(self, scenario: str, peer: str, cmd: list, n: int, c: int, limit: float) -> None:
+        self.up.reset()
+        r = Run(scenario, peer, n, c)
+        out, wall, r.cpu, r.rss_mb, r.error = run_client(cmd, limit)
+        take_result_line(r, out, wall)
+        self.record(r)
+
+    def curl(self, scenario: str, n: int, c: int, limit: float) -> None:
+        if c > 300:
+            print(f"  {scenario} curl: skipped (--parallel-max is at most 300, C={c})")
+            return
+        self.up.reset()
+        r = Run(scenario, "curl --parallel", n, c)
+        with tempfile.NamedTemporaryFile("w", suffix=".curl") as cfg:
+            cfg.write(f'url = "{self.url(scenario)}"\noutput = "/dev/null"\n' * n)
+            cfg.flush()
+            cmd = ["curl", "-s", "--parallel", "--parallel-max", str(c), "-w", "%{http_code}\\n", "-K", cfg.name]
+            out, wall, cpu, rss, err = run_client(cmd, limit)
+        codes = out.split()
+        r.ok = sum(1 for x in codes if x == "200")
+        r.failed = n - r.ok
+        r.wall, r.cpu, r.rss_mb, r.error = wall, cpu, rss, err
+        self.record(r)
+
+    def wrk(self, scenario: str, peer: str, url: str, c: int, seconds: float, script: str = "",
+            service: "Service" = None) -> "Run":
+        self.up.reset()
+        threads = min(2, c)
+        cmd = ["wrk", f"-t{threads}", f"-c{c}", f"-d{int(seconds)}s", "--timeout", "10s"]
+        if script:
+            cmd += ["-s", script]
+        cmd.append(url)
+        r = Run(scenario, peer, 0, c)
+        cpu0 = service.cpu() if service else 0.0
+        out, wall, cpu, rss, err = run_client(cmd, seconds + 30)
+        r.error = err
+        m = re.search(r"Requests/sec:\s*([\d.]+)", out)
+        served = get_json(self.up.base + "/stats")["requests"]
+        r.ok = served
+        r.wall = served / float(m.group(1)) if m and float(m.group(1)) else wall
+        bad = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", out)
+        r.failed = int(bad.group(1)) if bad else 0
+        errs = re.search(r"Socket errors:.*", out)
+        if errs:
+            r.note = errs.group(0)
+        if service:
+            r.cpu, r.rss_mb = service.cpu() - cpu0, service.peak_rss_mb()
+            r.note = (r.note + " service CPU/RSS").strip()
+        else:
+            r.cpu, r.rss_mb = cpu, rss
+        self.record(r)
+        return r
+
+    def asyncfetch(self, scenario: str, peer: str, n: int, c: int, clients: int, batch: int,
+                   concurrency: int, threads: int, limit: float, pin: str = "") -> None:
+        svc = Service(self.a.asyncfetch, threads, c, n, pin=pin)
+        try:
+            self.up.reset()
+            cpu0 = svc.cpu()
+            cmd = [self.a.afpost, "-service", svc.base + "/fetch", "-url", self.url(scenario), "-n", str(n),
+                   "-clients", str(clients), "-batch", str(batch), "-concurrency", str(concurrency)]
+            out, wall, _, _, err = run_client(cmd, limit)
+            r = Run(scenario, peer, n, c, error=err)
+            r.cpu, r.rss_mb = svc.cpu() - cpu0, svc.peak_rss_mb()
+            take_result_line(r, out, wall)
+            self.record(r)
+        finally:
+            svc.stop()
+
+    # --- scenarios -------------------------------------------------------
+    def peers(self, scenario: str, n: int, c: int, limit: float) -> None:
+        url = self.url(scenario)
+        if self.a.smoke:
+            return
+        self.client(scenario, "Go net/http", [self.a.gofetch, "-url", url, "-n", str(n), "-c", str(c)], n, c, limit)
+        self.curl(scenario, n, c, limit) if shutil.which("curl") else print(f"  {scenario} curl: skipped (not installed)")
+        if self.a.python:
+            self.client(scenario, "Python aiohttp", [self.a.python, os.path.join(HERE, "aiohttp_fetch.py"),
+                                                     "--url", url, "--n", str(n), "--c", str(c)], n, c, limit)
+        else:
+            print(f"  {scenario} aiohttp: skipped (python3-aiohttp not importable by /usr/bin/python3)")
+        if shutil.which("node"):
+            self.client(scenario, "Node fetch", ["node", os.path.join(HERE, "node_fetch.mjs"), "--url", url,
+                                                 "--n", str(n), "--c", str(c)], n, c, limit)
+        else:
+            print(f"  {scenario} node: skipped (not installed)")
+
+    def s1(self, n: int) -> None:
+        c = 64
+        print(f"S1 throughput: N={n} x 1 KiB, C={c}")
+        # The ceiling is measured before and after the others and averaged: on a
+        # shared machine the load moves within a run.
+        self.wrk("S1", f"wrk -t2 -c{c} (ceiling, before)", self.url("S1"), c, self.a.wrk_seconds)
+        for t in self.threads:
+            self.asyncfetch("S1", f"asyncfetch t={t}, 1 POST of N", n, c, 1, n, c, t, 120)
+            self.asyncfetch("S1", f"asyncfetch t={t}, 64 clients x 100", n, c, 64, 100, 1, t, 120)
+        self.peers("S1", n, c, 180)
+        self.wrk("S1", f"wrk -t2 -c{c} (ceiling, after)", self.url("S1"), c, self.a.wrk_seconds)
+
+    def s2(self) -> None:
+        n, c = 2000, 100
+        print(f"S2 latency-bound: N={n} x 20 ms, C={c} (ideal {n / c * 0.02:.2f}s)")
+        self.wrk("S2", f"wrk -t2 -c{c} (ceiling)", self.url("S2"), c, 2)
+        self.asyncfetch("S2", f"asyncfetch t={self.threads[0]}, 1 POST of N", n, c, 1, n, c, self.threads[0], 60)
+        self.peers("S2", n, c, 60)
+
+    def s3(self) -> None:
+        n, c = 10000, 10000
+        print(f"S3 many slow: N={n} x 1 s, C={c} (ideal 1s)")
+        for t in self.threads:
+            self.asyncfetch("S3", f"asyncfetch t={t}, 1 POST of N", n, c, 1, n, c, t, 60)
+        self.peers("S3", n, c, 60)
+
+    def s4(self) -> None:
+        c = 64
+        print(f"S4 request overhead: wrk -c{c} POSTing a 1-URL /fetch vs wrk on the upstream")
+        direct = self.wrk("S4", f"wrk -c{c} direct to upstream", self.url("S1"), c, self.a.wrk_seconds)
+        svc = Service(self.a.asyncfetch, self.threads[0], c, 1000)
+        try:
+            env_url = self.url("S1")
+            script = os.path.join(HERE, "post_fetch.lua")
+            os.environ["FETCH_URL"] = env_url
+            via = self.wrk("S4", f"wrk -c{c} POST 1-URL /fetch (asyncfetch t={self.threads[0]})", svc.base + "/fetch", c, self.a.wrk_seconds,
+                           script=script, service=svc)
+        finally:
+            svc.stop()
+        self.s4_ratio = via.rate / direct.rate if direct.rate else 0.0
+        print(f"  S4 ratio (via service / direct) = {self.s4_ratio:.2f}")
+
+    def scaling(self, n: int) -> None:
+        print(f"Scaling: S1 N={n} through asyncfetch, threads=1 vs 2, upstream pinned to CPU 0")
+        self.up.stop()
+        self.up = Upstream(self.a.upstream, pin="0")
+        for t in (1, 2):
+            self.asyncfetch("scaling", f"asyncfetch threads={t}", n, 64, 1, n, 64, t, 120)
+
+    def ceilings(self) -> dict:
+        """wrk's req/s per scenario (the mean when it ran before and after)."""
+        seen = {}
+        for r in self.runs:
+            if r.peer.startswith("wrk -t2"):
+                seen.setdefault(r.scenario, []).append(r.rate)
+        return {k: sum(v) / len(v) for k, v in seen.items()}
+
+    # --- targets (issue 6), ratios inside this run ---------------------------
+    def targets(self) -> str:
+        def find(scenario, prefix):
+            return [r for r in self.runs if r.scenario == scenario and r.peer.startswith(prefix)]
+        out = []
+        ceiling, go = self.ceilings().get("S1", 0), find("S1", "Go")
+        for r in find("S1", "asyncfetch"):
+            parts = []
+            if ceiling:
+                v = r.rate / ceiling
+                parts.append(f"{v:.2f}x wrk (target 0.9: {'met' if v >= 0.9 else 'missed'})")
+            if go and go[0].rate:
+                v = r.rate / go[0].rate
+                parts.append(f"{v:.2f}x Go (target 1.3: {'met' if v >= 1.3 else 'missed'})")
+                mine, theirs = r.cpu / r.ok * 1000, go[0].cpu / go[0].ok * 1000
+                parts.append(f"CPU/1000 {mine:.3f} vs Go {theirs:.3f} ({'less' if mine < theirs else 'not less'})")
+            out.append(f"- S1 {r.peer}: " + "; ".join(parts))
+        for r in find("S2", "asyncfetch"):
+            e = 0.4 / r.wall if r.wall else 0
+            out.append(f"- S2 {r.peer}: efficiency {e:.2f} (target 0.95: {'met' if e >= 0.95 else 'missed'})")
+        for r in find("S3", "asyncfetch"):
+            ok = r.wall <= 1.5 and r.rss_mb <= 100 and not r.checks
+            out.append(f"- S3 {r.peer}: wall {r.wall:.2f} s (target 1.5), peak RSS {r.rss_mb:.0f} MB (target 100), "
+                       f"{'no error' if not r.checks else 'errors'}: {'met' if ok else 'missed'}")
+        if hasattr(self, "s4_ratio"):
+            out.append(f"- S4: service {self.s4_ratio:.2f}x direct (target 0.5: {'met' if self.s4_ratio >= 0.5 else 'missed'})")
+        sc = find("scaling", "asyncfetch")
+        if len(sc) == 2 and sc[0].rate:
+            out.append(f"- scaling (upstream pinned to CPU 0): threads=2 / threads=1 = {sc[1].rate / sc[0].rate:.2f}")
+        s1 = [r for r in self.runs if r.scenario == "S1" and not r.peer.startswith("wrk")]
+        for r in s1:
+            acc = r.upstream.get("accepted", 0)
+            if acc > 2 * r.c:
+                out.append(f"- keep-alive: {r.peer} made {acc} upstream connections for C={r.c}")
+        if not any(l.startswith("- keep-alive") for l in out) and s1:
+            out.append(f"- keep-alive: every S1 peer made ≤ 2×C upstream connections (C=64)")
+        return "\n".join(out)
+
+    # --- table -----------------------------------------------------------
+    def table(self) -> str:
+        lines = ["| scenario | peer | fetches/s | × wrk | wall s | efficiency | CPU s /1000 fetches | peak RSS MB "
+                 "| upstream conns accepted | peak in-flight ≤ C | checks |",
+                 "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+        ceiling = self.ceilings()
+        ideal = {"S2": 2000 / 100 * 0.02, "S3": 1.0}
+        for r in self.runs:
+            ratio = f"{r.rate / ceiling[r.scenario]:.2f}" if r.scenario in ceiling and ceiling[r.scenario] else ""
+            eff = ""
+            if r.scenario in ideal and r.wall:
+                eff = f"{ideal[r.scenario] / r.wall:.2f}" if not r.peer.startswith("wrk") else \
+                    f"{r.rate * (0.02 if r.scenario == 'S2' else 1.0) / r.c:.2f}"
+            per_k = r.cpu / r.ok * 1000 if r.ok else 0.0
+            bad = r.checks
+            lines.append(f"| {r.scenario} | {r.peer} | {r.rate:,.0f} | {ratio} | {r.wall:.2f} | {eff} | {per_k:.3f} "
+                         f"| {r.rss_mb:.0f} | {r.upstream.get('accepted', '')} "
+                         f"| {r.upstream.get('peak_in_flight', '')} ≤ {r.c} "
+                         f"| {'ok' if not bad else '**' + '; '.join(bad) + '**'}{' ' + r.note if r.note else ''} |")
+        return "\n".join(lines)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--asyncfetch", required=True)
+    p.add_argument("--upstream", required=True)
+    p.add_argument("--gofetch", required=True)
+    p.add_argument("--afpost", required=True)
+    p.add_argument("--python", default="")
+    p.add_argument("--threads", default="1,2", help="service io threads, a list (0: one per core)")
+    p.add_argument("--n", type=int, default=20000)
+    p.add_argument("--wrk-seconds", type=int, default=3)
+    p.add_argument("--scenarios", default="S1,S2,S3,S4,scaling")
+    p.add_argument("--smoke", action="store_true", help="S1 only, asyncfetch and wrk only")
+    p.add_argument("--out", default="")
+    a = p.parse_args()
+    # Children inherit the raised limit (S3 opens 10000 sockets at once).
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+    b = Bench(a)
+    try:
+        for s in a.scenarios.split(","):
+            {"S1": lambda: b.s1(a.n), "S2": b.s2, "S3": b.s3, "S4": b.s4,
+             "scaling": lambda: b.scaling(a.n)}[s]()
+    finally:
+        b.up.stop()
+    table = b.table()
+    load = open("/proc/loadavg").read().split()[:3]
+    header = (f"Machine: {os.cpu_count()} CPUs, {platform_cpu()}; load average before the table: "
+              f"{' '.join(load)}; service io threads (t=) {a.threads}; N={a.n} in S1.")
+    text = header + "\n\n" + table + "\n"
+    if hasattr(b, "s4_ratio"):
+        text += f"\nS4: service req/s ÷ direct req/s = {b.s4_ratio:.2f}\n"
+    text += "\nTargets (issue 6), from this run:\n\n" + b.targets() + "\n"
+    print()
+    print(text)
+    if a.out:
+        with open(a.out, "w") as f:
+            f.write(text)
+    failed = [r for r in b.runs if r.checks]
+    return 1 if failed else 0
+
+
+def platform_cpu() -> str:
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return "unknown CPU"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
