@@ -20,7 +20,7 @@ smoke=0
 
 # Packages: only the missing ones, as scripts/setup.sh does; the full run's
 # peers are optional (a missing one is skipped with a line saying so).
-need=(wrk golang-go)
+need=(wrk golang-go python3)
 ((smoke)) || need+=(python3-aiohttp curl linux-perf valgrind)  # the last two: profile.sh, instructions.sh
 missing=()
 for p in "${need[@]}"; do

@@ -3,9 +3,11 @@
 #   1. the normal build (warnings are errors): all unit, integration and example tests;
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer build: the test suites again;
 #   3. ThreadSanitizer build: the test suites again (the service runs with 2 threads);
-#   4. short fuzz runs, when fuzz/run.sh exists;
-#   5. the Docker test, when docker/test.sh exists (it says itself when it skips).
-# Set SKIP_SANITIZERS=1, SKIP_FUZZ=1 or SKIP_DOCKER=1 to leave a stage out locally.
+#   4. a smoke run of the peer benchmark (bench/run.sh --smoke: S1 at small N,
+#      asyncfetch and wrk, on the binary of stage 1; fails only on a correctness check);
+#   5. short fuzz runs, when fuzz/run.sh exists;
+#   6. the Docker test, when docker/test.sh exists (it says itself when it skips).
+# Set SKIP_SANITIZERS=1, SKIP_BENCH=1, SKIP_FUZZ=1 or SKIP_DOCKER=1 to leave a stage out locally.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -40,6 +42,10 @@ bash scripts/setup.sh --test || exit 1
 # warnings: GCC 12 raises false -Wmaybe-uninitialized alarms inside libstdc++
 # (std::regex, std::function) once the sanitizers are on.
 stage "build + tests" build_and_test build-ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DASYNCFETCH_WERROR=ON
+
+if [[ -z "${SKIP_BENCH:-}" ]]; then
+  stage "bench smoke" env BENCH_ASYNCFETCH=build-ci/service/asyncfetch BUILD_DIR=build-ci bash bench/run.sh --smoke
+fi
 
 if [[ -z "${SKIP_SANITIZERS:-}" ]]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
