@@ -1,5 +1,7 @@
 #include "connection_pool.hpp"
 
+#include <algorithm>
+
 namespace asyncfetch {
 
 namespace {
@@ -49,6 +51,14 @@ std::unique_ptr<Connection> ConnectionPool::take(const std::string& origin) {
 
 void ConnectionPool::adopt(Connection& c) {
   std::lock_guard lk(counters_m_);
+  // Now and then (amortised O(1)) forget the origins no connection refers to
+  // any more: a service that fetches from ever new hosts must not keep a
+  // counter for each of them forever. Only adopt() hands counters out, so one
+  // that only the map holds cannot be picked up meanwhile.
+  if (counters_.size() >= sweep_at_) {
+    std::erase_if(counters_, [](const auto& kv) { return kv.second.use_count() == 1; });
+    sweep_at_ = std::max<std::size_t>(64, 2 * counters_.size());
+  }
   auto& counter = counters_[c.origin];
   if (!counter) counter = std::make_shared<std::atomic<std::size_t>>(0);
   c.origin_idle = counter;
@@ -84,5 +94,10 @@ void ConnectionPool::clear() {
 }
 
 std::size_t ConnectionPool::idle() const { return count_.load(std::memory_order_relaxed); }
+
+std::size_t ConnectionPool::origins_tracked() const {
+  std::lock_guard lk(counters_m_);
+  return counters_.size();
+}
 
 }  // namespace asyncfetch

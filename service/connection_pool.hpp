@@ -54,6 +54,8 @@ class ConnectionPool {
   void adopt(Connection& c);
   void clear();
   std::size_t idle() const;
+  // How many origins have a per-origin counter (bounded: see adopt()).
+  std::size_t origins_tracked() const;
 
  private:
   static constexpr std::size_t shards = 8;
@@ -66,8 +68,9 @@ class ConnectionPool {
 
   std::array<Shard, shards> shards_;
   std::atomic<std::size_t> count_{0};
-  std::mutex counters_m_;  // only when a connection is made
+  mutable std::mutex counters_m_;  // only when a connection is made
   std::unordered_map<std::string, std::shared_ptr<std::atomic<std::size_t>>> counters_;
+  std::size_t sweep_at_ = 64;  // counters_ size at which unused ones are dropped
   const std::size_t max_idle_;
   const std::chrono::milliseconds idle_timeout_;
 };
