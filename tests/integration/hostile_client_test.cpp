@@ -111,7 +111,7 @@ TEST_CASE("hostile clients: slowloris is cut at idle_timeout_ms while others are
   }
   // The drip thread owns `closed`/`closed_at` until it is joined; it ends when
   // every connection is closed or its own bound passes.
-  std::thread drip([&] {
+  std::jthread drip([&] {  // joined even when a REQUIRE below fails
     const auto bound = Clock::now() + ms(idle_ms + 8000);
     const std::string head = "POST /fetch HTTP/1.1\r\nHost: x\r\nX-Slow: " + std::string(100000, 'a');
     for (std::size_t pos = 0; Clock::now() < bound && pos < head.size(); ++pos) {

@@ -59,7 +59,7 @@ TEST_CASE("stats add up after 200 concurrent client requests", "[stats]") {
 TEST_CASE("stats: fetches_total == succeeded + failed + in_flight while fetches run", "[stats]") {
   Upstream up;
   Service svc;
-  auto client = std::thread([&] {
+  auto client = std::jthread([&] {  // joined even when a REQUIRE below fails
     post(svc.port(), "/fetch", Json{{"urls", {up.url("/delay?ms=3000"), up.url("/delay?ms=3000"), up.url("/bytes?n=1")}}}.dump());
   });
   REQUIRE(eventually([&] { return up.in_flight() == 2; }, std::chrono::seconds(5)));
