@@ -5,39 +5,38 @@ namespace runtime {
 Task<Lock::Guard> Lock::acquire() {
   Guard g;
   if (try_acquire(g)) co_return g;
-  // Either we find it free under the mutex, or release() hands it to us.
-  auto ready = [this] {
-    if (locked_ || !waiters_.empty()) return false;
-    locked_ = true;
-    return true;
-  };
+  // Either we find it free under the mutex, or hand_over() gives it to us.
+  auto ready = [this] { return take_or_queue_locked(); };
   detail::Waiter w;
   co_await detail::ParkHook{m_, waiters_, ready, w};
   w.check();
   co_return Guard(this);
 }
 
-bool Lock::try_acquire(Guard& out) noexcept {
-  std::lock_guard lk(m_);
-  if (locked_ || !waiters_.empty()) return false;
-  locked_ = true;
-  out = Guard(this);
-  return true;
+// Under m_: takes the lock if it is free, else marks it kQueued (the caller
+// then queues itself, still under m_, so hand_over() will find it).
+bool Lock::take_or_queue_locked() noexcept {
+  int s = state_.load(std::memory_order_relaxed);
+  for (;;) {
+    if (s == kQueued) return false;
+    const int next = s == kFree ? kHeld : kQueued;
+    if (state_.compare_exchange_weak(s, next, std::memory_order_acquire, std::memory_order_relaxed)) {
+      return next == kHeld;
+    }
+  }
 }
 
-void Lock::release() noexcept {
+// The holder releases a kQueued lock: ownership passes to the longest waiter
+// (the lock stays held), or, when every waiter has been cancelled, it is free.
+void Lock::hand_over() noexcept {
   detail::Waiter* next;
   {
     std::lock_guard lk(m_);
     next = waiters_.pop_front();
-    if (!next) locked_ = false;  // otherwise ownership passes to `next`
+    const int s = !next ? kFree : waiters_.empty() ? kHeld : kQueued;
+    state_.store(s, std::memory_order_release);
   }
   if (next) next->complete({});
-}
-
-bool Lock::locked() const noexcept {
-  std::lock_guard lk(m_);
-  return locked_;
 }
 
 std::size_t Lock::waiters() const noexcept {

@@ -23,10 +23,16 @@ struct CurrentLoop {
 
 struct Loop::Impl {
   explicit Impl(std::size_t n) : threads(n == 0 ? 1 : n), ctx(static_cast<int>(threads)) {}
+
+  // The registry's lock: only needed when several threads share the loop.
+  std::unique_lock<std::mutex> lock_registry() {
+    return threads > 1 ? std::unique_lock(m) : std::unique_lock<std::mutex>();
+  }
+
   std::size_t threads;
   boost::asio::io_context ctx;
   std::mutex m;
-  TaskNode* head = nullptr;
+  TaskList<&TaskNode::in_loop> tasks;
 };
 
 Loop::Loop(std::size_t threads) : impl_(std::make_unique<Impl>(threads)) {}
@@ -43,23 +49,18 @@ Executor Loop::new_task_executor() {
 }
 
 void Loop::add(TaskNode* t) noexcept {
-  std::lock_guard lk(impl_->m);
-  t->prev = nullptr;
-  t->next = impl_->head;
-  if (impl_->head) impl_->head->prev = t;
-  impl_->head = t;
+  auto lk = impl_->lock_registry();
+  impl_->tasks.push_front(t);
 }
 
 void Loop::remove(TaskNode* t) noexcept {
-  std::lock_guard lk(impl_->m);
-  (t->prev ? t->prev->next : impl_->head) = t->next;
-  if (t->next) t->next->prev = t->prev;
-  t->prev = t->next = nullptr;
+  auto lk = impl_->lock_registry();
+  impl_->tasks.remove(t);
 }
 
 void Loop::cancel_all() noexcept {
-  std::lock_guard lk(impl_->m);
-  for (TaskNode* t = impl_->head; t; t = t->next) t->cancel();
+  auto lk = impl_->lock_registry();
+  impl_->tasks.for_each([](TaskNode& t) { t.cancel(); });
 }
 
 void Loop::run(std::function<void()> start) {

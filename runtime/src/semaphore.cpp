@@ -2,41 +2,51 @@
 
 namespace runtime {
 
-bool Semaphore::take_locked() noexcept {
-  if (available_ == 0 || !waiters_.empty()) return false;
-  --available_;
-  return true;
-}
-
 Task<Semaphore::Permit> Semaphore::acquire() {
   if (auto p = try_acquire()) co_return std::move(*p);
-  // Either a permit is free under the mutex, or release() hands one to us.
-  auto ready = [this] { return take_locked(); };
+  // Either a permit is free under the mutex, or hand_over() gives one to us.
+  auto ready = [this] { return take_or_queue_locked(); };
   detail::Waiter w;
   co_await detail::ParkHook{m_, waiters_, ready, w};
   w.check();
   co_return Permit(this);
 }
 
-std::optional<Semaphore::Permit> Semaphore::try_acquire() noexcept {
-  std::lock_guard lk(m_);
-  if (!take_locked()) return std::nullopt;
-  return Permit(this);
+// Under m_: takes a permit if one is free and nobody is queued, else sets
+// kQueued (the caller then queues itself, still under m_).
+bool Semaphore::take_or_queue_locked() noexcept {
+  std::size_t s = state_.load(std::memory_order_relaxed);
+  for (;;) {
+    if (s & kQueued) return false;
+    const bool take = s >= kOnePermit;
+    const std::size_t next = take ? s - kOnePermit : s | kQueued;
+    if (state_.compare_exchange_weak(s, next, std::memory_order_acquire, std::memory_order_relaxed)) {
+      return take;
+    }
+  }
 }
 
-void Semaphore::release() noexcept {
+// A release that saw kQueued: the permit passes to the longest waiter, or,
+// when every waiter has been cancelled, becomes free again. kQueued does not
+// change while m_ is held (both fast paths leave it alone), but an earlier
+// hand-over may have emptied the queue and cleared it since: then this is a
+// plain release.
+void Semaphore::hand_over() noexcept {
   detail::Waiter* next;
   {
     std::lock_guard lk(m_);
+    std::size_t s = state_.load(std::memory_order_relaxed);
+    while (!(s & kQueued)) {
+      if (state_.compare_exchange_weak(s, s + kOnePermit, std::memory_order_release,
+                                       std::memory_order_relaxed)) {
+        return;
+      }
+    }
     next = waiters_.pop_front();
-    if (!next) ++available_;  // otherwise the permit passes to `next`
+    // No permit is free while kQueued.
+    state_.store(!next ? kOnePermit : waiters_.empty() ? 0 : kQueued, std::memory_order_release);
   }
   if (next) next->complete({});
-}
-
-std::size_t Semaphore::available() const noexcept {
-  std::lock_guard lk(m_);
-  return available_;
 }
 
 std::size_t Semaphore::waiters() const noexcept {

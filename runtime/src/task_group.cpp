@@ -10,35 +10,20 @@ TaskGroup::TaskGroup(OnFailure mode) : st_(std::make_shared<State>(mode)) {}
 
 TaskGroup::~TaskGroup() { st_->cancel_all(); }
 
-void TaskGroup::State::child_started() {
+bool TaskGroup::State::task_started(detail::TaskNode& child) noexcept {
   std::lock_guard lk(m);
   ++running;
+  children.push_front(&child);
+  return failing;  // asyncio refuses new tasks in a failing group; we cancel them
 }
 
-void TaskGroup::State::adopt(std::shared_ptr<detail::TaskNode> child) {
-  bool cancel_now;
-  {
-    std::lock_guard lk(m);
-    if (finished.erase(child.get())) return;  // done already: nothing to keep or cancel
-    children.emplace(child.get(), child);
-    cancel_now = failing;  // asyncio refuses new tasks in a failing group; we cancel them
-  }
-  if (cancel_now) child->cancel();
-}
-
-void TaskGroup::State::child_done(detail::TaskNode& child, const std::exception_ptr& e) {
+void TaskGroup::State::task_done(detail::TaskNode& child, const std::exception_ptr& e) noexcept {
   bool cancel_siblings = false;
   detail::WaitQueue woken;
-  std::shared_ptr<detail::TaskNode> forgotten;  // released outside the lock
   {
     std::lock_guard lk(m);
     --running;
-    if (auto it = children.find(&child); it != children.end()) {
-      forgotten = std::move(it->second);
-      children.erase(it);
-    } else {
-      finished.insert(&child);
-    }
+    children.remove(&child);
     if (e && mode == OnFailure::cancel_siblings && !failing && !is_cancellation(e)) {
       failing = cancel_siblings = true;
       first_error = e;
@@ -52,13 +37,10 @@ void TaskGroup::State::child_done(detail::TaskNode& child, const std::exception_
 }
 
 void TaskGroup::State::cancel_all() noexcept {
-  std::vector<std::shared_ptr<detail::TaskNode>> snapshot;
-  {
-    std::lock_guard lk(m);
-    snapshot.reserve(children.size());
-    for (auto& [_, c] : children) snapshot.push_back(c);
-  }
-  for (auto& c : snapshot) c->cancel();  // a no-op for children already done
+  // Under the lock: a linked child is alive (it unlinks itself before its
+  // task lets go of it), and cancel() only posts, so nothing re-enters.
+  std::lock_guard lk(m);
+  children.for_each([](detail::TaskNode& c) { c.cancel(); });
 }
 
 void TaskGroup::cancel() noexcept { st_->cancel_all(); }
@@ -71,10 +53,12 @@ std::size_t TaskGroup::running() const noexcept {
 Task<void> TaskGroup::join() {
   auto st = st_;
   // Named, not a temporary in the co_await: GCC 12 destroys such a lambda
-  // twice (see TaskHandle::wait).
-  detail::OnCancel cancel_children = [st] { st->cancel_all(); };
-  co_await detail::park(st->m, st->joiners, [&] { return st->running == 0; }, nullptr,
-                        std::move(cancel_children));
+  // twice (see TaskHandle::wait). Plain pointers: `st` keeps the state alive.
+  detail::OnCancel cancel_children = [s = st.get()] { s->cancel_all(); };
+  auto all_done = [s = st.get()] { return s->running == 0; };  // called under s->m
+  detail::Waiter w;
+  co_await detail::ParkHook{st->m, st->joiners, all_done, w, &cancel_children};
+  w.check();
   std::exception_ptr e;
   {
     std::lock_guard lk(st->m);

@@ -180,3 +180,61 @@ TEST_CASE("1000 tasks on several threads never exceed the permits", "[semaphore]
   CHECK(sem.available() == 10);
   CHECK(sem.waiters() == 0);
 }
+
+TEST_CASE("fast acquires and try_acquire mixed with hand-overs on several threads never exceed the permits", "[semaphore][threads]") {
+  // No sleeps: acquires mostly find a permit free (the atomic fast path), some
+  // queue, and each release either frees its permit or hands it over; waiters
+  // cancelled while queued leave in between.
+  runtime::Semaphore sem(3);
+  std::atomic<int> holders{0};
+  std::atomic<int> max_holders{0};
+  std::atomic<long> entries{0};
+  constexpr int tasks = 16;
+  constexpr int rounds = 300;
+  auto enter = [&] {
+    int now = ++holders;
+    int seen = max_holders.load();
+    while (now > seen && !max_holders.compare_exchange_weak(seen, now)) {
+    }
+    ++entries;
+  };
+  auto worker = [&](int id) -> Task<void> {
+    for (int r = 0; r < rounds; ++r) {
+      if ((id + r) % 5 == 0) {
+        if (auto p = sem.try_acquire()) {
+          enter();
+          --holders;
+        }
+        co_await runtime::yield();
+        continue;
+      }
+      auto p = co_await sem.acquire();
+      enter();
+      if (r % 2 == 0) co_await runtime::yield();  // held across a turn: others queue
+      --holders;
+    }
+  };
+  auto quitter = [&]() -> Task<void> {
+    auto p = co_await sem.acquire();
+    enter();
+    --holders;
+  };
+  run(
+      [&]() -> Task<void> {
+        runtime::TaskGroup tg;
+        for (int i = 0; i < tasks; ++i) tg.create_task(worker(i));
+        for (int i = 0; i < 50; ++i) {
+          auto q = tg.create_task(quitter());
+          co_await runtime::yield();
+          q.cancel();
+          co_await runtime::yield();
+        }
+        co_await tg.join();
+      },
+      4);
+  CHECK(max_holders <= 3);
+  CHECK(max_holders >= 1);
+  CHECK(entries >= tasks * rounds * 4 / 5);
+  CHECK(sem.available() == 3);
+  CHECK(sem.waiters() == 0);
+}

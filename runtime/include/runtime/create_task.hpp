@@ -31,17 +31,26 @@ class TaskHandle;
 
 namespace detail {
 
-// Called once a task's result is recorded, with the task and its exception if
-// any (TaskGroup uses it to count and forget its children).
-using OnDone = std::function<void(TaskNode&, const std::exception_ptr&)>;
+// Who is told when a task starts and ends (TaskGroup counts and links its
+// children with it; run() ends the loop's other tasks when the main one ends).
+struct TaskWatcher {
+  // Before the task is launched, so the watcher knows it before it can end.
+  // True: cancel it at once (a failing TaskGroup refuses new children).
+  virtual bool task_started(TaskNode&) noexcept { return false; }
+  // Once its result is recorded, with its exception if any.
+  virtual void task_done(TaskNode&, const std::exception_ptr&) noexcept = 0;
+
+ protected:
+  ~TaskWatcher() = default;
+};
 
 template <class T>
 class TaskState final : public FutureState<T>,
                         public TaskNode,
                         public std::enable_shared_from_this<TaskState<T>> {
  public:
-  TaskState(Loop& loop, Executor ex, OnDone on_done)
-      : loop_(loop), ex_(std::move(ex)), on_done_(std::move(on_done)) {}
+  TaskState(Loop& loop, Executor ex, std::shared_ptr<TaskWatcher> watcher)
+      : loop_(loop), ex_(std::move(ex)), watcher_(std::move(watcher)) {}
 
   void cancel() noexcept override {
     if (this->done()) return;  // nothing left to interrupt
@@ -53,6 +62,7 @@ class TaskState final : public FutureState<T>,
 
   void start(Task<T> body) {
     loop_.add(this);
+    const bool cancel_now = watcher_ && watcher_->task_started(*this);
     // The task gets an Asio "awaitable thread" of its own (what co_spawn
     // builds, without co_spawn's extra hops and completion handler), its
     // cancellation hung on signal_. Posted, not launched inline: like asyncio,
@@ -60,6 +70,7 @@ class TaskState final : public FutureState<T>,
     Thread thread(drive(this->shared_from_this(), std::move(body)), ex_, signal_.slot(),
                   boost::asio::cancellation_state(signal_.slot()));
     post_to(ex_, [thread = std::move(thread)]() mutable { thread.launch(); });
+    if (cancel_now) cancel();  // after the launch: it reaches the task's first wait
   }
 
  private:
@@ -80,19 +91,19 @@ class TaskState final : public FutureState<T>,
       self->set_exception(error);
     }
     self->loop_.remove(self.get());
-    if (self->on_done_) self->on_done_(*self, error);
+    if (self->watcher_) self->watcher_->task_done(*self, error);
   }
 
   Loop& loop_;
   Executor ex_;
-  OnDone on_done_;
+  std::shared_ptr<TaskWatcher> watcher_;
   boost::asio::cancellation_signal signal_;
 };
 
 template <class T>
-std::shared_ptr<TaskState<T>> spawn(Task<T> body, OnDone on_done = nullptr) {
+std::shared_ptr<TaskState<T>> spawn(Task<T> body, std::shared_ptr<TaskWatcher> watcher = nullptr) {
   Loop& loop = Loop::current();
-  auto st = std::make_shared<TaskState<T>>(loop, loop.new_task_executor(), std::move(on_done));
+  auto st = std::make_shared<TaskState<T>>(loop, loop.new_task_executor(), std::move(watcher));
   st->start(std::move(body));
   return st;
 }
@@ -135,12 +146,14 @@ class TaskHandle {
 
   // Waits for the task to finish; returns its value or rethrows its exception.
   Task<T> wait() const {
-    auto st = st_;
+    auto st = st_;  // the state outlives the wait even if this handle does not
     // Named, not written inside the co_await: GCC 12 destroys a capturing
-    // lambda temporary of a co_await expression twice (here: a reference
-    // dropped twice, freeing the task state under live handles).
-    detail::OnCancel cancel_task = [st] { st->cancel(); };
-    co_await st->wait(std::move(cancel_task));
+    // lambda temporary of a co_await expression twice. A plain pointer: `st`
+    // keeps the state alive, and std::function stores it without allocating.
+    detail::OnCancel cancel_task = [task = st.get()] { task->cancel(); };
+    detail::Waiter w;
+    co_await st->wait_hook(w, &cancel_task);
+    w.check();
     if constexpr (std::is_void_v<T>) {
       st->get();
     } else {

@@ -42,7 +42,9 @@ class Future {
   // Waits for the result and returns a copy of it (or rethrows the exception).
   Task<T> wait() const {
     auto st = st_;
-    co_await st->wait();
+    detail::Waiter w;
+    co_await st->wait_hook(w);
+    w.check();
     if constexpr (std::is_void_v<T>) {
       st->get();
     } else {

@@ -6,8 +6,12 @@
 // Release hands the lock straight to the longest waiter, so nobody barges in
 // ahead of the queue. Cancelling a waiting task takes it out of the queue and
 // leaves the lock as it was. Safe to share between tasks on several threads.
+//
+// An uncontended acquire or release is one atomic compare-and-swap; only a
+// lock with waiters queued takes the mutex that guards the queue.
 #pragma once
 
+#include <atomic>
 #include <mutex>
 
 #include "runtime/detail/wait_queue.hpp"
@@ -47,16 +51,38 @@ class Lock {
   // Waits for the lock (FIFO) and returns the guard that holds it.
   Task<Guard> acquire();
   // Takes the lock only if it is free and nobody is queued.
-  bool try_acquire(Guard& out) noexcept;
+  bool try_acquire(Guard& out) noexcept {
+    int expected = kFree;
+    if (!state_.compare_exchange_strong(expected, kHeld, std::memory_order_acquire,
+                                        std::memory_order_relaxed)) {
+      return false;
+    }
+    out = Guard(this);
+    return true;
+  }
 
-  bool locked() const noexcept;
+  bool locked() const noexcept { return state_.load(std::memory_order_relaxed) != kFree; }
   std::size_t waiters() const noexcept;
 
  private:
-  void release() noexcept;
+  // kQueued: held, and waiters may be queued (a cancelled waiter leaves the
+  // queue without resetting it). Only changed under m_, and then neither fast
+  // path applies: new arrivals queue behind the waiters, and the release hands
+  // the lock over under m_.
+  enum : int { kFree, kHeld, kQueued };
 
-  mutable std::mutex m_;
-  bool locked_ = false;
+  void release() noexcept {
+    int expected = kHeld;
+    if (!state_.compare_exchange_strong(expected, kFree, std::memory_order_release,
+                                        std::memory_order_relaxed)) {
+      hand_over();
+    }
+  }
+  void hand_over() noexcept;
+  bool take_or_queue_locked() noexcept;
+
+  std::atomic<int> state_{kFree};
+  mutable std::mutex m_;  // guards waiters_
   detail::WaitQueue waiters_;
 };
 

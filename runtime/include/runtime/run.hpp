@@ -10,12 +10,9 @@
 // cancelled and awaited, as asyncio.run does, before run returns.
 #pragma once
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-
 #include <cstddef>
 #include <exception>
-#include <optional>
+#include <memory>
 #include <type_traits>
 
 #include "runtime/create_task.hpp"
@@ -24,13 +21,20 @@
 
 namespace runtime {
 
+namespace detail {
+// Watches the main task: when it ends, the loop's other tasks are cancelled.
+struct CancelAllWhenDone final : TaskWatcher {
+  explicit CancelAllWhenDone(Loop& l) : loop(l) {}
+  void task_done(TaskNode&, const std::exception_ptr&) noexcept override { loop.cancel_all(); }
+  Loop& loop;
+};
+}  // namespace detail
+
 template <class T>
 T run(Task<T> main, std::size_t threads = 1) {
   detail::Loop loop(threads);
   std::shared_ptr<detail::TaskState<T>> st;
-  loop.run([&] {
-    st = detail::spawn(std::move(main), [&loop](detail::TaskNode&, const std::exception_ptr&) { loop.cancel_all(); });
-  });
+  loop.run([&] { st = detail::spawn(std::move(main), std::make_shared<detail::CancelAllWhenDone>(loop)); });
   if constexpr (std::is_void_v<T>) {
     st->take();
   } else {

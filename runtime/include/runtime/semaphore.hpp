@@ -6,8 +6,12 @@
 // Never more holders than permits: a released permit goes straight to the
 // longest waiter. Cancelling a waiting task takes it out of the queue without
 // touching the count. Safe to share between tasks on several threads.
+//
+// An uncontended acquire or release is one atomic compare-and-swap; only a
+// semaphore with waiters queued takes the mutex that guards the queue.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <mutex>
 #include <optional>
@@ -42,24 +46,43 @@ class Semaphore {
     Semaphore* sem_ = nullptr;
   };
 
-  explicit Semaphore(std::size_t permits) : available_(permits) {}
+  explicit Semaphore(std::size_t permits) : state_(permits * kOnePermit) {}
   Semaphore(const Semaphore&) = delete;
   Semaphore& operator=(const Semaphore&) = delete;
 
   // Waits (FIFO) for a permit.
   Task<Permit> acquire();
   // A permit now, or nothing (also nothing while others are queued: no barging).
-  std::optional<Permit> try_acquire() noexcept;
+  std::optional<Permit> try_acquire() noexcept {
+    std::size_t s = state_.load(std::memory_order_relaxed);
+    do {
+      if (s < kOnePermit || (s & kQueued)) return std::nullopt;
+    } while (!state_.compare_exchange_weak(s, s - kOnePermit, std::memory_order_acquire,
+                                           std::memory_order_relaxed));
+    return Permit(this);
+  }
 
-  std::size_t available() const noexcept;  // free permits
-  std::size_t waiters() const noexcept;    // tasks queued for one
+  std::size_t available() const noexcept { return state_.load(std::memory_order_relaxed) / kOnePermit; }
+  std::size_t waiters() const noexcept;  // tasks queued for one
 
  private:
-  void release() noexcept;
-  bool take_locked() noexcept;
+  // state_ = free permits × kOnePermit, plus kQueued while waiters may be
+  // queued (then no permit is free: each release hands one over under m_).
+  static constexpr std::size_t kQueued = 1;
+  static constexpr std::size_t kOnePermit = 2;
 
-  mutable std::mutex m_;
-  std::size_t available_;
+  void release() noexcept {
+    std::size_t s = state_.load(std::memory_order_relaxed);
+    do {
+      if (s & kQueued) return hand_over();
+    } while (!state_.compare_exchange_weak(s, s + kOnePermit, std::memory_order_release,
+                                           std::memory_order_relaxed));
+  }
+  void hand_over() noexcept;
+  bool take_or_queue_locked() noexcept;
+
+  std::atomic<std::size_t> state_;
+  mutable std::mutex m_;  // guards waiters_
   detail::WaitQueue waiters_;
 };
 

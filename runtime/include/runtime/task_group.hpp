@@ -17,11 +17,9 @@
 #include <exception>
 #include <memory>
 #include <mutex>
-#include <unordered_map>
-#include <unordered_set>
-#include <vector>
 
 #include "runtime/create_task.hpp"
+#include "runtime/detail/task_node.hpp"
 #include "runtime/detail/wait_queue.hpp"
 #include "runtime/task.hpp"
 
@@ -41,12 +39,7 @@ class TaskGroup {
 
   template <class T>
   TaskHandle<T> create_task(Task<T> body) {
-    st_->child_started();
-    auto child = detail::spawn(std::move(body), [st = st_](detail::TaskNode& t, const std::exception_ptr& e) {
-      st->child_done(t, e);
-    });
-    st_->adopt(child);
-    return TaskHandle<T>(std::move(child));
+    return TaskHandle<T>(detail::spawn(std::move(body), st_));
   }
 
   Task<void> join();
@@ -54,11 +47,10 @@ class TaskGroup {
   std::size_t running() const noexcept;
 
  private:
-  struct State {
+  struct State final : detail::TaskWatcher {
     explicit State(OnFailure m) : mode(m) {}
-    void child_started();
-    void adopt(std::shared_ptr<detail::TaskNode> child);
-    void child_done(detail::TaskNode& child, const std::exception_ptr& e);
+    bool task_started(detail::TaskNode& child) noexcept override;
+    void task_done(detail::TaskNode& child, const std::exception_ptr& e) noexcept override;
     void cancel_all() noexcept;
 
     const OnFailure mode;
@@ -66,10 +58,10 @@ class TaskGroup {
     std::size_t running = 0;
     bool failing = false;
     std::exception_ptr first_error;
-    // Children still running (a long-lived group, like a server's, forgets
-    // finished ones). A child may finish before it is adopted: `finished` holds those.
-    std::unordered_map<detail::TaskNode*, std::shared_ptr<detail::TaskNode>> children;
-    std::unordered_set<detail::TaskNode*> finished;
+    // The children still running (a long-lived group, like a server's, keeps
+    // no trace of finished ones). Each is linked from its start to its end,
+    // while its own task keeps it alive.
+    detail::TaskList<&detail::TaskNode::in_group> children;
     detail::WaitQueue joiners;
   };
   std::shared_ptr<State> st_;

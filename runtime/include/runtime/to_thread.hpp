@@ -51,7 +51,9 @@ Task<std::invoke_result_t<F>> run_on(Executor pool, F f) {
     // while the awaiting task still reads it.
     st->set_exception(std::move(error));
   });
-  co_await st->wait();
+  Waiter w;
+  co_await st->wait_hook(w);
+  w.check();
   if constexpr (std::is_void_v<R>) {
     st->take();
   } else {

@@ -27,12 +27,16 @@ class FutureState {
     return done_;
   }
 
-  // Waits until a result is set. `on_cancel`: see detail::park.
-  Task<void> wait(OnCancel on_cancel = nullptr) {
-    auto ready = [this] { return done_; };
-    Waiter w;
-    co_await ParkHook{m_, waiters_, ready, w, &on_cancel};
-    w.check();
+  // The hook that parks the caller until a result is set, for the caller's
+  // own wait coroutine to co_await (no frame of its own; see ParkHook):
+  //
+  //   detail::Waiter w;
+  //   co_await st->wait_hook(w);
+  //   w.check();
+  //
+  // `on_cancel`: see detail::OnCancel; it must outlive the co_await.
+  auto wait_hook(Waiter& w, OnCancel* on_cancel = nullptr) {
+    return ParkHook{m_, waiters_, IsDone{this}, w, on_cancel};
   }
 
   // The result: a copy of the value, or the exception rethrown.
@@ -79,6 +83,11 @@ class FutureState {
     while (auto* w = woken.pop_front()) w->complete({});
     return true;
   }
+
+  struct IsDone {
+    const FutureState* st;
+    bool operator()() const noexcept { return st->done_; }  // called under m_
+  };
 
   mutable std::mutex m_;
   bool done_ = false;

@@ -6,19 +6,10 @@
 #include <functional>
 #include <memory>
 
+#include "runtime/detail/task_node.hpp"
 #include "runtime/task.hpp"
 
 namespace runtime::detail {
-
-// A started task as the loop sees it: something it can cancel at shutdown.
-struct TaskNode {
-  TaskNode* prev = nullptr;
-  TaskNode* next = nullptr;
-  virtual void cancel() noexcept = 0;
-
- protected:
-  ~TaskNode() = default;
-};
 
 class Loop {
  public:
@@ -34,6 +25,8 @@ class Loop {
   // threads (a task never runs on two threads at once), else the loop itself.
   Executor new_task_executor();
 
+  // The registry of live tasks. Called on loop threads only; with one thread
+  // it needs no lock.
   void add(TaskNode* t) noexcept;
   void remove(TaskNode* t) noexcept;
   void cancel_all() noexcept;

@@ -139,7 +139,7 @@ template <class Ready>
 struct ParkHook {
   std::mutex& m;
   WaitQueue& q;
-  Ready& ready;
+  Ready ready;  // a small function object (a lambda capturing `this`, say)
   Waiter& w;
   OnCancel* on_cancel = nullptr;  // see OnCancel; null: the default, abort the wait
 
