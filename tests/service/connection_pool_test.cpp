@@ -1,8 +1,13 @@
-// The keep-alive pool's bookkeeping, without sockets: which connection comes
-// back, the per-origin cap, stale ones dropped, and memory that stays bounded
-// when the origins keep changing.
+// The keep-alive pool's bookkeeping, mostly without sockets: which connection
+// comes back, the per-origin cap, stale ones dropped, memory that stays bounded
+// when the origins keep changing, and how a connection over the cap is closed.
 #include <catch2/catch.hpp>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+
+#include <array>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -75,4 +80,35 @@ TEST_CASE("pool: origins no connection refers to any more are forgotten", "[pool
   CHECK(pool.idle() == 1);
   for (int i = 0; i < 5; ++i) pool.put(conn("http://kept:80"));
   CHECK(pool.idle() == 4);  // the cap still counts the connection kept before
+}
+
+TEST_CASE("pool: a connection over the cap is reset, so no TIME_WAIT is left behind", "[pool]") {
+  // Real loopback sockets. A normal close would send FIN (the server reads
+  // EOF) and leave the closing side in TIME_WAIT for a minute, holding a local
+  // port: a fan-out wider than the cap churns thousands of them.
+  namespace net = boost::asio;
+  using net::ip::tcp;
+  net::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+  auto connected = [&](tcp::socket& server_side) {
+    auto c = conn("http://127.0.0.1:80");
+    c->plain = std::make_unique<tcp::socket>(io);
+    c->plain->connect(acceptor.local_endpoint());
+    acceptor.accept(server_side);
+    return c;
+  };
+  tcp::socket kept_peer(io), dropped_peer(io);
+  ConnectionPool pool(1, 10s);
+  pool.put(connected(kept_peer));
+  pool.put(connected(dropped_peer));  // over the cap of 1
+  CHECK(pool.idle() == 1);
+
+  std::array<char, 16> buf;
+  boost::system::error_code ec;
+  net::read(dropped_peer, net::buffer(buf), ec);
+  CHECK(ec == net::error::connection_reset);
+  // The kept one is still open: nothing to read yet, no EOF, no reset.
+  kept_peer.non_blocking(true);
+  kept_peer.read_some(net::buffer(buf), ec);
+  CHECK(ec == net::error::would_block);
 }
