@@ -35,6 +35,12 @@ namespace {
 
 constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
 constexpr std::size_t max_response_header_bytes = 64 * 1024;
+// Beast reads max(512, the buffer's free capacity) from the socket at a time:
+// a 1 KiB response took three reads, each a trip through the loop. A
+// connection whose response needed more than one read gets this capacity for
+// its next one; one used once (thousands in a wide fan-out to one host) keeps
+// the small default, so its wait for the response holds little memory.
+constexpr std::size_t kResponseReadSize = 4096;
 
 // A response body that counts every byte, keeps at most `cap` of them when
 // asked to, and fails with body_limit past the cap.
@@ -312,6 +318,7 @@ runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const htt
   parser.get().body().keep = o.include_body;
   if (req.method() == http::verb::head) parser.skip(true);
   auto [rec, rn] = co_await http::async_read(s, c.buffer, parser, use_nothrow);
+  if (rn > c.buffer.capacity() && c.buffer.capacity() < kResponseReadSize) c.buffer.reserve(kResponseReadSize);
 
   Hop h;
   const auto& res = parser.get();
