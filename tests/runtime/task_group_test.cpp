@@ -1,4 +1,5 @@
 // runtime::TaskGroup: asyncio.TaskGroup.
+#include <atomic>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -28,6 +29,52 @@ TEST_CASE("join waits for every child, handles give their results", "[task_group
     CHECK(b.result() == 2);
     CHECK(c.result() == 3);
   });
+}
+
+TEST_CASE("create_tasks starts the tasks in order at the next turn, like create_task one by one", "[task_group]") {
+  std::vector<int> log;  // one loop thread: no lock needed
+  auto child = [&](int v) -> Task<int> {
+    log.push_back(v);
+    co_await runtime::yield();
+    log.push_back(10 + v);
+    co_return v;
+  };
+  run([&]() -> Task<void> {
+    runtime::TaskGroup tg;
+    std::vector<Task<int>> bodies;
+    for (int i = 1; i <= 3; ++i) bodies.push_back(child(i));
+    auto handles = tg.create_tasks(std::move(bodies));
+    log.push_back(0);  // the creator runs on before any child starts
+    auto late = tg.create_task(child(4));  // created after: starts after them
+    co_await tg.join();
+    REQUIRE(handles.size() == 3);
+    for (int i = 0; i < 3; ++i) CHECK(handles[i].result() == i + 1);
+    CHECK(late.result() == 4);
+  });
+  CHECK(log == std::vector<int>{0, 1, 2, 3, 4, 11, 12, 13, 14});
+}
+
+TEST_CASE("create_tasks on several threads runs every task", "[task_group][threads]") {
+  std::atomic<int> sum{0};
+  auto child = [&](int v) -> Task<int> {
+    co_await runtime::yield();
+    sum += v;
+    co_return v;
+  };
+  std::vector<int> results;
+  run(
+      [&]() -> Task<void> {
+        runtime::TaskGroup tg;
+        std::vector<Task<int>> bodies;
+        for (int i = 1; i <= 100; ++i) bodies.push_back(child(i));
+        auto handles = tg.create_tasks(std::move(bodies));
+        co_await tg.join();
+        for (auto& h : handles) results.push_back(h.result());
+      },
+      4);
+  CHECK(sum == 5050);
+  REQUIRE(results.size() == 100);
+  for (int i = 0; i < 100; ++i) CHECK(results[i] == i + 1);
 }
 
 TEST_CASE("join of an empty group returns at once", "[task_group]") {

@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <type_traits>
+#include <vector>
 
 #include "runtime/cancellation.hpp"
 #include "runtime/detail/future_state.hpp"
@@ -44,6 +45,39 @@ struct TaskWatcher {
   ~TaskWatcher() = default;
 };
 
+// Tasks created together (gather over a vector, TaskGroup::create_tasks) on a
+// one-thread loop start with one posted handler instead of one each, in the
+// order they were created. Tasks on strands of their own (several threads)
+// are posted one by one, each to its strand.
+class LaunchBatch {
+ public:
+  LaunchBatch() = default;
+  LaunchBatch(const LaunchBatch&) = delete;
+  LaunchBatch& operator=(const LaunchBatch&) = delete;
+  ~LaunchBatch() { post(); }
+
+  // Takes `thread`, which runs on `ex`, if that is the loop itself; else
+  // returns false.
+  bool add(Thread& thread, const Executor& ex) {
+    if (!ex.target<IoExecutor>()) return false;
+    if (threads_.empty()) ex_ = ex;
+    threads_.push_back(std::move(thread));
+    return true;
+  }
+
+  void post() {
+    if (threads_.empty()) return;
+    post_to(ex_, [threads = std::move(threads_)]() mutable {
+      for (auto& t : threads) t.launch();
+    });
+    threads_.clear();
+  }
+
+ private:
+  Executor ex_;
+  std::vector<Thread> threads_;
+};
+
 template <class T>
 class TaskState final : public FutureState<T>,
                         public TaskNode,
@@ -60,7 +94,7 @@ class TaskState final : public FutureState<T>,
     });
   }
 
-  void start(Task<T> body) {
+  void start(Task<T> body, LaunchBatch* batch) {
     loop_.add(this);
     const bool cancel_now = watcher_ && watcher_->task_started(*this);
     // The task gets an Asio "awaitable thread" of its own (what co_spawn
@@ -69,8 +103,13 @@ class TaskState final : public FutureState<T>,
     // the creator keeps running and the new task starts at the loop's next turn.
     Thread thread(drive(this->shared_from_this(), std::move(body)), ex_, signal_.slot(),
                   boost::asio::cancellation_state(signal_.slot()));
-    post_to(ex_, [thread = std::move(thread)]() mutable { thread.launch(); });
-    if (cancel_now) cancel();  // after the launch: it reaches the task's first wait
+    if (cancel_now) {
+      // Posted alone, so that the cancellation posted next reaches its first wait.
+      post_to(ex_, [thread = std::move(thread)]() mutable { thread.launch(); });
+      cancel();
+    } else if (!batch || !batch->add(thread, ex_)) {
+      post_to(ex_, [thread = std::move(thread)]() mutable { thread.launch(); });
+    }
   }
 
  private:
@@ -101,10 +140,11 @@ class TaskState final : public FutureState<T>,
 };
 
 template <class T>
-std::shared_ptr<TaskState<T>> spawn(Task<T> body, std::shared_ptr<TaskWatcher> watcher = nullptr) {
+std::shared_ptr<TaskState<T>> spawn(Task<T> body, std::shared_ptr<TaskWatcher> watcher = nullptr,
+                                    LaunchBatch* batch = nullptr) {
   Loop& loop = Loop::current();
   auto st = std::make_shared<TaskState<T>>(loop, loop.new_task_executor(), std::move(watcher));
-  st->start(std::move(body));
+  st->start(std::move(body), batch);
   return st;
 }
 

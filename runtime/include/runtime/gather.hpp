@@ -44,9 +44,7 @@ Task<std::tuple<Outcome<T>...>> gather(ReturnExceptions, Task<T>... tasks) {
 template <class T>
 Task<std::vector<value_t<T>>> gather(std::vector<Task<T>> tasks) {
   TaskGroup group;
-  std::vector<TaskHandle<T>> handles;
-  handles.reserve(tasks.size());
-  for (auto& t : tasks) handles.push_back(group.create_task(std::move(t)));
+  std::vector<TaskHandle<T>> handles = group.create_tasks(std::move(tasks));
   co_await group.join();
   std::vector<value_t<T>> results;
   results.reserve(handles.size());
@@ -57,9 +55,7 @@ Task<std::vector<value_t<T>>> gather(std::vector<Task<T>> tasks) {
 template <class T>
 Task<std::vector<Outcome<T>>> gather(ReturnExceptions, std::vector<Task<T>> tasks) {
   TaskGroup group(TaskGroup::OnFailure::keep_going);
-  std::vector<TaskHandle<T>> handles;
-  handles.reserve(tasks.size());
-  for (auto& t : tasks) handles.push_back(group.create_task(std::move(t)));
+  std::vector<TaskHandle<T>> handles = group.create_tasks(std::move(tasks));
   co_await group.join();
   std::vector<Outcome<T>> results;
   results.reserve(handles.size());

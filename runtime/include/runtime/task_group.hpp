@@ -17,6 +17,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "runtime/create_task.hpp"
 #include "runtime/detail/task_node.hpp"
@@ -40,6 +41,17 @@ class TaskGroup {
   template <class T>
   TaskHandle<T> create_task(Task<T> body) {
     return TaskHandle<T>(detail::spawn(std::move(body), st_));
+  }
+  // create_task for each, in order (on a one-thread loop they start with one
+  // posted handler instead of one each).
+  template <class T>
+  std::vector<TaskHandle<T>> create_tasks(std::vector<Task<T>> bodies) {
+    std::vector<TaskHandle<T>> handles;
+    handles.reserve(bodies.size());
+    detail::LaunchBatch batch;
+    for (auto& b : bodies) handles.push_back(TaskHandle<T>(detail::spawn(std::move(b), st_, &batch)));
+    batch.post();
+    return handles;
   }
 
   Task<void> join();
