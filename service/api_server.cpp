@@ -1,9 +1,6 @@
 #include "api_server.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/deferred.hpp>
-#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
@@ -16,6 +13,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "disconnect_watch.hpp"
 #include "fetch_request.hpp"
 #include "log.hpp"
 #include "result_json.hpp"
@@ -236,20 +234,14 @@ runtime::Task<bool> write_reply(beast::tcp_stream& stream, Reply& r, unsigned ve
   co_return !aec;
 }
 
-// Returns when the client has closed or reset the connection. Data from the
-// client (a pipelined request) means it is still there: then wait forever
-// (until cancelled) and leave the data for the next request.
-runtime::Task<void> watch_disconnect(beast::tcp_stream& stream) {
-  auto& sock = stream.socket();
-  for (;;) {
-    auto [ec] = co_await sock.async_wait(tcp::socket::wait_read, use_nothrow);
-    if (ec) co_return;
-    char c;
-    auto n = ::recv(sock.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
-    if (n <= 0) co_return;  // EOF or error: gone
-    co_await runtime::sleep(std::chrono::hours(24 * 365));
-  }
+// The client left before its answer: its fetches were cancelled, nothing is
+// written and the connection closes.
+Reply client_gone(std::size_t urls, bool& streamed) {
+  log::info("client went away; its fetches were cancelled", {{"urls", urls}});
+  streamed = true;
+  Reply r;
+  r.close = true;
+  return r;
 }
 
 }  // namespace
@@ -292,75 +284,75 @@ runtime::Task<Reply> ApiServer::Impl::handle_fetch(http::request<http::string_bo
   }
   if (!ctx->stream) ctx->results.resize(ctx->job.urls.size());
 
-  const auto write_timeout = std::chrono::milliseconds(config.idle_timeout_ms);
-  const bool keep_alive = req.keep_alive();
-  const unsigned version = req.version();
-
-  // The work: run the fan-out (its own task, owning `ctx`) and write the answer.
-  auto work = [&]() -> runtime::Task<bool> {
-    auto fan = runtime::create_task(run_fan_out(fan_out, ctx));
-    struct CancelOnExit {
-      runtime::TaskHandle<FanOutSummary>& h;
-      ~CancelOnExit() {
-        if (!h.done()) h.cancel();
+  // The fan-out is a task of its own so that the client going away can cancel
+  // it (returning its permits) while this session waits for it.
+  auto fan = runtime::create_task(run_fan_out(fan_out, ctx));
+  if (!ctx->stream) {
+    std::optional<FanOutSummary> summary;
+    bool gone = false;
+    {
+      DisconnectWatch watch(stream.socket(), [fan] { fan.cancel(); });
+      try {
+        summary = co_await fan.wait();  // when it throws, the task has finished all the same
+      } catch (const std::exception& e) {
+        if (!runtime::is_cancellation(e) || !watch.gone()) throw;
       }
-    } cancel_on_exit{fan};
-
-    if (!ctx->stream) {
-      auto summary = co_await fan.wait();
-      ticket.reset();  // the fetches are done: give back their admission share before answering
-      Reply r = json_reply(http::status::ok, fetch_response(ctx->job.urls, ctx->results, summary, ctx->job.include_body));
-      co_return co_await write_reply(stream, r, version, keep_alive, write_timeout);
+      gone = watch.gone();
     }
-    http::response<http::empty_body> head{http::status::ok, version};
-    head.set(http::field::server, "asyncfetch");
-    head.set(http::field::content_type, "application/x-ndjson");
-    head.keep_alive(keep_alive);
-    head.chunked(true);
-    http::response_serializer<http::empty_body> sr{head};
-    stream.expires_after(write_timeout);
-    if (auto [ec, n] = co_await http::async_write_header(stream, sr, use_nothrow); ec) co_return false;
-    for (std::size_t i = 0; i < ctx->job.urls.size(); ++i) {
-      auto line = co_await ctx->lines.get();
-      stream.expires_after(write_timeout);
-      if (auto [ec, n] = co_await net::async_write(stream, http::make_chunk(net::buffer(line)), use_nothrow); ec)
-        co_return false;
-    }
-    auto summary = co_await fan.wait();
-    ticket.reset();
-    std::string last = "{\"summary\":";
-    append_summary(last, summary);
-    last += "}\n";
-    stream.expires_after(write_timeout);
-    if (auto [ec, n] = co_await net::async_write(stream, http::make_chunk(net::buffer(last)), use_nothrow); ec)
-      co_return false;
-    auto [ec, n] = co_await net::async_write(stream, http::make_chunk_last(), use_nothrow);
-    co_return !ec;
-  };
-
-  // Race the work against the client going away: whichever ends first
-  // cancels the other (and so the fan-out, returning its permits).
-  stream.expires_never();
-  auto ex = co_await net::this_coro::executor;
-  auto [order, work_error, written, watch_error] =
-      co_await net::experimental::make_parallel_group(net::co_spawn(ex, work(), net::deferred),
-                                                      net::co_spawn(ex, watch_disconnect(stream), net::deferred))
-          .async_wait(net::experimental::wait_for_one(), net::use_awaitable);
-  streamed = true;  // the reply (if any) has been written by `work`
-  Reply done;
-  done.close = !written || order[0] == 1;
-  if (order[0] == 1) log::info("client went away; its fetches were cancelled", {{"urls", ctx->job.urls.size()}});
-  if (work_error && !runtime::is_cancellation(work_error)) {
-    try {
-      std::rethrow_exception(work_error);
-    } catch (const std::exception& e) {
-      log::error("fetch request failed", {{"what", e.what()}});
-    }
-    done.close = true;
+    ticket.reset();  // the fetches are done: give back their admission share before answering
+    if (gone) co_return client_gone(ctx->job.urls.size(), streamed);
+    // The session writes it, like every other reply.
+    co_return json_reply(http::status::ok, fetch_response(ctx->job.urls, ctx->results, *summary, ctx->job.include_body));
   }
-  (void)watch_error;
-  if (log::enabled(log::Level::debug))  // the fields are a JSON object: not built for nothing
-    log::debug("fetch done", {{"order0", order[0]}, {"written", written}, {"work_error", bool(work_error)}});
+
+  // NDJSON: lines are written as the fetches complete. Leaving early (the
+  // client gone, a failed write, this session cancelled) cancels the fan-out.
+  struct CancelOnExit {
+    runtime::TaskHandle<FanOutSummary>& h;
+    ~CancelOnExit() {
+      if (!h.done()) h.cancel();
+    }
+  } cancel_on_exit{fan};
+  // An empty line wakes the writer below when the client is gone.
+  DisconnectWatch watch(stream.socket(), [fan, ctx] {
+    fan.cancel();
+    ctx->lines.try_put({});
+  });
+  streamed = true;  // the reply is written here
+  const auto write_timeout = std::chrono::milliseconds(config.idle_timeout_ms);
+  Reply done;
+  done.close = true;  // unless the whole stream is written
+  http::response<http::empty_body> head{http::status::ok, req.version()};
+  head.set(http::field::server, "asyncfetch");
+  head.set(http::field::content_type, "application/x-ndjson");
+  head.keep_alive(req.keep_alive());
+  head.chunked(true);
+  http::response_serializer<http::empty_body> sr{head};
+  stream.expires_after(write_timeout);
+  if (auto [ec, n] = co_await http::async_write_header(stream, sr, use_nothrow); ec) co_return done;
+  for (std::size_t i = 0; i < ctx->job.urls.size(); ++i) {
+    auto line = co_await ctx->lines.get();
+    if (line.empty()) co_return client_gone(ctx->job.urls.size(), streamed);
+    stream.expires_after(write_timeout);
+    if (auto [ec, n] = co_await net::async_write(stream, http::make_chunk(net::buffer(line)), use_nothrow); ec)
+      co_return done;
+  }
+  std::optional<FanOutSummary> summary;
+  try {
+    summary = co_await fan.wait();
+  } catch (const std::exception& e) {
+    if (!runtime::is_cancellation(e) || !watch.gone()) throw;
+  }
+  if (!summary) co_return client_gone(ctx->job.urls.size(), streamed);
+  ticket.reset();
+  std::string last = "{\"summary\":";
+  append_summary(last, *summary);
+  last += "}\n";
+  stream.expires_after(write_timeout);
+  if (auto [ec, n] = co_await net::async_write(stream, http::make_chunk(net::buffer(last)), use_nothrow); ec)
+    co_return done;
+  auto [ec, n] = co_await net::async_write(stream, http::make_chunk_last(), use_nothrow);
+  done.close = bool(ec) || watch.gone();
   co_return done;
 }
 
