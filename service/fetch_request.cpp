@@ -37,19 +37,19 @@ bool valid_header_value(const std::string& s) {
   return std::all_of(s.begin(), s.end(), [](unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); });
 }
 
-// An integer field in [lo, hi], or an error naming it.
-std::variant<unsigned, ApiError> get_uint(const json& j, std::string_view field, unsigned lo, unsigned hi) {
-  const json& v = j.at(std::string(field));
-  auto range = "must be an integer " + std::to_string(lo) + ".." + std::to_string(hi);
-  if (!v.is_number_integer()) return field_error(field, range);
+// An integer field in [lo, hi], or an error naming it (the message is built
+// only for an error: this runs for nearly every request).
+std::variant<unsigned, ApiError> get_uint(const json& v, std::string_view field, unsigned lo, unsigned hi) {
+  auto range = [&] { return "must be an integer " + std::to_string(lo) + ".." + std::to_string(hi); };
+  if (!v.is_number_integer()) return field_error(field, range());
   if (v.is_number_unsigned()) {
     auto n = v.get<std::uint64_t>();
-    if (n < lo || n > hi) return field_error(field, range + ", got " + std::to_string(n));
+    if (n < lo || n > hi) return field_error(field, range() + ", got " + std::to_string(n));
     return static_cast<unsigned>(n);
   }
   auto n = v.get<std::int64_t>();
   if (n < static_cast<std::int64_t>(lo) || n > static_cast<std::int64_t>(hi))
-    return field_error(field, range + ", got " + std::to_string(n));
+    return field_error(field, range() + ", got " + std::to_string(n));
   return static_cast<unsigned>(n);
 }
 
@@ -68,8 +68,9 @@ std::variant<FetchJob, ApiError> parse_fetch_request(std::string_view body, cons
   }
 
   FetchJob job;
-  if (!j.contains("urls")) return field_error("urls", "is required");
-  const json& urls = j["urls"];
+  const auto urls_it = j.find("urls");
+  if (urls_it == j.end()) return field_error("urls", "is required");
+  json& urls = *urls_it;
   if (!urls.is_array()) return field_error("urls", "must be an array of strings");
   if (urls.empty() || urls.size() > config.max_urls_per_request)
     return field_error("urls", "must hold 1.." + std::to_string(config.max_urls_per_request) + " URLs, got " +
@@ -77,23 +78,23 @@ std::variant<FetchJob, ApiError> parse_fetch_request(std::string_view body, cons
   job.urls.reserve(urls.size());
   for (std::size_t i = 0; i < urls.size(); ++i) {
     if (!urls[i].is_string()) return field_error("urls[" + std::to_string(i) + "]", "must be a string");
-    job.urls.push_back(urls[i].get<std::string>());
+    job.urls.push_back(std::move(urls[i].get_ref<std::string&>()));  // the tree is thrown away next
   }
 
   job.concurrency = std::min(config.default_concurrency, config.max_concurrency_per_request);
-  if (j.contains("concurrency")) {
-    auto v = get_uint(j, "concurrency", 1, config.max_concurrency_per_request);
+  if (auto it = j.find("concurrency"); it != j.end()) {
+    auto v = get_uint(*it, "concurrency", 1, config.max_concurrency_per_request);
     if (auto* e = std::get_if<ApiError>(&v)) return *e;
     job.concurrency = std::get<unsigned>(v);
   }
   job.timeout = std::chrono::milliseconds(config.timeout_ms);
-  if (j.contains("timeout_ms")) {
-    auto v = get_uint(j, "timeout_ms", 1, 600000);
+  if (auto it = j.find("timeout_ms"); it != j.end()) {
+    auto v = get_uint(*it, "timeout_ms", 1, 600000);
     if (auto* e = std::get_if<ApiError>(&v)) return *e;
     job.timeout = std::chrono::milliseconds(std::get<unsigned>(v));
   }
-  if (j.contains("retries")) {
-    auto v = get_uint(j, "retries", 0, 5);
+  if (auto it = j.find("retries"); it != j.end()) {
+    auto v = get_uint(*it, "retries", 0, 5);
     if (auto* e = std::get_if<ApiError>(&v)) return *e;
     job.retries = std::get<unsigned>(v);
   }
