@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <mutex>
 #include <unordered_map>
@@ -16,6 +17,7 @@
 #include "disconnect_watch.hpp"
 #include "fetch_request.hpp"
 #include "log.hpp"
+#include "reply_head.hpp"
 #include "result_json.hpp"
 #include "runtime/cancellation.hpp"
 #include "runtime/create_task.hpp"
@@ -42,7 +44,7 @@ constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
 struct Reply {
   http::status status = http::status::ok;
   std::string body;
-  std::string content_type = "application/json";
+  const char* content_type = "application/json";  // a literal: no string to allocate per reply
   std::vector<std::pair<http::field, std::string>> headers;
   bool close = false;  // close the connection after this reply
 };
@@ -201,36 +203,25 @@ bool ApiServer::Impl::authorized(const http::request<http::string_body>& req) co
 
 namespace {
 
-// Writes as much of a message as the socket takes now, without waiting: most
-// replies fit in an idle socket's send buffer, and a synchronous write spares
-// the composed async write and the loop turn its completion costs. Returns
-// false when the rest must be written asynchronously (or on error: `ec`).
-template <class Serializer>
-bool write_now(tcp::socket& sock, Serializer& sr, error_code& ec) {
-  if (!sock.non_blocking()) sock.non_blocking(true, ec);  // once per socket (an ioctl)
-  if (!ec) http::write(sock, sr, ec);
-  if (ec == net::error::would_block || ec == net::error::try_again) {
-    ec = {};
-    return false;
-  }
-  return true;
-}
-
-// Takes the reply's body (a /fetch answer can be megabytes: moved, not copied).
+// Takes the reply's body (a /fetch answer can be megabytes: not copied).
+// Written synchronously first, as much as the socket takes now: most replies
+// fit in an idle socket's send buffer, and that spares the composed async
+// write and the loop turn its completion costs; the rest is written
+// asynchronously. The head is formatted directly (reply_head.hpp).
 runtime::Task<bool> write_reply(beast::tcp_stream& stream, Reply& r, unsigned version, bool keep_alive,
                                 std::chrono::milliseconds timeout) {
-  http::response<http::string_body> res{r.status, version};
-  res.set(http::field::server, "asyncfetch");
-  res.set(http::field::content_type, r.content_type);
-  for (const auto& [f, v] : r.headers) res.set(f, v);
-  res.body() = std::move(r.body);
-  res.keep_alive(keep_alive);
-  res.prepare_payload();
-  http::response_serializer<http::string_body> sr{res};
+  const std::string head = reply_head(r.status, version, r.content_type, r.headers, keep_alive, r.body.size());
+  const std::array<net::const_buffer, 2> wire{net::buffer(head), net::buffer(r.body)};
+  auto& sock = stream.socket();
   error_code ec;
-  if (write_now(stream.socket(), sr, ec)) co_return !ec;
+  if (!sock.non_blocking()) sock.non_blocking(true, ec);  // once per socket (an ioctl)
+  const std::size_t n = ec ? 0 : net::write(sock, wire, ec);
+  if (!ec) co_return true;
+  if (ec != net::error::would_block && ec != net::error::try_again) co_return false;
+  beast::buffers_suffix<std::array<net::const_buffer, 2>> rest(wire);
+  rest.consume(n);
   stream.expires_after(timeout);
-  auto [aec, n] = co_await http::async_write(stream, sr, use_nothrow);
+  auto [aec, m] = co_await net::async_write(stream, rest, use_nothrow);
   co_return !aec;
 }
 

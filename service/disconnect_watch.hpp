@@ -1,7 +1,7 @@
 // Notices a /fetch client going away while its request is worked on, so that
-// its fetches can be cancelled. A plain wait on the client's socket with a
-// callback, re-armed while nothing happens: no coroutine, no task and no race
-// of two coroutines per request (that cost a parallel group and two co_spawns).
+// its fetches can be cancelled. One pending receive on the client's socket
+// with a callback: no coroutine, no task, and no race of two coroutines per
+// request (that cost a parallel group and two co_spawns).
 //
 // The client has gone when it closes or resets the connection; `on_gone` then
 // runs once. Data from the client (a pipelined request) means it is still
@@ -21,7 +21,7 @@ namespace asyncfetch {
 class DisconnectWatch {
  public:
   DisconnectWatch(boost::asio::ip::tcp::socket& sock, std::function<void()> on_gone);
-  // Stops watching: a pending wait is cancelled and its callback does nothing.
+  // Stops watching: the pending receive is cancelled and its callback does nothing.
   ~DisconnectWatch();
   DisconnectWatch(const DisconnectWatch&) = delete;
   DisconnectWatch& operator=(const DisconnectWatch&) = delete;
@@ -30,8 +30,7 @@ class DisconnectWatch {
 
  private:
   struct State;
-  static void arm(const std::shared_ptr<State>& st);
-  std::shared_ptr<State> st_;  // shared with the pending wait, which may outlive the watch
+  std::shared_ptr<State> st_;  // shared with the pending receive, which may outlive the watch
 };
 
 }  // namespace asyncfetch
