@@ -73,20 +73,21 @@ bool iequals(std::string_view a, std::string_view b) { return beast::iequals(a, 
 // outlive the session's frame when the client leaves mid-way.
 struct FetchContext {
   FetchJob job;
-  bool stream = false;
   std::vector<std::optional<FetchResult>> results;  // by URL index (non-streaming)
-  runtime::Queue<std::string> lines;                // NDJSON lines, as they complete (streaming)
+  // NDJSON lines, as they complete; only when streaming (a Queue's deque
+  // allocates even while empty).
+  std::unique_ptr<runtime::Queue<std::string>> lines;
 };
 
 runtime::Task<FanOutSummary> run_fan_out(FanOut& fan_out, std::shared_ptr<FetchContext> ctx) {
   // Named, not written inside the co_await: GCC 12 destroys a capturing lambda
   // temporary of a co_await expression twice.
   FanOut::OnResult on_result = [ctx](std::size_t i, FetchResult&& r) {
-    if (ctx->stream) {
+    if (ctx->lines) {
       std::string line;
       append_result(line, r, ctx->job.include_body);
       line += '\n';
-      ctx->lines.try_put(std::move(line));  // unbounded: never refuses
+      ctx->lines->try_put(std::move(line));  // unbounded: never refuses
     } else {
       ctx->results[i] = std::move(r);
     }
@@ -269,16 +270,18 @@ runtime::Task<Reply> ApiServer::Impl::handle_fetch(http::request<http::string_bo
   }
   co_await stats.request_started();
 
-  if (auto it = req.find(http::field::accept); it != req.end()) {
-    ctx->stream = std::string_view(it->value().data(), it->value().size()).find("application/x-ndjson") !=
-                  std::string_view::npos;
+  if (auto it = req.find(http::field::accept);
+      it != req.end() && std::string_view(it->value().data(), it->value().size()).find("application/x-ndjson") !=
+                             std::string_view::npos) {
+    ctx->lines = std::make_unique<runtime::Queue<std::string>>();
+  } else {
+    ctx->results.resize(ctx->job.urls.size());
   }
-  if (!ctx->stream) ctx->results.resize(ctx->job.urls.size());
 
   // The fan-out is a task of its own so that the client going away can cancel
   // it (returning its permits) while this session waits for it.
   auto fan = runtime::create_task(run_fan_out(fan_out, ctx));
-  if (!ctx->stream) {
+  if (!ctx->lines) {
     std::optional<FanOutSummary> summary;
     bool gone = false;
     {
@@ -307,7 +310,7 @@ runtime::Task<Reply> ApiServer::Impl::handle_fetch(http::request<http::string_bo
   // An empty line wakes the writer below when the client is gone.
   DisconnectWatch watch(stream.socket(), [fan, ctx] {
     fan.cancel();
-    ctx->lines.try_put({});
+    ctx->lines->try_put({});
   });
   streamed = true;  // the reply is written here
   const auto write_timeout = std::chrono::milliseconds(config.idle_timeout_ms);
@@ -322,7 +325,7 @@ runtime::Task<Reply> ApiServer::Impl::handle_fetch(http::request<http::string_bo
   stream.expires_after(write_timeout);
   if (auto [ec, n] = co_await http::async_write_header(stream, sr, use_nothrow); ec) co_return done;
   for (std::size_t i = 0; i < ctx->job.urls.size(); ++i) {
-    auto line = co_await ctx->lines.get();
+    auto line = co_await ctx->lines->get();
     if (line.empty()) co_return client_gone(ctx->job.urls.size(), streamed);
     stream.expires_after(write_timeout);
     if (auto [ec, n] = co_await net::async_write(stream, http::make_chunk(net::buffer(line)), use_nothrow); ec)
