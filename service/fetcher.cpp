@@ -10,6 +10,7 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <functional>
 #include <random>
@@ -36,6 +37,7 @@ namespace {
 
 constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
 constexpr std::size_t max_response_header_bytes = 64 * 1024;
+constexpr std::size_t max_pooled_read_buffer_bytes = 16 * 1024;
 
 // A response body that counts every byte, keeps at most `cap` of them when
 // asked to, and fails with body_limit past the cap.
@@ -332,6 +334,12 @@ runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const std
     co_return h;
   }
   keep_alive = res.keep_alive() && parser.is_done();
+  // Beast reads max(512, free room) at a time and the parser takes all it is
+  // given, so a buffer left at 512 bytes needs three reads for a 1 KiB answer.
+  // A connection kept for reuse gets room for an answer like this one, and
+  // the next arrives in one read (bounded: idle pooled connections keep it).
+  if (keep_alive && rn > c.buffer.capacity())
+    c.buffer.reserve(std::min(std::bit_ceil(rn), max_pooled_read_buffer_bytes));
   co_return h;
 }
 
