@@ -226,6 +226,22 @@ runtime::Task<bool> write_reply(beast::tcp_stream& stream, Reply& r, unsigned ve
   co_return !aec;
 }
 
+// The body nearly always arrives with the header: parse what the buffer
+// already holds, sparing an asynchronous read (a composed operation and a
+// loop turn) that would find nothing to wait for. A client that waits for
+// 100 Continue has sent no body yet: the buffer is empty then.
+error_code parse_buffered(http::request_parser<http::string_body>& parser, beast::flat_buffer& buffer) {
+  parser.eager(true);
+  error_code ec;
+  while (!parser.is_done() && buffer.size() != 0) {
+    const std::size_t n = parser.put(buffer.data(), ec);
+    buffer.consume(n);
+    if (ec == http::error::need_more) return {};
+    if (ec || n == 0) break;
+  }
+  return ec;
+}
+
 // The client left before its answer: its fetches were cancelled, nothing is
 // written and the connection closes.
 Reply client_gone(std::size_t urls, bool& streamed) {
@@ -438,6 +454,7 @@ runtime::Task<void> ApiServer::Impl::session(tcp::socket accepted, runtime::Sema
     ctl->busy = true;
     const auto started = Clock::now();
     std::optional<Reply> early;
+    if (!hec && !parser.is_done()) hec = parse_buffered(parser, buffer);
     if (!hec && !parser.is_done()) {
       auto expect = parser.get()[http::field::expect];
       if (iequals(std::string_view(expect.data(), expect.size()), "100-continue")) {
