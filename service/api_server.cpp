@@ -6,8 +6,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <array>
 #include <atomic>
