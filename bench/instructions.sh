@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
 # User-space instructions per fetch of an asyncfetch binary, from
-# valgrind --tool=callgrind: the service's total Ir for one POST of 5000
-# fetches minus that for 1000, divided by 4000 (start-up cancels out).
-# Deterministic, so it compares builds on a loaded machine. Needs
-# bench/run.sh's Go tools (build-release/bench-go/) and valgrind.
-#   bench/instructions.sh [BINARY] [THREADS]     default build-release/service/asyncfetch, 1
+# valgrind --tool=callgrind: the service's total Ir for 5000 fetches minus that
+# for 1000, divided by 4000 (start-up cancels out). Deterministic, so it
+# compares builds on a loaded machine. Needs bench/run.sh's Go tools
+# (BUILD_DIR/bench-go/) and valgrind.
+#   bench/instructions.sh [BINARY] [THREADS] [MODE]
+#     default build-release/service/asyncfetch, 1, fetch
+#   MODE fetch: one POST /fetch carrying all the URLs (S1's cost per fetch)
+#   MODE post:  64 clients each POSTing 1-URL /fetch requests (S4's cost per request)
+# CALLGRIND_KEEP=DIR keeps the callgrind output files there (for callgrind_annotate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=${1:-build-release/service/asyncfetch} threads=${2:-1}
+bin=${1:-build-release/service/asyncfetch} threads=${2:-1} mode=${3:-fetch}
 gobin=${BUILD_DIR:-build-release}/bench-go
 command -v valgrind >/dev/null || { echo "instructions: valgrind not installed" >&2; exit 1; }
+case $mode in
+  fetch) client_args=(-concurrency 64) unit="fetch" ;;
+  post) client_args=(-clients 64 -batch 1 -concurrency 1) unit="1-URL POST" ;;
+  *) echo "instructions: MODE is fetch or post, not $mode" >&2; exit 2 ;;
+esac
 port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 tmp=$(mktemp -d)
 uport=$(port)
@@ -25,10 +34,11 @@ total_ir() {  # fetches -> Ir of the whole service run
     --max_queue=100000 --drain_timeout_ms=0 2>/dev/null & local vg=$!
   for _ in $(seq 300); do curl -sf "localhost:$sport/readyz" >/dev/null && break; sleep 0.1; done
   timeout 200 "$gobin/afpost" -service "http://127.0.0.1:$sport/fetch" -url "http://127.0.0.1:$uport/bytes?n=1024" \
-    -n "$n" -concurrency 64 >/dev/null
+    -n "$n" "${client_args[@]}" >/dev/null
   kill -TERM $vg; wait $vg 2>/dev/null || true
+  [[ -n "${CALLGRIND_KEEP:-}" ]] && mkdir -p "$CALLGRIND_KEEP" && cp "$out" "$CALLGRIND_KEEP/"
   awk '/^(summary|totals):/{print $2; exit}' "$out"
 }
 a=$(total_ir 1000)
 b=$(total_ir 5000)
-echo "$bin threads=$threads: $(( (b - a) / 4000 )) instructions per fetch (user space)"
+echo "$bin threads=$threads: $(( (b - a) / 4000 )) instructions per $unit (user space)"

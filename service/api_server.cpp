@@ -1,23 +1,21 @@
 #include "api_server.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/deferred.hpp>
-#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include <sys/socket.h>
-
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <mutex>
 #include <unordered_map>
 
+#include "disconnect_watch.hpp"
 #include "fetch_request.hpp"
 #include "log.hpp"
+#include "reply_head.hpp"
 #include "result_json.hpp"
 #include "runtime/cancellation.hpp"
 #include "runtime/create_task.hpp"
@@ -44,7 +42,7 @@ constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
 struct Reply {
   http::status status = http::status::ok;
   std::string body;
-  std::string content_type = "application/json";
+  const char* content_type = "application/json";  // a literal: no string to allocate per reply
   std::vector<std::pair<http::field, std::string>> headers;
   bool close = false;  // close the connection after this reply
 };
@@ -73,20 +71,21 @@ bool iequals(std::string_view a, std::string_view b) { return beast::iequals(a, 
 // outlive the session's frame when the client leaves mid-way.
 struct FetchContext {
   FetchJob job;
-  bool stream = false;
   std::vector<std::optional<FetchResult>> results;  // by URL index (non-streaming)
-  runtime::Queue<std::string> lines;                // NDJSON lines, as they complete (streaming)
+  // NDJSON lines, as they complete; only when streaming (a Queue's deque
+  // allocates even while empty).
+  std::unique_ptr<runtime::Queue<std::string>> lines;
 };
 
 runtime::Task<FanOutSummary> run_fan_out(FanOut& fan_out, std::shared_ptr<FetchContext> ctx) {
   // Named, not written inside the co_await: GCC 12 destroys a capturing lambda
   // temporary of a co_await expression twice.
   FanOut::OnResult on_result = [ctx](std::size_t i, FetchResult&& r) {
-    if (ctx->stream) {
+    if (ctx->lines) {
       std::string line;
       append_result(line, r, ctx->job.include_body);
       line += '\n';
-      ctx->lines.try_put(std::move(line));  // unbounded: never refuses
+      ctx->lines->try_put(std::move(line));  // unbounded: never refuses
     } else {
       ctx->results[i] = std::move(r);
     }
@@ -203,53 +202,52 @@ bool ApiServer::Impl::authorized(const http::request<http::string_body>& req) co
 
 namespace {
 
-// Writes as much of a message as the socket takes now, without waiting: most
-// replies fit in an idle socket's send buffer, and a synchronous write spares
-// the composed async write and the loop turn its completion costs. Returns
-// false when the rest must be written asynchronously (or on error: `ec`).
-template <class Serializer>
-bool write_now(tcp::socket& sock, Serializer& sr, error_code& ec) {
-  if (!sock.non_blocking()) sock.non_blocking(true, ec);  // once per socket (an ioctl)
-  if (!ec) http::write(sock, sr, ec);
-  if (ec == net::error::would_block || ec == net::error::try_again) {
-    ec = {};
-    return false;
-  }
-  return true;
-}
-
-// Takes the reply's body (a /fetch answer can be megabytes: moved, not copied).
+// Takes the reply's body (a /fetch answer can be megabytes: not copied).
+// Written synchronously first, as much as the socket takes now: most replies
+// fit in an idle socket's send buffer, and that spares the composed async
+// write and the loop turn its completion costs; the rest is written
+// asynchronously. The head is formatted directly (reply_head.hpp).
 runtime::Task<bool> write_reply(beast::tcp_stream& stream, Reply& r, unsigned version, bool keep_alive,
                                 std::chrono::milliseconds timeout) {
-  http::response<http::string_body> res{r.status, version};
-  res.set(http::field::server, "asyncfetch");
-  res.set(http::field::content_type, r.content_type);
-  for (const auto& [f, v] : r.headers) res.set(f, v);
-  res.body() = std::move(r.body);
-  res.keep_alive(keep_alive);
-  res.prepare_payload();
-  http::response_serializer<http::string_body> sr{res};
+  const std::string head = reply_head(r.status, version, r.content_type, r.headers, keep_alive, r.body.size());
+  const std::array<net::const_buffer, 2> wire{net::buffer(head), net::buffer(r.body)};
+  auto& sock = stream.socket();
   error_code ec;
-  if (write_now(stream.socket(), sr, ec)) co_return !ec;
+  if (!sock.non_blocking()) sock.non_blocking(true, ec);  // once per socket (an ioctl)
+  const std::size_t n = ec ? 0 : net::write(sock, wire, ec);
+  if (!ec) co_return true;
+  if (ec != net::error::would_block && ec != net::error::try_again) co_return false;
+  beast::buffers_suffix<std::array<net::const_buffer, 2>> rest(wire);
+  rest.consume(n);
   stream.expires_after(timeout);
-  auto [aec, n] = co_await http::async_write(stream, sr, use_nothrow);
+  auto [aec, m] = co_await net::async_write(stream, rest, use_nothrow);
   co_return !aec;
 }
 
-// Returns when the client has closed or reset the connection. Data from the
-// client (a pipelined request) means it is still there: then wait forever
-// (until cancelled) and leave the data for the next request.
-runtime::Task<void> watch_disconnect(beast::tcp_stream& stream) {
-  auto& sock = stream.socket();
-  for (;;) {
-    auto [ec] = co_await sock.async_wait(tcp::socket::wait_read, use_nothrow);
-    if (ec) co_return;
-    char c;
-    auto n = ::recv(sock.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
-    if (n <= 0) co_return;  // EOF or error: gone
-    co_await runtime::sleep(std::chrono::hours(24 * 365));
+// The body nearly always arrives with the header: parse what the buffer
+// already holds, sparing an asynchronous read (a composed operation and a
+// loop turn) that would find nothing to wait for. A client that waits for
+// 100 Continue has sent no body yet: the buffer is empty then.
+error_code parse_buffered(http::request_parser<http::string_body>& parser, beast::flat_buffer& buffer) {
+  parser.eager(true);
+  error_code ec;
+  while (!parser.is_done() && buffer.size() != 0) {
+    const std::size_t n = parser.put(buffer.data(), ec);
+    buffer.consume(n);
+    if (ec == http::error::need_more) return {};
+    if (ec || n == 0) break;
   }
+  return ec;
+}
+
+// The client left before its answer: its fetches were cancelled, nothing is
+// written and the connection closes.
+Reply client_gone(std::size_t urls, bool& streamed) {
+  log::info("client went away; its fetches were cancelled", {{"urls", urls}});
+  streamed = true;
+  Reply r;
+  r.close = true;
+  return r;
 }
 
 }  // namespace
@@ -286,81 +284,83 @@ runtime::Task<Reply> ApiServer::Impl::handle_fetch(http::request<http::string_bo
   }
   co_await stats.request_started();
 
-  if (auto it = req.find(http::field::accept); it != req.end()) {
-    ctx->stream = std::string_view(it->value().data(), it->value().size()).find("application/x-ndjson") !=
-                  std::string_view::npos;
+  if (auto it = req.find(http::field::accept);
+      it != req.end() && std::string_view(it->value().data(), it->value().size()).find("application/x-ndjson") !=
+                             std::string_view::npos) {
+    ctx->lines = std::make_unique<runtime::Queue<std::string>>();
+  } else {
+    ctx->results.resize(ctx->job.urls.size());
   }
-  if (!ctx->stream) ctx->results.resize(ctx->job.urls.size());
 
-  const auto write_timeout = std::chrono::milliseconds(config.idle_timeout_ms);
-  const bool keep_alive = req.keep_alive();
-  const unsigned version = req.version();
-
-  // The work: run the fan-out (its own task, owning `ctx`) and write the answer.
-  auto work = [&]() -> runtime::Task<bool> {
-    auto fan = runtime::create_task(run_fan_out(fan_out, ctx));
-    struct CancelOnExit {
-      runtime::TaskHandle<FanOutSummary>& h;
-      ~CancelOnExit() {
-        if (!h.done()) h.cancel();
+  // The fan-out is a task of its own so that the client going away can cancel
+  // it (returning its permits) while this session waits for it.
+  auto fan = runtime::create_task(run_fan_out(fan_out, ctx));
+  if (!ctx->lines) {
+    std::optional<FanOutSummary> summary;
+    bool gone = false;
+    {
+      DisconnectWatch watch(stream.socket(), [fan] { fan.cancel(); });
+      try {
+        summary = co_await fan.wait();  // when it throws, the task has finished all the same
+      } catch (const std::exception& e) {
+        if (!runtime::is_cancellation(e) || !watch.gone()) throw;
       }
-    } cancel_on_exit{fan};
-
-    if (!ctx->stream) {
-      auto summary = co_await fan.wait();
-      ticket.reset();  // the fetches are done: give back their admission share before answering
-      Reply r = json_reply(http::status::ok, fetch_response(ctx->job.urls, ctx->results, summary, ctx->job.include_body));
-      co_return co_await write_reply(stream, r, version, keep_alive, write_timeout);
+      gone = watch.gone();
     }
-    http::response<http::empty_body> head{http::status::ok, version};
-    head.set(http::field::server, "asyncfetch");
-    head.set(http::field::content_type, "application/x-ndjson");
-    head.keep_alive(keep_alive);
-    head.chunked(true);
-    http::response_serializer<http::empty_body> sr{head};
-    stream.expires_after(write_timeout);
-    if (auto [ec, n] = co_await http::async_write_header(stream, sr, use_nothrow); ec) co_return false;
-    for (std::size_t i = 0; i < ctx->job.urls.size(); ++i) {
-      auto line = co_await ctx->lines.get();
-      stream.expires_after(write_timeout);
-      if (auto [ec, n] = co_await net::async_write(stream, http::make_chunk(net::buffer(line)), use_nothrow); ec)
-        co_return false;
-    }
-    auto summary = co_await fan.wait();
-    ticket.reset();
-    std::string last = "{\"summary\":";
-    append_summary(last, summary);
-    last += "}\n";
-    stream.expires_after(write_timeout);
-    if (auto [ec, n] = co_await net::async_write(stream, http::make_chunk(net::buffer(last)), use_nothrow); ec)
-      co_return false;
-    auto [ec, n] = co_await net::async_write(stream, http::make_chunk_last(), use_nothrow);
-    co_return !ec;
-  };
-
-  // Race the work against the client going away: whichever ends first
-  // cancels the other (and so the fan-out, returning its permits).
-  stream.expires_never();
-  auto ex = co_await net::this_coro::executor;
-  auto [order, work_error, written, watch_error] =
-      co_await net::experimental::make_parallel_group(net::co_spawn(ex, work(), net::deferred),
-                                                      net::co_spawn(ex, watch_disconnect(stream), net::deferred))
-          .async_wait(net::experimental::wait_for_one(), net::use_awaitable);
-  streamed = true;  // the reply (if any) has been written by `work`
-  Reply done;
-  done.close = !written || order[0] == 1;
-  if (order[0] == 1) log::info("client went away; its fetches were cancelled", {{"urls", ctx->job.urls.size()}});
-  if (work_error && !runtime::is_cancellation(work_error)) {
-    try {
-      std::rethrow_exception(work_error);
-    } catch (const std::exception& e) {
-      log::error("fetch request failed", {{"what", e.what()}});
-    }
-    done.close = true;
+    ticket.reset();  // the fetches are done: give back their admission share before answering
+    if (gone) co_return client_gone(ctx->job.urls.size(), streamed);
+    // The session writes it, like every other reply.
+    co_return json_reply(http::status::ok, fetch_response(ctx->job.urls, ctx->results, *summary, ctx->job.include_body));
   }
-  (void)watch_error;
-  if (log::enabled(log::Level::debug))  // the fields are a JSON object: not built for nothing
-    log::debug("fetch done", {{"order0", order[0]}, {"written", written}, {"work_error", bool(work_error)}});
+
+  // NDJSON: lines are written as the fetches complete. Leaving early (the
+  // client gone, a failed write, this session cancelled) cancels the fan-out.
+  struct CancelOnExit {
+    runtime::TaskHandle<FanOutSummary>& h;
+    ~CancelOnExit() {
+      if (!h.done()) h.cancel();
+    }
+  } cancel_on_exit{fan};
+  // An empty line wakes the writer below when the client is gone.
+  DisconnectWatch watch(stream.socket(), [fan, ctx] {
+    fan.cancel();
+    ctx->lines->try_put({});
+  });
+  streamed = true;  // the reply is written here
+  const auto write_timeout = std::chrono::milliseconds(config.idle_timeout_ms);
+  Reply done;
+  done.close = true;  // unless the whole stream is written
+  http::response<http::empty_body> head{http::status::ok, req.version()};
+  head.set(http::field::server, "asyncfetch");
+  head.set(http::field::content_type, "application/x-ndjson");
+  head.keep_alive(req.keep_alive());
+  head.chunked(true);
+  http::response_serializer<http::empty_body> sr{head};
+  stream.expires_after(write_timeout);
+  if (auto [ec, n] = co_await http::async_write_header(stream, sr, use_nothrow); ec) co_return done;
+  for (std::size_t i = 0; i < ctx->job.urls.size(); ++i) {
+    auto line = co_await ctx->lines->get();
+    if (line.empty()) co_return client_gone(ctx->job.urls.size(), streamed);
+    stream.expires_after(write_timeout);
+    if (auto [ec, n] = co_await net::async_write(stream, http::make_chunk(net::buffer(line)), use_nothrow); ec)
+      co_return done;
+  }
+  std::optional<FanOutSummary> summary;
+  try {
+    summary = co_await fan.wait();
+  } catch (const std::exception& e) {
+    if (!runtime::is_cancellation(e) || !watch.gone()) throw;
+  }
+  if (!summary) co_return client_gone(ctx->job.urls.size(), streamed);
+  ticket.reset();
+  std::string last = "{\"summary\":";
+  append_summary(last, *summary);
+  last += "}\n";
+  stream.expires_after(write_timeout);
+  if (auto [ec, n] = co_await net::async_write(stream, http::make_chunk(net::buffer(last)), use_nothrow); ec)
+    co_return done;
+  auto [ec, n] = co_await net::async_write(stream, http::make_chunk_last(), use_nothrow);
+  done.close = bool(ec) || watch.gone();
   co_return done;
 }
 
@@ -452,6 +452,7 @@ runtime::Task<void> ApiServer::Impl::session(tcp::socket accepted, runtime::Sema
     ctl->busy = true;
     const auto started = Clock::now();
     std::optional<Reply> early;
+    if (!hec && !parser.is_done()) hec = parse_buffered(parser, buffer);
     if (!hec && !parser.is_done()) {
       auto expect = parser.get()[http::field::expect];
       if (iequals(std::string_view(expect.data(), expect.size()), "100-continue")) {

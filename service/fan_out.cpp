@@ -73,16 +73,16 @@ runtime::Task<bool> FanOut::fetch_one(std::size_t index, const FetchJob& job, co
   co_return cancelled;
 }
 
-runtime::Task<void> FanOut::worker(const FetchJob& job, const FetchOptions& options, runtime::Semaphore& per_request,
+runtime::Task<bool> FanOut::worker(const FetchJob& job, const FetchOptions& options, runtime::Semaphore& per_request,
                                    RequestProgress& progress, const OnResult& on_result) {
   for (;;) {
     const std::size_t i = progress.next.fetch_add(1);
-    if (i >= job.urls.size()) co_return;
+    if (i >= job.urls.size()) co_return false;
     const bool cancelled = co_await fetch_one(i, job, options, per_request, progress, on_result);
-    if (cancelled) co_return;
+    if (cancelled) co_return true;
     // A cancellation that came after fetch_one's reset is seen here.
     auto cs = co_await boost::asio::this_coro::cancellation_state;
-    if (cs.cancelled() != boost::asio::cancellation_type::none) co_return;
+    if (cs.cancelled() != boost::asio::cancellation_type::none) co_return true;
   }
 }
 
@@ -102,9 +102,16 @@ runtime::Task<FanOutSummary> FanOut::run(const FetchJob& job, OnResult on_result
   // cost a task, a parked semaphore waiter and ~3 KB per URL up front (20000
   // URLs: 20000 tasks, 77 MB).
   const std::size_t workers = std::min<std::size_t>(job.concurrency, job.urls.size());
-  runtime::TaskGroup group;
-  for (std::size_t w = 0; w < workers; ++w) group.create_task(worker(job, options, per_request, progress, on_result));
-  co_await group.join();
+  if (workers == 1) {
+    // One worker (a 1-URL request, or concurrency 1) runs in this very task:
+    // a TaskGroup and a task of its own would cost more than its one fetch.
+    // Cancelled, it ends like an interrupted join would: by throwing.
+    if (co_await worker(job, options, per_request, progress, on_result)) runtime::throw_cancelled();
+  } else {
+    runtime::TaskGroup group;
+    for (std::size_t w = 0; w < workers; ++w) group.create_task(worker(job, options, per_request, progress, on_result));
+    co_await group.join();
+  }
 
   FanOutSummary s;
   s.total = job.urls.size();

@@ -64,8 +64,9 @@ class FanOut {
   runtime::Task<bool> fetch_one(std::size_t index, const FetchJob& job, const FetchOptions& options,
                                 runtime::Semaphore& per_request, RequestProgress& progress,
                                 const OnResult& on_result);
-  // Takes the next URL of the request until none is left.
-  runtime::Task<void> worker(const FetchJob& job, const FetchOptions& options, runtime::Semaphore& per_request,
+  // Takes the next URL of the request until none is left; true when it
+  // stopped because it was cancelled.
+  runtime::Task<bool> worker(const FetchJob& job, const FetchOptions& options, runtime::Semaphore& per_request,
                              RequestProgress& progress, const OnResult& on_result);
 
   const Config& config_;

@@ -10,6 +10,7 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <functional>
 #include <random>
@@ -17,6 +18,7 @@
 
 #include "connection_pool.hpp"
 #include "log.hpp"
+#include "request_head.hpp"
 #include "runtime/cancellation.hpp"
 #include "runtime/sleep.hpp"
 #include "url.hpp"
@@ -35,12 +37,7 @@ namespace {
 
 constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
 constexpr std::size_t max_response_header_bytes = 64 * 1024;
-// Beast reads max(512, the buffer's free capacity) from the socket at a time:
-// a 1 KiB response took three reads, each a trip through the loop. A
-// connection whose response needed more than one read gets this capacity for
-// its next one; one used once (thousands in a wide fan-out to one host) keeps
-// the small default, so its wait for the response holds little memory.
-constexpr std::size_t kResponseReadSize = 4096;
+constexpr std::size_t max_pooled_read_buffer_bytes = 16 * 1024;
 
 // A response body that counts every byte, keeps at most `cap` of them when
 // asked to, and fails with body_limit past the cap.
@@ -142,11 +139,6 @@ long jitter(long lo, long hi) {
   return std::uniform_int_distribution<long>(lo, hi)(rng);
 }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 // Runs `on_expiry` when a deadline passes (closing a socket, cancelling a
 // lookup), so whatever operation is pending or comes next fails. The timer runs
 // on the calling task's executor, as the operations do, so it never races with
@@ -207,7 +199,7 @@ struct Fetcher::Impl {
   runtime::Task<Hop> exchange(const Url& url, const std::string& origin, const FetchOptions& o,
                               bool strip_credentials, Clock::time_point deadline);
   template <class Stream>
-  runtime::Task<Hop> round_trip(Stream& s, Connection& c, const http::request<http::empty_body>& req,
+  runtime::Task<Hop> round_trip(Stream& s, Connection& c, const std::string& head, bool head_method,
                                 const FetchOptions& o, Clock::time_point deadline, bool& keep_alive);
   runtime::Task<Hop> one_try(Url url, const FetchOptions& o, Clock::time_point deadline, Url& final_url);
 };
@@ -281,29 +273,25 @@ runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point dead
 }
 
 template <class Stream>
-runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const http::request<http::empty_body>& req,
+runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const std::string& head, bool head_method,
                                              const FetchOptions& o, Clock::time_point deadline, bool& keep_alive) {
   keep_alive = false;
   Deadline guard(co_await net::this_coro::executor, deadline, c.socket());
   error_code wec;
-  {
-    // On the heap: a serializer is ~0.5 KB, and in the frame it would stay
-    // allocated for the whole wait for the response (S3: 10000 such waits).
-    auto sr = std::make_unique<http::request_serializer<http::empty_body>>(req);
-    bool written = false;
-    if constexpr (std::is_same_v<Stream, tcp::socket>) {
-      // A request nearly always fits in the send buffer of a connection that is
-      // idle: written now, it spares the composed async write and the loop turn
-      // of its completion; whatever does not fit is written asynchronously.
-      if (!s.non_blocking()) s.non_blocking(true, wec);  // once per connection (an ioctl)
-      if (!wec) http::write(s, *sr, wec);
-      written = !(wec == net::error::would_block || wec == net::error::try_again);
-      if (!written) wec = {};
-    }
-    if (!written) {
-      auto [ec, wn] = co_await http::async_write(s, *sr, use_nothrow);
-      wec = ec;
-    }
+  std::size_t sent = 0;
+  bool written = false;
+  if constexpr (std::is_same_v<Stream, tcp::socket>) {
+    // A request nearly always fits in the send buffer of a connection that is
+    // idle: written now, it spares the composed async write and the loop turn
+    // of its completion; whatever does not fit is written asynchronously.
+    if (!s.non_blocking()) s.non_blocking(true, wec);  // once per connection (an ioctl)
+    if (!wec) sent = net::write(s, net::buffer(head), wec);
+    written = !(wec == net::error::would_block || wec == net::error::try_again);
+    if (!written) wec = {};
+  }
+  if (!written) {
+    auto [ec, wn] = co_await net::async_write(s, net::buffer(head) + sent, use_nothrow);
+    wec = ec;
   }
   if (wec) {
     if (guard.expired()) co_return fail("timeout", "request timed out");
@@ -316,9 +304,8 @@ runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const htt
   parser.body_limit(boost::none);  // CappedBody enforces max_body_bytes and counts
   parser.get().body().cap = config.max_body_bytes;
   parser.get().body().keep = o.include_body;
-  if (req.method() == http::verb::head) parser.skip(true);
+  if (head_method) parser.skip(true);
   auto [rec, rn] = co_await http::async_read(s, c.buffer, parser, use_nothrow);
-  if (rn > c.buffer.capacity() && c.buffer.capacity() < kResponseReadSize) c.buffer.reserve(kResponseReadSize);
 
   Hop h;
   const auto& res = parser.get();
@@ -347,6 +334,12 @@ runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const htt
     co_return h;
   }
   keep_alive = res.keep_alive() && parser.is_done();
+  // Beast reads max(512, free room) at a time and the parser takes all it is
+  // given, so a buffer left at 512 bytes needs three reads for a 1 KiB answer.
+  // A connection kept for reuse gets room for an answer like this one, and
+  // the next arrives in one read (bounded: idle pooled connections keep it).
+  if (keep_alive && rn > c.buffer.capacity())
+    c.buffer.reserve(std::min(std::bit_ceil(rn), max_pooled_read_buffer_bytes));
   co_return h;
 }
 
@@ -354,19 +347,8 @@ runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const htt
 // the server closed while idle is detected on first use and replaced once.
 runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const std::string& origin, const FetchOptions& o,
                                            bool strip_credentials, Clock::time_point deadline) {
-  http::request<http::empty_body> req{http::string_to_verb(o.method), url.target, 11};
-  req.set(http::field::host, url.host_header());
-  req.set(http::field::user_agent, "asyncfetch/0.1");
-  req.set(http::field::accept, "*/*");
-  for (const auto& [name, value] : o.headers) {
-    if (strip_credentials) {
-      auto n = lower(name);
-      if (n == "authorization" || n == "cookie") continue;
-    }
-    req.set(name, value);
-  }
-  req.keep_alive(true);
-  req.prepare_payload();
+  const std::string head = request_head(o.method, url, o.headers, strip_credentials);
+  const bool head_method = o.method == "HEAD";
 
   for (int attempt = 0;; ++attempt) {
     auto conn = attempt == 0 ? pool.take(origin) : nullptr;
@@ -378,9 +360,9 @@ runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const std::string& or
     bool keep_alive = false;
     Hop h;  // (no co_await inside ?: — GCC 12 mis-compiles that)
     if (conn->tls) {
-      h = co_await round_trip(*conn->tls, *conn, req, o, deadline, keep_alive);
+      h = co_await round_trip(*conn->tls, *conn, head, head_method, o, deadline, keep_alive);
     } else {
-      h = co_await round_trip(*conn->plain, *conn, req, o, deadline, keep_alive);
+      h = co_await round_trip(*conn->plain, *conn, head, head_method, o, deadline, keep_alive);
     }
     if (reused && h.error && h.status == 0 && !is(h.error, "timeout") && !is(h.error, "cancelled")) {
       continue;  // stale keep-alive connection: once more on a fresh one

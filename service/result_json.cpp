@@ -3,8 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 
 namespace asyncfetch {
 
@@ -28,21 +28,29 @@ void append_string(std::string& out, const std::string& s) {
   out += '"';
 }
 
-// A millisecond count with 3 decimals. The buffer holds any finite double in
-// "%.3f" (up to 309 integer digits); NaN and infinities, which JSON cannot
-// spell, are written as null.
+// A millisecond count with 3 decimals, exactly as printf's "%.3f" writes it
+// (std::to_chars with a precision is specified so), without printf's cost.
+// The buffer holds any finite double (up to 309 integer digits); NaN and
+// infinities, which JSON cannot spell, are written as null.
 void append_number(std::string& out, double v) {
   if (!std::isfinite(v)) {
     out += "null";
     return;
   }
   char buf[400];
-  int n = std::snprintf(buf, sizeof buf, "%.3f", v);
-  if (n < 0 || static_cast<std::size_t>(n) >= sizeof buf) {
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 3);
+  if (ec != std::errc{}) {
     out += "null";
     return;
   }
-  out.append(buf, static_cast<std::size_t>(n));
+  out.append(buf, end);
+}
+
+template <class N>
+void append_int(std::string& out, N n) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, end);
 }
 
 }  // namespace
@@ -51,13 +59,17 @@ void append_result(std::string& out, const FetchResult& r, bool include_body) {
   out += "{\"url\":";
   append_string(out, r.url);
   out += r.ok ? ",\"ok\":true,\"status\":" : ",\"ok\":false,\"status\":";
-  out += r.status ? std::to_string(*r.status) : "null";
+  if (r.status) {
+    append_int(out, *r.status);
+  } else {
+    out += "null";
+  }
   out += ",\"bytes\":";
-  out += std::to_string(r.bytes);
+  append_int(out, r.bytes);
   out += ",\"elapsed_ms\":";
   append_number(out, r.elapsed_ms);
   out += ",\"attempts\":";
-  out += std::to_string(r.attempts);
+  append_int(out, r.attempts);
   out += ",\"error\":";
   if (r.error) {
     append_string(out, *r.error);
@@ -77,11 +89,19 @@ void append_result(std::string& out, const FetchResult& r, bool include_body) {
 }
 
 void append_summary(std::string& out, const FanOutSummary& s) {
-  out += "{\"total\":" + std::to_string(s.total) + ",\"succeeded\":" + std::to_string(s.succeeded) +
-         ",\"failed\":" + std::to_string(s.failed) + ",\"elapsed_ms\":";
+  out += "{\"total\":";
+  append_int(out, s.total);
+  out += ",\"succeeded\":";
+  append_int(out, s.succeeded);
+  out += ",\"failed\":";
+  append_int(out, s.failed);
+  out += ",\"elapsed_ms\":";
   append_number(out, s.elapsed_ms);
-  out += ",\"concurrency\":" + std::to_string(s.concurrency) + ",\"max_in_flight\":" + std::to_string(s.max_in_flight) +
-         "}";
+  out += ",\"concurrency\":";
+  append_int(out, s.concurrency);
+  out += ",\"max_in_flight\":";
+  append_int(out, s.max_in_flight);
+  out += '}';
 }
 
 std::string fetch_response(const std::vector<std::string>& urls, std::vector<std::optional<FetchResult>>& results,

@@ -4,6 +4,9 @@
 
 #include <signal.h>
 
+#include <chrono>
+#include <thread>
+
 #include "client.hpp"
 #include "service_process.hpp"
 #include "upstream.hpp"
@@ -82,5 +85,36 @@ TEST_CASE("HEAD and POST fetches", "[limits]") {
   res = fetch(svc.port(), {{"urls", {up.url("/bytes?n=1")}}, {"method", "POST"}, {"timeout_ms", 3000}});
   CHECK(res["results"][0]["status"].get<int>() >= 400);
   CHECK(res["results"][0]["error"].is_null());
+  CHECK(svc.stop() == 0);
+}
+
+TEST_CASE("a /fetch body is read whether it comes with its header, after it, or after 100 Continue", "[limits]") {
+  Upstream up;
+  Service svc;
+  const std::string body = Json{{"urls", {up.url("/bytes?n=7")}}}.dump();
+  const std::string head = "POST /fetch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+                           std::to_string(body.size()) + "\r\n";
+  auto answered = [](const std::string& got) {
+    return got.rfind("HTTP/1.1 200", 0) == 0 && got.find("\"bytes\":7") != std::string::npos;
+  };
+  {
+    RawConn c(svc.port());
+    c.send(head + "\r\n" + body);  // one segment: parsed from what the header read brought
+    CHECK(answered(c.read_until("\"summary\"", std::chrono::seconds(5))));
+  }
+  {
+    RawConn c(svc.port());
+    c.send(head + "\r\n" + body.substr(0, 5));  // part of the body now, the rest later
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    c.send(body.substr(5));
+    CHECK(answered(c.read_until("\"summary\"", std::chrono::seconds(5))));
+  }
+  {
+    RawConn c(svc.port());
+    c.send(head + "Expect: 100-continue\r\n\r\n");
+    CHECK(c.read_until("\r\n\r\n", std::chrono::seconds(5)).rfind("HTTP/1.1 100", 0) == 0);
+    c.send(body);
+    CHECK(answered(c.read_until("\"summary\"", std::chrono::seconds(5))));
+  }
   CHECK(svc.stop() == 0);
 }

@@ -262,3 +262,37 @@ TEST_CASE("fetch request: error_body is the API's error object", "[fetch_request
   auto bad = must_reject("{");
   CHECK(json::parse(error_body(bad))["error"]["code"] == "invalid_json");
 }
+
+// The body is read with a SAX parser, not into a JSON tree: what a tree gave
+// for free must still hold.
+TEST_CASE("fetch request: read as a JSON object would be", "[fetch_request]") {
+  // A syntax error anywhere wins over a field error before it.
+  CHECK(must_reject(R"({"bogus":1,"urls":[1],"concurrency":0,)").code == "invalid_json");
+  // Of several unknown fields, the first in key order is named.
+  must_reject_field(R"({"zeta":1,"urls":["http://a/"],"alpha":2})", "alpha");
+  // A repeated key: the last one counts.
+  CHECK(must_accept(R"({"urls":"x","urls":["http://a/"]})").urls == std::vector<std::string>{"http://a/"});
+  must_reject_field(R"({"urls":["http://a/"],"urls":5})", "urls");
+  CHECK(must_accept(with(R"("retries":9,"retries":2)")).retries == 2);
+  must_reject_field(with(R"("retries":2,"retries":9)"), "retries");
+  auto job = must_accept(with(R"("headers":{"X-A":"1","X-A":"2"})"));
+  REQUIRE(job.headers.size() == 1);
+  CHECK(job.headers[0].second == "2");
+  must_reject_field(with(R"("headers":{"X-A":"1"},"headers":[])"), "headers");
+  // null is a value of the wrong type, not an absent field.
+  for (const char* f : {"concurrency", "timeout_ms", "retries", "method", "include_body", "headers"})
+    must_reject_field(with("\"" + std::string(f) + "\":null"), f);
+  // Headers come sorted by name (as a JSON object iterates), each checked in that order.
+  job = must_accept(with(R"("headers":{"b":"2","A":"1","a":"3"})"));
+  REQUIRE(job.headers.size() == 3);
+  CHECK(job.headers[0].first == "A");
+  CHECK(job.headers[1].first == "a");
+  CHECK(job.headers[2].first == "b");
+  must_reject_field(with(R"("headers":{"z":{"x":"y"},"b y":"1"})"), "headers.b y");
+  // Values nested in unknown or wrong-typed fields do not leak into known ones.
+  must_reject_field(R"({"x":{"urls":["http://a/"]}})", "x");
+  must_reject_field(with(R"("concurrency":{"urls":1,"concurrency":2})"), "concurrency");
+  must_reject_field(R"({"urls":[{"urls":["http://a/"]},"http://b/"]})", "urls[0]");
+  // Escapes and non-ASCII are decoded as before.
+  CHECK(must_accept(R"({"urls":["http://a/\u00e9\"x"]})").urls[0] == "http://a/\xc3\xa9\"x");
+}

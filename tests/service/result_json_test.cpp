@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <optional>
 #include <string>
@@ -177,6 +178,21 @@ TEST_CASE("result JSON: elapsed_ms is always a valid JSON number", "[result_json
     json j;
     REQUIRE_NOTHROW(j = json::parse(out));
     CHECK(j["elapsed_ms"].is_null());  // JSON has no NaN or infinity
+  }
+}
+
+TEST_CASE("result JSON: elapsed_ms is written exactly as printf's %.3f", "[result_json]") {
+  // The writer formats numbers with std::to_chars: the text must not change.
+  FetchResult r = ok_result();
+  for (double v : {0.0, -0.0, 0.0625, 0.0005, 1.0005, 2.5, 3.14159, 12.3456, 99.9995, 123456.7895, 4503599627370495.5,
+                   1e20, 1e300, std::numeric_limits<double>::max(), std::numeric_limits<double>::denorm_min(), -1.25}) {
+    r.elapsed_ms = v;
+    std::string out;
+    append_result(out, r, false);
+    char want[400];
+    std::snprintf(want, sizeof want, "%.3f", v);
+    INFO("elapsed_ms: " << v << "\njson: " << out);
+    CHECK_THAT(out, Catch::Contains(std::string("\"elapsed_ms\":") + want + ","));
   }
 }
 
