@@ -16,6 +16,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -58,7 +59,7 @@ class ResumePoint {
       strand_.emplace(*s);
       io_.emplace(s->get_inner_executor());
     } else {
-      other_.emplace(ex);
+      other_ = std::make_unique<boost::asio::executor_work_guard<Executor>>(ex);
     }
   }
 
@@ -79,7 +80,10 @@ class ResumePoint {
  private:
   std::optional<IoStrand> strand_;
   std::optional<boost::asio::executor_work_guard<IoExecutor>> io_;
-  std::optional<boost::asio::executor_work_guard<Executor>> other_;
+  // A coroutine on an executor of its own (not one of the loop's): rare, and
+  // its type-erased guard is large, so it lives apart and the Waiter, which
+  // is in every waiting frame, stays small.
+  std::unique_ptr<boost::asio::executor_work_guard<Executor>> other_;
 };
 
 }  // namespace runtime::detail
