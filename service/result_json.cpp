@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <optional>
 
 namespace asyncfetch {
 
@@ -26,6 +27,15 @@ void append_string(std::string& out, const std::string& s) {
   out += '"';
   out += s;
   out += '"';
+}
+
+// The string, or null when there is none.
+void append_string_or_null(std::string& out, const std::optional<std::string>& s) {
+  if (s) {
+    append_string(out, *s);
+  } else {
+    out += "null";
+  }
 }
 
 // A millisecond count with 3 decimals, exactly as printf's "%.3f" writes it
@@ -71,18 +81,10 @@ void append_result(std::string& out, const FetchResult& r, bool include_body) {
   out += ",\"attempts\":";
   append_int(out, r.attempts);
   out += ",\"error\":";
-  if (r.error) {
-    append_string(out, *r.error);
-  } else {
-    out += "null";
-  }
+  append_string_or_null(out, r.error);
   if (include_body) {
     out += ",\"body\":";
-    if (r.body) {
-      append_string(out, *r.body);
-    } else {
-      out += "null";
-    }
+    append_string_or_null(out, r.body);
     out += r.truncated ? ",\"truncated\":true" : ",\"truncated\":false";
   }
   out += '}';

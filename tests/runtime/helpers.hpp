@@ -11,6 +11,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <stdexcept>
@@ -52,6 +53,40 @@ Task<bool> ends_cancelled(Task<T> t) {
     co_return runtime::is_cancellation(e);
   }
   co_return false;
+}
+
+// How many tasks are inside a guarded section now, and the most ever seen
+// (atomics: the tasks may run on several loop threads).
+struct Occupancy {
+  std::atomic<int> now{0};
+  std::atomic<int> most{0};
+  void enter() {
+    int n = ++now;
+    int seen = most.load();
+    while (n > seen && !most.compare_exchange_weak(seen, n)) {
+    }
+  }
+  void leave() { --now; }
+};
+
+// Runs `workers` tasks made by `worker(i)` on 4 loop threads while 50 tasks
+// made by `quitter()` are started one by one and cancelled a turn later,
+// most of them while queued behind the workers.
+template <class Worker, class Quitter>
+void run_with_quitters(int workers, Worker worker, Quitter quitter) {
+  run(
+      [&]() -> Task<void> {
+        runtime::TaskGroup tg;
+        for (int i = 0; i < workers; ++i) tg.create_task(worker(i));
+        for (int i = 0; i < 50; ++i) {
+          auto q = tg.create_task(quitter());
+          co_await runtime::yield();
+          q.cancel();
+          co_await runtime::yield();
+        }
+        co_await tg.join();
+      },
+      4);
 }
 
 // Milliseconds since `start`.

@@ -174,17 +174,13 @@ TEST_CASE("a lock protects a counter across sleeps on several threads", "[lock][
   // read-modify-write sequences and updates get lost.
   runtime::Lock lock;
   long counter = 0;  // guarded by `lock`
-  std::atomic<int> inside{0};
-  std::atomic<int> max_inside{0};
+  Occupancy inside;
   constexpr int tasks = 8;
   constexpr int rounds = 25;
   auto worker = [&](int id) -> Task<void> {
     for (int r = 0; r < rounds; ++r) {
       auto g = co_await lock.acquire();
-      int now = ++inside;
-      int seen = max_inside.load();
-      while (now > seen && !max_inside.compare_exchange_weak(seen, now)) {
-      }
+      inside.enter();
       long read = counter;
       if ((id + r) % 3 == 0) {
         co_await runtime::sleep(200us);
@@ -192,7 +188,7 @@ TEST_CASE("a lock protects a counter across sleeps on several threads", "[lock][
         co_await runtime::yield();
       }
       counter = read + 1;
-      --inside;
+      inside.leave();
     }
   };
   run(
@@ -203,7 +199,7 @@ TEST_CASE("a lock protects a counter across sleeps on several threads", "[lock][
       },
       4);
   CHECK(counter == tasks * rounds);
-  CHECK(max_inside == 1);
+  CHECK(inside.most == 1);
   CHECK_FALSE(lock.locked());
   CHECK(lock.waiters() == 0);
 }
@@ -215,17 +211,13 @@ TEST_CASE("fast acquires and try_acquire mixed with hand-overs on several thread
   // any unordered access) and the holder count check the hand-offs.
   runtime::Lock lock;
   long counter = 0;  // guarded by `lock`
-  std::atomic<int> inside{0};
-  std::atomic<int> max_inside{0};
+  Occupancy inside;
   constexpr int tasks = 16;
   constexpr int rounds = 300;
   auto enter = [&] {
-    int now = ++inside;
-    int seen = max_inside.load();
-    while (now > seen && !max_inside.compare_exchange_weak(seen, now)) {
-    }
+    inside.enter();
     ++counter;
-    --inside;
+    inside.leave();
   };
   auto worker = [&](int id) -> Task<void> {
     for (int r = 0; r < rounds; ++r) {
@@ -244,20 +236,8 @@ TEST_CASE("fast acquires and try_acquire mixed with hand-overs on several thread
     auto g = co_await lock.acquire();
     enter();
   };
-  run(
-      [&]() -> Task<void> {
-        runtime::TaskGroup tg;
-        for (int i = 0; i < tasks; ++i) tg.create_task(worker(i));
-        for (int i = 0; i < 50; ++i) {
-          auto q = tg.create_task(quitter());
-          co_await runtime::yield();
-          q.cancel();
-          co_await runtime::yield();
-        }
-        co_await tg.join();
-      },
-      4);
-  CHECK(max_inside == 1);
+  run_with_quitters(tasks, worker, quitter);
+  CHECK(inside.most == 1);
   CHECK(counter >= tasks * rounds * 4 / 5);
   CHECK_FALSE(lock.locked());
   CHECK(lock.waiters() == 0);

@@ -186,54 +186,37 @@ TEST_CASE("fast acquires and try_acquire mixed with hand-overs on several thread
   // queue, and each release either frees its permit or hands it over; waiters
   // cancelled while queued leave in between.
   runtime::Semaphore sem(3);
-  std::atomic<int> holders{0};
-  std::atomic<int> max_holders{0};
+  Occupancy holders;
   std::atomic<long> entries{0};
   constexpr int tasks = 16;
   constexpr int rounds = 300;
-  auto enter = [&] {
-    int now = ++holders;
-    int seen = max_holders.load();
-    while (now > seen && !max_holders.compare_exchange_weak(seen, now)) {
-    }
-    ++entries;
-  };
   auto worker = [&](int id) -> Task<void> {
     for (int r = 0; r < rounds; ++r) {
       if ((id + r) % 5 == 0) {
         if (auto p = sem.try_acquire()) {
-          enter();
-          --holders;
+          holders.enter();
+          ++entries;
+          holders.leave();
         }
         co_await runtime::yield();
         continue;
       }
       auto p = co_await sem.acquire();
-      enter();
+      holders.enter();
+      ++entries;
       if (r % 2 == 0) co_await runtime::yield();  // held across a turn: others queue
-      --holders;
+      holders.leave();
     }
   };
   auto quitter = [&]() -> Task<void> {
     auto p = co_await sem.acquire();
-    enter();
-    --holders;
+    holders.enter();
+    ++entries;
+    holders.leave();
   };
-  run(
-      [&]() -> Task<void> {
-        runtime::TaskGroup tg;
-        for (int i = 0; i < tasks; ++i) tg.create_task(worker(i));
-        for (int i = 0; i < 50; ++i) {
-          auto q = tg.create_task(quitter());
-          co_await runtime::yield();
-          q.cancel();
-          co_await runtime::yield();
-        }
-        co_await tg.join();
-      },
-      4);
-  CHECK(max_holders <= 3);
-  CHECK(max_holders >= 1);
+  run_with_quitters(tasks, worker, quitter);
+  CHECK(holders.most <= 3);
+  CHECK(holders.most >= 1);
   CHECK(entries >= tasks * rounds * 4 / 5);
   CHECK(sem.available() == 3);
   CHECK(sem.waiters() == 0);

@@ -2,7 +2,6 @@
 // formatting the head directly changes no byte on the wire.
 #include "reply_head.hpp"
 
-#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/http.hpp>
 
 #include <catch2/catch.hpp>
@@ -10,6 +9,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "beast_serialized.hpp"
 
 namespace http = boost::beast::http;
 using Fields = std::vector<std::pair<http::field, std::string>>;
@@ -28,16 +29,7 @@ std::string beast_head(http::status s, unsigned version, const char* content_typ
   res.prepare_payload();
   http::response_serializer<http::string_body> sr{res};
   sr.split(true);
-  std::string out;
-  boost::beast::error_code ec;
-  while (!sr.is_header_done()) {
-    sr.next(ec, [&](boost::beast::error_code&, const auto& buffers) {
-      out += boost::beast::buffers_to_string(buffers);
-      sr.consume(boost::beast::buffer_bytes(buffers));
-    });
-    REQUIRE(!ec);
-  }
-  return out;
+  return beast_serialized(sr, true);
 }
 
 }  // namespace

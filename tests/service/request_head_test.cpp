@@ -3,7 +3,6 @@
 // an upstream sees.
 #include "request_head.hpp"
 
-#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/http.hpp>
 
 #include <catch2/catch.hpp>
@@ -12,6 +11,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "beast_serialized.hpp"
 
 #include "url.hpp"
 
@@ -38,16 +39,7 @@ std::string beast_head(const std::string& method, const asyncfetch::Url& url, co
   req.keep_alive(true);
   req.prepare_payload();
   http::request_serializer<http::empty_body> sr{req};
-  std::string out;
-  boost::beast::error_code ec;
-  while (!sr.is_done()) {
-    sr.next(ec, [&](boost::beast::error_code&, const auto& buffers) {
-      out += boost::beast::buffers_to_string(buffers);
-      sr.consume(boost::beast::buffer_bytes(buffers));
-    });
-    REQUIRE(!ec);
-  }
-  return out;
+  return beast_serialized(sr, false);
 }
 
 }  // namespace
