@@ -103,13 +103,10 @@ class TaskState final : public FutureState<T>,
     // the creator keeps running and the new task starts at the loop's next turn.
     Thread thread(drive(this->shared_from_this(), std::move(body)), ex_, signal_.slot(),
                   boost::asio::cancellation_state(signal_.slot()));
-    if (cancel_now) {
-      // Posted alone, so that the cancellation posted next reaches its first wait.
-      post_to(ex_, [thread = std::move(thread)]() mutable { thread.launch(); });
-      cancel();
-    } else if (!batch || !batch->add(thread, ex_)) {
-      post_to(ex_, [thread = std::move(thread)]() mutable { thread.launch(); });
-    }
+    if (!cancel_now && batch && batch->add(thread, ex_)) return;
+    post_to(ex_, [thread = std::move(thread)]() mutable { thread.launch(); });
+    // Posted after its own launch (not batched), so that it reaches the first wait.
+    if (cancel_now) cancel();
   }
 
  private:
