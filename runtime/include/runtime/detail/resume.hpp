@@ -78,8 +78,11 @@ class ResumePoint {
   }
 
  private:
-  std::optional<IoStrand> strand_;
+  // Declared first so that it is destroyed last: once the hold is released
+  // the loop may end and destroy its io_context, and the strand handle's
+  // destructor still touches that context's strand service.
   std::optional<boost::asio::executor_work_guard<IoExecutor>> io_;
+  std::optional<IoStrand> strand_;
   // A coroutine on an executor of its own (not one of the loop's): rare, and
   // its type-erased guard is large, so it lives apart and the Waiter, which
   // is in every waiting frame, stays small.
