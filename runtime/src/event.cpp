@@ -6,7 +6,7 @@ void Event::set() {
   detail::WaitQueue woken;
   {
     std::lock_guard lk(m_);
-    set_ = true;
+    set_.store(true, std::memory_order_release);
     while (auto* w = waiters_.pop_front()) woken.push_back(w);
   }
   // Waiters resume in the order they started waiting.
@@ -15,19 +15,7 @@ void Event::set() {
 
 void Event::clear() noexcept {
   std::lock_guard lk(m_);
-  set_ = false;
-}
-
-bool Event::is_set() const noexcept {
-  std::lock_guard lk(m_);
-  return set_;
-}
-
-Task<void> Event::wait() {
-  auto ready = [this] { return set_; };
-  detail::Waiter w;
-  co_await detail::ParkHook{m_, waiters_, ready, w};
-  w.check();
+  set_.store(false, std::memory_order_relaxed);
 }
 
 std::size_t Event::waiters() const noexcept {

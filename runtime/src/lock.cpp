@@ -2,17 +2,6 @@
 
 namespace runtime {
 
-Task<Lock::Guard> Lock::acquire() {
-  Guard g;
-  if (try_acquire(g)) co_return g;
-  // Either we find it free under the mutex, or hand_over() gives it to us.
-  auto ready = [this] { return take_or_queue_locked(); };
-  detail::Waiter w;
-  co_await detail::ParkHook{m_, waiters_, ready, w};
-  w.check();
-  co_return Guard(this);
-}
-
 // Under m_: takes the lock if it is free, else marks it kQueued (the caller
 // then queues itself, still under m_, so hand_over() will find it).
 bool Lock::take_or_queue_locked() noexcept {

@@ -2,16 +2,6 @@
 
 namespace runtime {
 
-Task<Semaphore::Permit> Semaphore::acquire() {
-  if (auto p = try_acquire()) co_return std::move(*p);
-  // Either a permit is free under the mutex, or hand_over() gives one to us.
-  auto ready = [this] { return take_or_queue_locked(); };
-  detail::Waiter w;
-  co_await detail::ParkHook{m_, waiters_, ready, w};
-  w.check();
-  co_return Permit(this);
-}
-
 // Under m_: takes a permit if one is free and nobody is queued, else sets
 // kQueued (the caller then queues itself, still under m_).
 bool Semaphore::take_or_queue_locked() noexcept {

@@ -23,6 +23,7 @@
 #include "runtime/detail/future_state.hpp"
 #include "runtime/detail/loop.hpp"
 #include "runtime/detail/resume.hpp"
+#include "runtime/detail/direct_wait.hpp"
 #include "runtime/task.hpp"
 
 namespace runtime {
@@ -182,21 +183,8 @@ class TaskHandle {
   bool cancelled() const noexcept { return st_->done() && is_cancellation(st_->exception()); }
 
   // Waits for the task to finish; returns its value or rethrows its exception.
-  Task<T> wait() const {
-    auto st = st_;  // the state outlives the wait even if this handle does not
-    // Named, not written inside the co_await: GCC 12 destroys a capturing
-    // lambda temporary of a co_await expression twice. A plain pointer: `st`
-    // keeps the state alive, and std::function stores it without allocating.
-    detail::OnCancel cancel_task = [task = st.get()] { task->cancel(); };
-    detail::Waiter w;
-    co_await st->wait_hook(w, &cancel_task);
-    w.check();
-    if constexpr (std::is_void_v<T>) {
-      st->get();
-    } else {
-      co_return st->get();
-    }
-  }
+  using Waiting = detail::AwaitResult<T, detail::TaskState<T>, /*kCancelsTask=*/true>;
+  Wait<Waiting> wait() const { return Wait<Waiting>({st_, {}}); }
 
   // asyncio's Task.result(): the value or the exception of a finished task;
   // std::logic_error if it is still running.
@@ -220,6 +208,10 @@ class TaskHandle {
 template <class T>
 TaskHandle<T> create_task(Task<T> body) {
   return TaskHandle<T>(detail::spawn(std::move(body)));
+}
+template <class Op>
+TaskHandle<typename Op::result_type> create_task(Wait<Op> w) {
+  return create_task(detail::as_task(std::move(w)));
 }
 
 }  // namespace runtime

@@ -40,17 +40,8 @@ class Future {
   bool done() const noexcept { return st_->done(); }
 
   // Waits for the result and returns a copy of it (or rethrows the exception).
-  Task<T> wait() const {
-    auto st = st_;
-    detail::Waiter w;
-    co_await st->wait_hook(w);
-    w.check();
-    if constexpr (std::is_void_v<T>) {
-      st->get();
-    } else {
-      co_return st->get();
-    }
-  }
+  using Waiting = detail::AwaitResult<T, detail::FutureState<T>, /*kCancelsTask=*/false>;
+  Wait<Waiting> wait() const { return Wait<Waiting>({st_, {}}); }
 
  private:
   [[noreturn]] static void already_done() { throw std::logic_error("Future already has a result"); }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "runtime/create_task.hpp"
+#include "runtime/detail/direct_wait.hpp"
 #include "runtime/task.hpp"
 #include "runtime/task_group.hpp"
 
@@ -24,21 +25,25 @@ namespace runtime {
 struct ReturnExceptions {};
 inline constexpr ReturnExceptions return_exceptions{};
 
-template <class... T>
-Task<std::tuple<value_t<T>...>> gather(Task<T>... tasks) {
+// Each argument is a Task or a primitive's Wait (a lock's acquire(), say).
+template <detail::Awaitable... A>
+Task<std::tuple<value_t<detail::await_result_t<A>>...>> gather(A... tasks) {
   TaskGroup group;
   // Braced initialisation evaluates left to right: tasks start in argument order.
-  std::tuple<TaskHandle<T>...> handles{group.create_task(std::move(tasks))...};
+  std::tuple<TaskHandle<detail::await_result_t<A>>...> handles{group.create_task(std::move(tasks))...};
   co_await group.join();
-  co_return std::apply([](auto&... h) { return std::tuple<value_t<T>...>(h.take()...); }, handles);
+  co_return std::apply(
+      [](auto&... h) { return std::tuple<value_t<detail::await_result_t<A>>...>(h.take()...); }, handles);
 }
 
-template <class... T>
-Task<std::tuple<Outcome<T>...>> gather(ReturnExceptions, Task<T>... tasks) {
+template <detail::Awaitable... A>
+Task<std::tuple<Outcome<detail::await_result_t<A>>...>> gather(ReturnExceptions, A... tasks) {
   TaskGroup group(TaskGroup::OnFailure::keep_going);
-  std::tuple<TaskHandle<T>...> handles{group.create_task(std::move(tasks))...};
+  std::tuple<TaskHandle<detail::await_result_t<A>>...> handles{group.create_task(std::move(tasks))...};
   co_await group.join();
-  co_return std::apply([](auto&... h) { return std::tuple<Outcome<T>...>(h.outcome()...); }, handles);
+  co_return std::apply(
+      [](auto&... h) { return std::tuple<Outcome<detail::await_result_t<A>>...>(h.outcome()...); },
+      handles);
 }
 
 template <class T>

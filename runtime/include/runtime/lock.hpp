@@ -7,13 +7,15 @@
 // ahead of the queue. Cancelling a waiting task takes it out of the queue and
 // leaves the lock as it was. Safe to share between tasks on several threads.
 //
-// An uncontended acquire or release is one atomic compare-and-swap; only a
-// lock with waiters queued takes the mutex that guards the queue.
+// An uncontended acquire or release is one atomic compare-and-swap (and no
+// coroutine frame: acquire() returns a Wait, see detail/direct_wait.hpp); only
+// a lock with waiters queued takes the mutex that guards the queue.
 #pragma once
 
 #include <atomic>
 #include <mutex>
 
+#include "runtime/detail/direct_wait.hpp"
 #include "runtime/detail/wait_queue.hpp"
 #include "runtime/task.hpp"
 
@@ -48,15 +50,25 @@ class Lock {
   Lock(const Lock&) = delete;
   Lock& operator=(const Lock&) = delete;
 
-  // Waits for the lock (FIFO) and returns the guard that holds it.
-  Task<Guard> acquire();
+  // How acquire() waits (see detail/direct_wait.hpp).
+  struct Acquire {
+    using result_type = Guard;
+    Lock* lock;
+    bool try_now() noexcept { return lock->try_take(); }
+    auto park_hook(detail::Waiter& w) noexcept {
+      // Either it is free under the mutex, or hand_over() gives it to us.
+      auto ready = [l = lock] { return l->take_or_queue_locked(); };
+      return detail::ParkHook{lock->m_, lock->waiters_, ready, w};
+    }
+    Guard result() noexcept { return Guard(lock); }
+  };
+
+  // Waits for the lock (FIFO) and returns the guard that holds it:
+  // `auto guard = co_await lock.acquire();`.
+  Wait<Acquire> acquire() noexcept { return Wait<Acquire>(Acquire{this}); }
   // Takes the lock only if it is free and nobody is queued.
   bool try_acquire(Guard& out) noexcept {
-    int expected = kFree;
-    if (!state_.compare_exchange_strong(expected, kHeld, std::memory_order_acquire,
-                                        std::memory_order_relaxed)) {
-      return false;
-    }
+    if (!try_take()) return false;
     out = Guard(this);
     return true;
   }
@@ -77,6 +89,11 @@ class Lock {
                                         std::memory_order_relaxed)) {
       hand_over();
     }
+  }
+  bool try_take() noexcept {
+    int expected = kFree;
+    return state_.compare_exchange_strong(expected, kHeld, std::memory_order_acquire,
+                                          std::memory_order_relaxed);
   }
   void hand_over() noexcept;
   bool take_or_queue_locked() noexcept;

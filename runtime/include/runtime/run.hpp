@@ -16,6 +16,7 @@
 #include <type_traits>
 
 #include "runtime/create_task.hpp"
+#include "runtime/detail/direct_wait.hpp"
 #include "runtime/detail/loop.hpp"
 #include "runtime/task.hpp"
 
@@ -40,6 +41,11 @@ T run(Task<T> main, std::size_t threads = 1) {
   } else {
     return st->take();
   }
+}
+
+template <class Op>
+typename Op::result_type run(Wait<Op> main, std::size_t threads = 1) {
+  return run(detail::as_task(std::move(main)), threads);
 }
 
 }  // namespace runtime

@@ -7,8 +7,9 @@
 // longest waiter. Cancelling a waiting task takes it out of the queue without
 // touching the count. Safe to share between tasks on several threads.
 //
-// An uncontended acquire or release is one atomic compare-and-swap; only a
-// semaphore with waiters queued takes the mutex that guards the queue.
+// An uncontended acquire or release is one atomic compare-and-swap (and no
+// coroutine frame: acquire() returns a Wait, see detail/direct_wait.hpp); only
+// a semaphore with waiters queued takes the mutex that guards the queue.
 #pragma once
 
 #include <atomic>
@@ -16,6 +17,7 @@
 #include <mutex>
 #include <optional>
 
+#include "runtime/detail/direct_wait.hpp"
 #include "runtime/detail/wait_queue.hpp"
 #include "runtime/task.hpp"
 
@@ -50,15 +52,24 @@ class Semaphore {
   Semaphore(const Semaphore&) = delete;
   Semaphore& operator=(const Semaphore&) = delete;
 
-  // Waits (FIFO) for a permit.
-  Task<Permit> acquire();
+  // How acquire() waits (see detail/direct_wait.hpp).
+  struct Acquire {
+    using result_type = Permit;
+    Semaphore* sem;
+    bool try_now() noexcept { return sem->try_take(); }
+    auto park_hook(detail::Waiter& w) noexcept {
+      // Either a permit is free under the mutex, or hand_over() gives one to us.
+      auto ready = [s = sem] { return s->take_or_queue_locked(); };
+      return detail::ParkHook{sem->m_, sem->waiters_, ready, w};
+    }
+    Permit result() noexcept { return Permit(sem); }
+  };
+
+  // Waits (FIFO) for a permit: `auto permit = co_await sem.acquire();`.
+  Wait<Acquire> acquire() noexcept { return Wait<Acquire>(Acquire{this}); }
   // A permit now, or nothing (also nothing while others are queued: no barging).
   std::optional<Permit> try_acquire() noexcept {
-    std::size_t s = state_.load(std::memory_order_relaxed);
-    do {
-      if (s < kOnePermit || (s & kQueued)) return std::nullopt;
-    } while (!state_.compare_exchange_weak(s, s - kOnePermit, std::memory_order_acquire,
-                                           std::memory_order_relaxed));
+    if (!try_take()) return std::nullopt;
     return Permit(this);
   }
 
@@ -77,6 +88,14 @@ class Semaphore {
       if (s & kQueued) return hand_over();
     } while (!state_.compare_exchange_weak(s, s + kOnePermit, std::memory_order_release,
                                            std::memory_order_relaxed));
+  }
+  bool try_take() noexcept {
+    std::size_t s = state_.load(std::memory_order_relaxed);
+    do {
+      if (s < kOnePermit || (s & kQueued)) return false;
+    } while (!state_.compare_exchange_weak(s, s - kOnePermit, std::memory_order_acquire,
+                                           std::memory_order_relaxed));
+    return true;
   }
   void hand_over() noexcept;
   bool take_or_queue_locked() noexcept;

@@ -22,6 +22,7 @@
 #include "runtime/create_task.hpp"
 #include "runtime/detail/task_node.hpp"
 #include "runtime/detail/wait_queue.hpp"
+#include "runtime/detail/direct_wait.hpp"
 #include "runtime/task.hpp"
 
 namespace runtime {
@@ -41,6 +42,10 @@ class TaskGroup {
   template <class T>
   TaskHandle<T> create_task(Task<T> body) {
     return TaskHandle<T>(detail::spawn(std::move(body), st_));
+  }
+  template <class Op>
+  TaskHandle<typename Op::result_type> create_task(Wait<Op> w) {
+    return create_task(detail::as_task(std::move(w)));
   }
   // create_task for each, in order (on a one-thread loop they start with one
   // posted handler instead of one each).

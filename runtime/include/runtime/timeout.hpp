@@ -17,6 +17,7 @@
 
 #include "runtime/cancellation.hpp"
 #include "runtime/create_task.hpp"
+#include "runtime/detail/direct_wait.hpp"
 #include "runtime/task.hpp"
 
 namespace runtime {
@@ -56,6 +57,13 @@ Task<T> wait_for(Task<T> work, std::chrono::steady_clock::duration limit) {
 template <class T, class Rep, class Period>
 Task<T> wait_for(Task<T> work, std::chrono::duration<Rep, Period> limit) {
   return wait_for(std::move(work), std::chrono::duration_cast<std::chrono::steady_clock::duration>(limit));
+}
+
+// A deadline on a primitive's wait: `co_await wait_for(event.wait(), 1s)`.
+template <class Op, class Rep, class Period>
+Task<typename Op::result_type> wait_for(Wait<Op> w, std::chrono::duration<Rep, Period> limit) {
+  return wait_for(detail::as_task(std::move(w)),
+                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(limit));
 }
 
 }  // namespace runtime

@@ -2,12 +2,16 @@
 // (value or exception) that any number of coroutines can wait for.
 #pragma once
 
+#include <atomic>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 
+#include "runtime/detail/direct_wait.hpp"
 #include "runtime/detail/wait_queue.hpp"
 #include "runtime/task.hpp"
 
@@ -22,10 +26,7 @@ class FutureState {
   bool set_value(value_type v) { return finish(std::move(v), nullptr); }
   bool set_exception(std::exception_ptr e) { return finish(std::nullopt, std::move(e)); }
 
-  bool done() const noexcept {
-    std::lock_guard lk(m_);
-    return done_;
-  }
+  bool done() const noexcept { return done_.load(std::memory_order_acquire); }
 
   // The hook that parks the caller until a result is set, for the caller's
   // own wait coroutine to co_await (no frame of its own; see ParkHook):
@@ -67,17 +68,19 @@ class FutureState {
 
  private:
   void check_done() const {
-    if (!done_) throw std::logic_error("result requested before the task or future is done");
+    if (!done_.load(std::memory_order_relaxed)) {
+      throw std::logic_error("result requested before the task or future is done");
+    }
   }
 
   bool finish(std::optional<value_type> v, std::exception_ptr e) {
     WaitQueue woken;
     {
       std::lock_guard lk(m_);
-      if (done_) return false;
-      done_ = true;
+      if (done_.load(std::memory_order_relaxed)) return false;
       value_ = std::move(v);
       error_ = std::move(e);
+      done_.store(true, std::memory_order_release);
       while (auto* w = waiters_.pop_front()) woken.push_back(w);
     }
     while (auto* w = woken.pop_front()) w->complete({});
@@ -86,14 +89,43 @@ class FutureState {
 
   struct IsDone {
     const FutureState* st;
-    bool operator()() const noexcept { return st->done_; }  // called under m_
+    bool operator()() const noexcept { return st->done_.load(std::memory_order_relaxed); }  // under m_
   };
 
   mutable std::mutex m_;
-  bool done_ = false;
+  std::atomic<bool> done_ = false;  // set under m_ once the result is in; read without it by done()
   std::optional<value_type> value_;
   std::exception_ptr error_;
   WaitQueue waiters_;
+};
+
+// How Future::wait and TaskHandle::wait wait (see direct_wait.hpp): a copy of
+// the result, or its exception rethrown. A move-only result (a lock guard,
+// say) is moved out to the first waiter; a later wait throws logic_error. With `kCancelsTask` (TaskHandle),
+// cancelling the waiting task cancels the awaited one, and the wait goes on
+// until that one has finished (asyncio's structured await).
+template <class T, class State, bool kCancelsTask>
+struct AwaitResult {
+  using result_type = T;
+  std::shared_ptr<State> st;  // the state outlives the wait even if the handle does not
+  OnCancel on_cancel;
+
+  bool try_now() noexcept { return st->done(); }
+  auto park_hook(Waiter& w) noexcept {
+    // A plain pointer: `st` keeps the state alive, and std::function stores
+    // it without allocating.
+    if constexpr (kCancelsTask) on_cancel = [task = st.get()] { task->cancel(); };
+    return st->wait_hook(w, &on_cancel);
+  }
+  T result() {
+    if constexpr (std::is_void_v<T>) {
+      st->get();
+    } else if constexpr (std::is_copy_constructible_v<T>) {
+      return st->get();
+    } else {
+      return st->take();
+    }
+  }
 };
 
 }  // namespace runtime::detail
