@@ -1,5 +1,6 @@
 // runtime::create_task and TaskHandle: asyncio.create_task / asyncio.Task.
 #include <atomic>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -266,4 +267,37 @@ TEST_CASE("fire-and-forget tasks whose handles are dropped at once run and clean
     for (int i = 0; i < 5; ++i) co_await runtime::yield();
   });
   CHECK(ran == 100);
+}
+
+TEST_CASE("a task awaiting a task that finishes continues at once on a one-thread loop", "[create_task]") {
+  std::vector<std::string> order;
+  auto child = [&]() -> Task<int> {
+    order.push_back("child");
+    co_return 1;
+  };
+  auto bystander = [&]() -> Task<void> {
+    order.push_back("bystander");
+    co_return;
+  };
+  run([&]() -> Task<void> {
+    auto c = runtime::create_task(child());
+    auto b = runtime::create_task(bystander());
+    CHECK(co_await c.wait() == 1);
+    // The bystander was ready before the child finished, and still runs
+    // after its awaiter: the awaiter did not wait for a loop turn.
+    order.push_back("awaiter");
+    co_await b.wait();
+  });
+  CHECK(order == std::vector<std::string>{"child", "awaiter", "bystander"});
+}
+
+TEST_CASE("a long chain of tasks each awaiting the next ends without exhausting the stack", "[create_task]") {
+  // Task k creates task k-1 and awaits it; when the last one ends, each
+  // awaiter continues inline only up to a bounded depth, then through the loop.
+  std::function<Task<int>(int)> chain = [&](int k) -> Task<int> {
+    if (k == 0) co_return 0;
+    auto next = runtime::create_task(chain(k - 1));
+    co_return 1 + co_await next.wait();
+  };
+  CHECK(run([&] { return chain(50000); }) == 50000);
 }

@@ -23,8 +23,14 @@ class FutureState {
   using value_type = value_t<T>;
 
   // Both return false (and change nothing) when a result is already set.
-  bool set_value(value_type v) { return finish(std::move(v), nullptr); }
-  bool set_exception(std::exception_ptr e) { return finish(std::nullopt, std::move(e)); }
+  bool set_value(value_type v) {
+    WaitQueue woken;
+    return record_value(std::move(v), woken) && wake(woken);
+  }
+  bool set_exception(std::exception_ptr e) {
+    WaitQueue woken;
+    return record_exception(std::move(e), woken) && wake(woken);
+  }
 
   bool done() const noexcept { return done_.load(std::memory_order_acquire); }
 
@@ -66,6 +72,18 @@ class FutureState {
     return error_;
   }
 
+ protected:
+  bool record_value(value_type v, WaitQueue& woken) {
+    return record([&] { value_.emplace(std::move(v)); }, woken);
+  }
+  bool record_exception(std::exception_ptr e, WaitQueue& woken) {
+    return record([&] { error_ = std::move(e); }, woken);
+  }
+  static bool wake(WaitQueue& woken) {
+    while (auto* w = woken.pop_front()) w->complete({});
+    return true;
+  }
+
  private:
   void check_done() const {
     if (!done_.load(std::memory_order_relaxed)) {
@@ -73,17 +91,16 @@ class FutureState {
     }
   }
 
-  bool finish(std::optional<value_type> v, std::exception_ptr e) {
-    WaitQueue woken;
-    {
-      std::lock_guard lk(m_);
-      if (done_.load(std::memory_order_relaxed)) return false;
-      value_ = std::move(v);
-      error_ = std::move(e);
-      done_.store(true, std::memory_order_release);
-      while (auto* w = waiters_.pop_front()) woken.push_back(w);
-    }
-    while (auto* w = woken.pop_front()) w->complete({});
+  // Records the result unless one is set (then false), and moves the waiters
+  // into `woken`, for the caller to wake (a finishing task does so once it is
+  // off the books).
+  template <class Record>
+  bool record(Record set_result, WaitQueue& woken) {
+    std::lock_guard lk(m_);
+    if (done_.load(std::memory_order_relaxed)) return false;
+    set_result();
+    done_.store(true, std::memory_order_release);
+    while (auto* w = waiters_.pop_front()) woken.push_back(w);
     return true;
   }
 

@@ -63,6 +63,10 @@ class ResumePoint {
     }
   }
 
+  // True on a thread that is running the loop this resumes on, when that
+  // loop has one thread (no strand): resuming inline is then in order.
+  bool runs_here() const noexcept { return !strand_ && io_ && io_->get_executor().running_in_this_thread(); }
+
   // Queues `f` there (never inline). The hold lasts as long as this object:
   // a completer on a foreign thread must not let the loop end and be
   // destroyed while it is still inside post().

@@ -52,6 +52,23 @@ struct Waiter {
     });
   }
 
+  // Completes the wait successfully, resuming the coroutine inline when this
+  // thread is the one that runs it (a one-thread loop), else as complete().
+  // Only for a caller that has nothing left to do after this (a task at its
+  // very end), so the inline run cannot interleave with its work; nested
+  // inline runs are bounded, so a chain of tasks awaiting each other cannot
+  // overflow the stack.
+  void continue_here_or_post() {
+    static thread_local int depth = 0;
+    if (depth >= 16 || !resume_point->runs_here()) return complete({});
+    ++depth;
+    resume_point.reset();  // its hold on the loop is not needed: we are in it
+    Resumer r = std::move(*resumer);
+    resumer.reset();
+    r();
+    --depth;
+  }
+
   // After the wait: throws the cancellation error if it was cancelled.
   void check() const {
     if (ec) throw boost::system::system_error(ec);
