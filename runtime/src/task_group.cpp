@@ -53,8 +53,8 @@ std::size_t TaskGroup::running() const noexcept {
 Task<void> TaskGroup::join() {
   auto st = st_;
   // Named, not a temporary in the co_await: GCC 12 destroys such a lambda
-  // twice (see TaskHandle::wait). Plain pointers: `st` keeps the state alive.
-  detail::OnCancel cancel_children = [s = st.get()] { s->cancel_all(); };
+  // twice. Plain pointers: `st` keeps the state alive.
+  auto cancel_children = detail::OnCancel::call<&State::cancel_all>(st.get());
   auto all_done = [s = st.get()] { return s->running == 0; };  // called under s->m
   detail::Waiter w;
   co_await detail::ParkHook{st->m, st->joiners, all_done, w, &cancel_children};

@@ -15,6 +15,7 @@
 
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/cancellation_state.hpp>
+#include <boost/asio/recycling_allocator.hpp>
 
 #include <functional>
 #include <memory>
@@ -147,7 +148,10 @@ template <class T>
 std::shared_ptr<TaskState<T>> spawn(Task<T> body, std::shared_ptr<TaskWatcher> watcher = nullptr,
                                     LaunchBatch* batch = nullptr) {
   Loop& loop = Loop::current();
-  auto st = std::make_shared<TaskState<T>>(loop, loop.new_task_executor(), std::move(watcher));
+  // From Asio's per-thread cache of recently freed blocks: most tasks are
+  // short-lived, and the cache is cheaper than malloc for them.
+  auto st = std::allocate_shared<TaskState<T>>(boost::asio::recycling_allocator<TaskState<T>>(), loop,
+                                               loop.new_task_executor(), std::move(watcher));
   st->start(std::move(body), batch);
   return st;
 }

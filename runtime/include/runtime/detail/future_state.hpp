@@ -46,10 +46,11 @@ class FutureState {
     return ParkHook{m_, waiters_, IsDone{this}, w, on_cancel};
   }
 
-  // The result: a copy of the value, or the exception rethrown.
+  // The result: a copy of the value, or the exception rethrown. No lock: a
+  // recorded result does not change any more (only take() moves it out, and
+  // that is for a single consumer), and done() orders it after the record.
   value_type get() const {
-    std::lock_guard lk(m_);
-    check_done();
+    if (!done()) not_done();
     if (error_) std::rethrow_exception(error_);
     if (!value_) throw std::logic_error("the result was already taken");
     return *value_;
@@ -86,9 +87,10 @@ class FutureState {
 
  private:
   void check_done() const {
-    if (!done_.load(std::memory_order_relaxed)) {
-      throw std::logic_error("result requested before the task or future is done");
-    }
+    if (!done_.load(std::memory_order_relaxed)) not_done();
+  }
+  [[noreturn]] static void not_done() {
+    throw std::logic_error("result requested before the task or future is done");
   }
 
   // Records the result unless one is set (then false), and moves the waiters
@@ -129,9 +131,8 @@ struct AwaitResult {
 
   bool try_now() noexcept { return st->done(); }
   auto park_hook(Waiter& w) noexcept {
-    // A plain pointer: `st` keeps the state alive, and std::function stores
-    // it without allocating.
-    if constexpr (kCancelsTask) on_cancel = [task = st.get()] { task->cancel(); };
+    // A plain pointer: `st` keeps the state alive.
+    if constexpr (kCancelsTask) on_cancel = OnCancel::call<&State::cancel>(st.get());
     return st->wait_hook(w, &on_cancel);
   }
   T result() {

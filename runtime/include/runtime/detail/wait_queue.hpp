@@ -12,7 +12,6 @@
 #include <boost/system/error_code.hpp>
 #include <boost/system/system_error.hpp>
 
-#include <functional>
 #include <mutex>
 #include <optional>
 #include <utility>
@@ -122,8 +121,21 @@ class WaitQueue {
 
 // What cancelling a parked task does. Default: leave the queue and throw
 // CancelledError. With a callback (e.g. "cancel the task I am awaiting") the
-// callback runs and the waiter keeps waiting for its normal wake-up.
-using OnCancel = std::function<void()>;
+// callback runs and the waiter keeps waiting for its normal wake-up. A plain
+// function and its argument: set up on every such wait, so nothing heavier
+// than two pointers.
+struct OnCancel {
+  void (*fn)(void*) = nullptr;
+  void* arg = nullptr;
+
+  // `OnCancel::call<&Group::cancel_all>(group)`
+  template <auto Member, class T>
+  static OnCancel call(T* object) noexcept {
+    return {[](void* p) { (static_cast<T*>(p)->*Member)(); }, object};
+  }
+  explicit operator bool() const noexcept { return fn != nullptr; }
+  void operator()() const { fn(arg); }
+};
 
 // The default cancellation handler of a parked waiter.
 struct AbortWait {
@@ -174,7 +186,7 @@ struct ParkHook {
     auto slot = w.resumer->get_cancellation_slot();
     if (slot.is_connected()) {
       if (on_cancel && *on_cancel) {
-        slot.template emplace<RunOnCancel>(std::move(*on_cancel));
+        slot.template emplace<RunOnCancel>(*on_cancel);
       } else {
         slot.template emplace<AbortWait>(&m, &q, &w);
       }
@@ -187,7 +199,7 @@ struct ParkHook {
 // ParkHook). Throws the cancellation error when the wait is cancelled.
 template <class Ready>
 Task<void> park(std::mutex& m, WaitQueue& q, Ready ready, void* payload = nullptr,
-                OnCancel on_cancel = nullptr) {
+                OnCancel on_cancel = {}) {
   Waiter w;
   w.payload = payload;
   co_await ParkHook<Ready>{m, q, ready, w, &on_cancel};
