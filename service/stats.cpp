@@ -7,11 +7,8 @@
 
 namespace asyncfetch {
 
-// The per-request and per-fetch counters take the Lock without the acquire()
-// coroutine when it is free (nearly always: it is held for a few instructions).
 runtime::Task<void> Stats::request_started() {
-  runtime::Lock::Guard g;
-  if (!lock_.try_acquire(g)) g = co_await lock_.acquire();
+  auto g = co_await lock_.acquire();
   ++s_.requests_total;
 }
 
@@ -21,16 +18,14 @@ runtime::Task<void> Stats::request_rejected() {
 }
 
 runtime::Task<void> Stats::fetch_started() {
-  runtime::Lock::Guard g;
-  if (!lock_.try_acquire(g)) g = co_await lock_.acquire();
+  auto g = co_await lock_.acquire();
   ++s_.fetches_total;
   ++s_.in_flight;
   s_.max_in_flight = std::max(s_.max_in_flight, s_.in_flight);
 }
 
 runtime::Task<void> Stats::fetch_finished(bool ok, std::uint64_t bytes, double elapsed_ms) {
-  runtime::Lock::Guard g;
-  if (!lock_.try_acquire(g)) g = co_await lock_.acquire();
+  auto g = co_await lock_.acquire();
   --s_.in_flight;
   ++(ok ? s_.fetches_succeeded : s_.fetches_failed);
   s_.bytes_total += bytes;
