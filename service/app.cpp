@@ -3,12 +3,14 @@
 #include <boost/asio/signal_set.hpp>
 
 #include <csignal>
+#include <optional>
 
 #include "api_server.hpp"
 #include "egress_policy.hpp"
 #include "fan_out.hpp"
 #include "fetcher.hpp"
 #include "log.hpp"
+#include "memory_trim.hpp"
 #include "runtime/cancellation.hpp"
 #include "runtime/create_task.hpp"
 #include "runtime/event.hpp"
@@ -99,7 +101,11 @@ runtime::Task<int> run_service(const Config& config) {
     }
     co_return 1;
   }
+  std::optional<runtime::TaskHandle<void>> trimming;
   if (!stop.is_set()) {
+    if (config.memory_trim_ms > 0) {
+      trimming = runtime::create_task(trim_memory_when_quiet(stats, std::chrono::milliseconds(config.memory_trim_ms)));
+    }
     ready.set();
     log::info("ready", {{"port", port}, {"warmup_urls", config.warmup_urls.size()}});
     co_await stop.wait();
@@ -115,6 +121,14 @@ runtime::Task<int> run_service(const Config& config) {
   }
   co_await server.drain(std::chrono::milliseconds(config.drain_timeout_ms));
   fetcher.close_idle();
+  if (trimming) {  // it reads `stats`: ended before `stats` goes
+    trimming->cancel();
+    try {
+      co_await trimming->wait();
+    } catch (const std::exception& e) {
+      if (!runtime::is_cancellation(e)) log::error("memory trim failed", {{"what", e.what()}});
+    }
+  }
   signals.cancel();
   log::info("stopped");
   co_return 0;

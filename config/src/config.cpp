@@ -199,6 +199,8 @@ const std::vector<Key>& keys() {
               "Idle keep-alive upstream connections kept per host; 0 disables reuse."),
       integer("pool_idle_timeout_ms", &Config::pool_idle_timeout_ms, 0, 3600000,
               "How long an idle upstream connection is kept before it is closed, in ms."),
+      integer("memory_trim_ms", &Config::memory_trim_ms, 0, 3600000,
+              "After fetches, once none has run for this long, freed memory goes back to the OS; 0: never."),
   };
   return table;
 }

@@ -356,6 +356,7 @@ TEST_CASE("out-of-range values are refused, naming the key", "[config][errors]")
       {"idle_timeout_ms", "3600001", "3600000"},
       {"pool_max_idle_per_host", "100001", "0"},
       {"pool_idle_timeout_ms", "3600001", "0"},
+      {"memory_trim_ms", "3600001", "0"},
   };
   for (const auto& c : cases) {
     INFO(c.key << " = " << c.bad);
@@ -520,7 +521,7 @@ TEST_CASE("help_text lists every key with its type, default and meaning", "[conf
         "max_concurrency_per_request", "max_urls_per_request", "max_queue", "timeout_ms", "connect_timeout_ms",
         "max_redirects", "max_body_bytes", "max_request_bytes", "ready_wait_ms", "warmup_urls", "drain_timeout_ms",
         "allow_cidrs", "auth_token", "ca_file", "log_level", "max_connections", "max_header_bytes",
-        "idle_timeout_ms", "pool_max_idle_per_host", "pool_idle_timeout_ms"}) {
+        "idle_timeout_ms", "pool_max_idle_per_host", "pool_idle_timeout_ms", "memory_trim_ms"}) {
     INFO(key);
     CHECK(contains(h, std::string("  --") + key + " <"));
   }
@@ -583,6 +584,7 @@ TEST_CASE("the shipped config/asyncfetch.json loads and validates as-is", "[conf
   CHECK(c.idle_timeout_ms == d.idle_timeout_ms);
   CHECK(c.pool_max_idle_per_host == d.pool_max_idle_per_host);
   CHECK(c.pool_idle_timeout_ms == d.pool_idle_timeout_ms);
+  CHECK(c.memory_trim_ms == d.memory_trim_ms);
   // And it names every key (nothing is left to a default silently).
   std::ifstream in(path);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -45,6 +45,8 @@ struct Config {
   // Outbound connection pool.
   unsigned pool_max_idle_per_host = 256;
   unsigned pool_idle_timeout_ms = 15000;
+  // Memory.
+  unsigned memory_trim_ms = 10000;       // idle time before freed heap memory is returned; 0: never
 };
 
 struct ConfigError : std::runtime_error {
