@@ -3,11 +3,11 @@
 namespace runtime {
 
 void Event::set() {
-  detail::WaitQueue woken;
+  detail::WakeList woken;
   {
     std::lock_guard lk(m_);
     set_.store(true, std::memory_order_release);
-    while (auto* w = waiters_.pop_front()) woken.push_back(w);
+    woken = waiters_.take_all();
   }
   // Waiters resume in the order they started waiting.
   while (auto* w = woken.pop_front()) w->complete({});

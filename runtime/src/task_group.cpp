@@ -19,7 +19,7 @@ bool TaskGroup::State::task_started(detail::TaskNode& child) noexcept {
 
 void TaskGroup::State::task_done(detail::TaskNode& child, const std::exception_ptr& e) noexcept {
   bool cancel_siblings = false;
-  detail::WaitQueue woken;
+  detail::WakeList woken;
   {
     std::lock_guard lk(m);
     --running;
@@ -28,9 +28,7 @@ void TaskGroup::State::task_done(detail::TaskNode& child, const std::exception_p
       failing = cancel_siblings = true;
       first_error = e;
     }
-    if (running == 0) {
-      while (auto* w = joiners.pop_front()) woken.push_back(w);
-    }
+    if (running == 0) woken = joiners.take_all();
   }
   if (cancel_siblings) cancel_all();
   while (auto* w = woken.pop_front()) w->complete({});

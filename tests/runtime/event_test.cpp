@@ -124,3 +124,39 @@ TEST_CASE("set wakes waiters spread over several loop threads", "[event][threads
       4);
   CHECK(woken == n);
 }
+
+TEST_CASE("waiters cancelled on another thread while set() wakes them leave the queue sound",
+          "[event][threads][cancel]") {
+  // set() takes its waiters out and wakes them after it lets go of the mutex;
+  // a cancellation on another loop thread in between must find them gone,
+  // not unlink them from the event's queue a second time (it once did, and
+  // waiters() then read 2^64 - 20).
+  constexpr int n = 2000, cancelled = 20, rounds = 10;
+  std::atomic<int> bad_rounds{0}, lost{0};
+  for (int round = 0; round < rounds; ++round) {
+    runtime::Event ev;
+    std::atomic<int> ended{0};
+    auto waiter = [&]() -> Task<void> {
+      try {
+        co_await ev.wait();
+      } catch (const std::exception& e) {
+        if (!runtime::is_cancellation(e)) throw;
+      }
+      ++ended;
+    };
+    run(
+        [&]() -> Task<void> {
+          std::vector<runtime::TaskHandle<void>> hs;
+          for (int i = 0; i < n; ++i) hs.push_back(runtime::create_task(waiter()));
+          co_await until([&] { return ev.waiters() == n; });
+          for (int i = n - cancelled; i < n; ++i) hs[i].cancel();  // emitted on the waiters' strands ...
+          ev.set();                                                // ... while this wakes them
+          for (auto& h : hs) co_await h.wait();
+          if (ev.waiters() != 0) ++bad_rounds;
+        },
+        2);
+    if (ended != n) ++lost;
+  }
+  CHECK(bad_rounds == 0);
+  CHECK(lost == 0);
+}

@@ -95,6 +95,9 @@ TEST_CASE("wait_for on a primitive's wait times out and leaves it as it was", "[
     auto p = co_await sem.acquire();
     CHECK_THROWS_AS(co_await runtime::wait_for(sem.acquire(), 20ms), runtime::TimeoutError);
     CHECK_THROWS_AS(co_await runtime::wait_for(ev.wait(), 20ms), runtime::TimeoutError);
+    // The clock's own duration too (it once matched the Task overload as well: ambiguous).
+    const std::chrono::steady_clock::duration limit = 20ms;
+    CHECK_THROWS_AS(co_await runtime::wait_for(ev.wait(), limit), runtime::TimeoutError);
     CHECK(sem.waiters() == 0);
     CHECK(ev.waiters() == 0);
     CHECK(sem.available() == 0);

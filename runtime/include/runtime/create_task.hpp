@@ -6,18 +6,19 @@
 //   auto body = co_await t.wait();   // await task
 //
 // The handle can be copied; it asks whether the task is done, cancels it, and
-// awaits its result any number of times. Awaiting is structured like asyncio:
-// cancelling the awaiting task cancels the awaited one too, and the wait ends
-// when that task has actually finished. On a one-thread loop a task awaiting
-// one that finishes continues at once, ahead of tasks already waiting for
-// their turn (asyncio would give it the next turn); elsewhere it is posted.
+// awaits its result any number of times (a move-only result, such as a lock
+// guard, goes to the first wait; a later one throws std::logic_error).
+// Awaiting is structured like asyncio: cancelling the awaiting task cancels
+// the awaited one too, and the wait ends when that task has actually
+// finished. On a one-thread loop a task awaiting one that finishes continues
+// at once, ahead of tasks already waiting for their turn (asyncio would give
+// it the next turn); elsewhere it is posted.
 #pragma once
 
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/recycling_allocator.hpp>
 
-#include <functional>
 #include <memory>
 #include <type_traits>
 #include <vector>
@@ -119,7 +120,7 @@ class TaskState final : public FutureState<T>,
   static boost::asio::awaitable<boost::asio::detail::awaitable_thread_entry_point, Executor> drive(
       std::shared_ptr<TaskState> self, Task<T> body) {
     std::exception_ptr error;
-    WaitQueue awaiters;
+    WakeList awaiters;
     try {
       if constexpr (std::is_void_v<T>) {
         co_await std::move(body);
@@ -135,7 +136,12 @@ class TaskState final : public FutureState<T>,
     if (self->watcher_) self->watcher_->task_done(*self, error);
     // The task is over: a task that awaits it continues right here when it
     // runs on this very loop thread, which saves a trip through the loop.
-    while (auto* w = awaiters.pop_front()) w->continue_here_or_post();
+    try {
+      while (auto* w = awaiters.pop_front()) w->continue_here_or_post();
+    } catch (...) {  // an awaiter's thread threw while it ran here: the others still wake
+      while (auto* w = awaiters.pop_front()) w->complete({});
+      throw;
+    }
   }
 
   Loop& loop_;
@@ -207,7 +213,7 @@ class TaskHandle {
   value_t<T> take() const { return st_->take(); }
 
  private:
-  template <class U>
+  template <detail::TaskValue U>
   friend TaskHandle<U> create_task(Task<U>);
   friend class TaskGroup;
   explicit TaskHandle(std::shared_ptr<detail::TaskState<T>> st) : st_(std::move(st)) {}
@@ -215,7 +221,7 @@ class TaskHandle {
 };
 
 // Must be called on a loop thread (inside runtime::run).
-template <class T>
+template <detail::TaskValue T>
 TaskHandle<T> create_task(Task<T> body) {
   return TaskHandle<T>(detail::spawn(std::move(body)));
 }

@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <type_traits>
 
+#include "runtime/detail/direct_wait.hpp"
 #include "runtime/detail/future_state.hpp"
 #include "runtime/task.hpp"
 

@@ -46,7 +46,7 @@ Task<std::tuple<Outcome<detail::await_result_t<A>>...>> gather(ReturnExceptions,
       handles);
 }
 
-template <class T>
+template <detail::TaskValue T>
 Task<std::vector<value_t<T>>> gather(std::vector<Task<T>> tasks) {
   TaskGroup group;
   std::vector<TaskHandle<T>> handles = group.create_tasks(std::move(tasks));
@@ -57,7 +57,7 @@ Task<std::vector<value_t<T>>> gather(std::vector<Task<T>> tasks) {
   co_return results;
 }
 
-template <class T>
+template <detail::TaskValue T>
 Task<std::vector<Outcome<T>>> gather(ReturnExceptions, std::vector<Task<T>> tasks) {
   TaskGroup group(TaskGroup::OnFailure::keep_going);
   std::vector<TaskHandle<T>> handles = group.create_tasks(std::move(tasks));

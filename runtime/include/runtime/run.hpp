@@ -31,7 +31,7 @@ struct CancelAllWhenDone final : TaskWatcher {
 };
 }  // namespace detail
 
-template <class T>
+template <detail::TaskValue T>
 T run(Task<T> main, std::size_t threads = 1) {
   detail::Loop loop(threads);
   std::shared_ptr<detail::TaskState<T>> st;

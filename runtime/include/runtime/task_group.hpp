@@ -39,7 +39,7 @@ class TaskGroup {
   TaskGroup(const TaskGroup&) = delete;
   TaskGroup& operator=(const TaskGroup&) = delete;
 
-  template <class T>
+  template <detail::TaskValue T>
   TaskHandle<T> create_task(Task<T> body) {
     return TaskHandle<T>(detail::spawn(std::move(body), st_));
   }
@@ -49,7 +49,7 @@ class TaskGroup {
   }
   // create_task for each, in order (on a one-thread loop they start with one
   // posted handler instead of one each).
-  template <class T>
+  template <detail::TaskValue T>
   std::vector<TaskHandle<T>> create_tasks(std::vector<Task<T>> bodies) {
     std::vector<TaskHandle<T>> handles;
     handles.reserve(bodies.size());

@@ -26,7 +26,7 @@ struct TimeoutError : std::runtime_error {
   TimeoutError() : std::runtime_error("timed out") {}
 };
 
-template <class T>
+template <detail::TaskValue T>
 Task<T> wait_for(Task<T> work, std::chrono::steady_clock::duration limit) {
   auto child = create_task(std::move(work));
   auto expired = std::make_shared<std::atomic<bool>>(false);
@@ -54,7 +54,7 @@ Task<T> wait_for(Task<T> work, std::chrono::steady_clock::duration limit) {
   }
 }
 
-template <class T, class Rep, class Period>
+template <detail::TaskValue T, class Rep, class Period>
 Task<T> wait_for(Task<T> work, std::chrono::duration<Rep, Period> limit) {
   return wait_for(std::move(work), std::chrono::duration_cast<std::chrono::steady_clock::duration>(limit));
 }

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/version.hpp>
 
 #include <type_traits>
 #include <utility>
@@ -34,12 +35,26 @@ namespace runtime {
 namespace detail {
 template <class Op>
 struct WaitOp {};
+
+// True for the value type of a Wait: the functions that take a Task<T> leave
+// Wait<Op> (which is an awaitable<WaitOp<Op>>) to their Wait overloads.
+template <class T>
+inline constexpr bool is_wait_op = false;
+template <class Op>
+inline constexpr bool is_wait_op<WaitOp<Op>> = true;
+template <class T>
+concept TaskValue = !is_wait_op<T>;
 }  // namespace detail
 
 template <class Op>
 using Wait = boost::asio::awaitable<detail::WaitOp<Op>, Executor>;
 
 }  // namespace runtime
+
+// What the specialisation relies on; check it again before moving off 1.81.
+static_assert(BOOST_VERSION / 100 == 1081,
+              "runtime::Wait relies on Boost 1.81's awaitable_frame_base::await_transform(awaitable<T>) "
+              "returning its argument unchanged (boost/asio/impl/awaitable.hpp)");
 
 namespace boost::asio {
 

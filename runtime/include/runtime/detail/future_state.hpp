@@ -11,7 +11,6 @@
 #include <type_traits>
 #include <utility>
 
-#include "runtime/detail/direct_wait.hpp"
 #include "runtime/detail/wait_queue.hpp"
 #include "runtime/task.hpp"
 
@@ -24,11 +23,11 @@ class FutureState {
 
   // Both return false (and change nothing) when a result is already set.
   bool set_value(value_type v) {
-    WaitQueue woken;
+    WakeList woken;
     return record_value(std::move(v), woken) && wake(woken);
   }
   bool set_exception(std::exception_ptr e) {
-    WaitQueue woken;
+    WakeList woken;
     return record_exception(std::move(e), woken) && wake(woken);
   }
 
@@ -47,8 +46,9 @@ class FutureState {
   }
 
   // The result: a copy of the value, or the exception rethrown. No lock: a
-  // recorded result does not change any more (only take() moves it out, and
-  // that is for a single consumer), and done() orders it after the record.
+  // recorded result does not change any more, and done() orders it after the
+  // record. (take() moves it out: it is for the one consumer of a result,
+  // and is not to be mixed with get() on other threads.)
   value_type get() const {
     if (!done()) not_done();
     if (error_) std::rethrow_exception(error_);
@@ -74,13 +74,13 @@ class FutureState {
   }
 
  protected:
-  bool record_value(value_type v, WaitQueue& woken) {
+  bool record_value(value_type v, WakeList& woken) {
     return record([&] { value_.emplace(std::move(v)); }, woken);
   }
-  bool record_exception(std::exception_ptr e, WaitQueue& woken) {
+  bool record_exception(std::exception_ptr e, WakeList& woken) {
     return record([&] { error_ = std::move(e); }, woken);
   }
-  static bool wake(WaitQueue& woken) {
+  static bool wake(WakeList& woken) {
     while (auto* w = woken.pop_front()) w->complete({});
     return true;
   }
@@ -97,12 +97,12 @@ class FutureState {
   // into `woken`, for the caller to wake (a finishing task does so once it is
   // off the books).
   template <class Record>
-  bool record(Record set_result, WaitQueue& woken) {
+  bool record(Record set_result, WakeList& woken) {
     std::lock_guard lk(m_);
     if (done_.load(std::memory_order_relaxed)) return false;
     set_result();
     done_.store(true, std::memory_order_release);
-    while (auto* w = waiters_.pop_front()) woken.push_back(w);
+    woken = waiters_.take_all();
     return true;
   }
 
@@ -120,9 +120,10 @@ class FutureState {
 
 // How Future::wait and TaskHandle::wait wait (see direct_wait.hpp): a copy of
 // the result, or its exception rethrown. A move-only result (a lock guard,
-// say) is moved out to the first waiter; a later wait throws logic_error. With `kCancelsTask` (TaskHandle),
-// cancelling the waiting task cancels the awaited one, and the wait goes on
-// until that one has finished (asyncio's structured await).
+// say) is moved out to the first waiter; a later wait throws logic_error.
+// With `kCancelsTask` (TaskHandle), cancelling the waiting task cancels the
+// awaited one, and the wait goes on until that one has finished (asyncio's
+// structured await).
 template <class T, class State, bool kCancelsTask>
 struct AwaitResult {
   using result_type = T;

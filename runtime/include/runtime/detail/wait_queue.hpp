@@ -4,7 +4,8 @@
 // A waiter is completed exactly once: by the primitive (wake) or by cancellation
 // (abort), whichever takes it out of the queue first under the mutex. The
 // completion is posted to the waiter's own executor, never run inline inside the
-// releasing call, so a release on one thread resumes a waiter on its own strand.
+// releasing call, so a release on one thread resumes a waiter on its own strand
+// (the one exception: a finished task's awaiter, see continue_here_or_post).
 // A wait whose resource is free goes on without suspending through the loop.
 #pragma once
 
@@ -52,7 +53,8 @@ struct Waiter {
   }
 
   // Completes the wait successfully, resuming the coroutine inline when this
-  // thread is the one that runs it (a one-thread loop), else as complete().
+  // thread runs its loop and it is on no strand (a one-thread loop: with
+  // several threads every task has a strand), else as complete().
   // Only for a caller that has nothing left to do after this (a task at its
   // very end), so the inline run cannot interleave with its work; nested
   // inline runs are bounded, so a chain of tasks awaiting each other cannot
@@ -60,12 +62,14 @@ struct Waiter {
   void continue_here_or_post() {
     static thread_local int depth = 0;
     if (depth >= 16 || !resume_point->runs_here()) return complete({});
-    ++depth;
+    struct Nested {
+      Nested() noexcept { ++depth; }
+      ~Nested() { --depth; }
+    } nested;
     resume_point.reset();  // its hold on the loop is not needed: we are in it
     Resumer r = std::move(*resumer);
     resumer.reset();
     r();
-    --depth;
   }
 
   // After the wait: throws the cancellation error if it was cancelled.
@@ -75,6 +79,30 @@ struct Waiter {
 
   std::optional<Resumer> resumer;
   std::optional<ResumePoint> resume_point;
+};
+
+// Waiters taken out of a WaitQueue all at once, to be woken after the owner's
+// mutex is released. They are no longer linked: a cancellation that comes in
+// between finds them gone from the queue and leaves them to the waker (a local
+// WaitQueue would mark them linked, and the cancellation would unlink them
+// from the wrong list).
+class WakeList {
+ public:
+  bool empty() const noexcept { return head_ == nullptr; }
+  // Reads the next node before the caller completes this one (which may end
+  // its frame and free the node).
+  Waiter* pop_front() noexcept {
+    Waiter* w = head_;
+    if (w) {
+      head_ = w->next;
+      w->next = nullptr;
+    }
+    return w;
+  }
+
+ private:
+  friend class WaitQueue;
+  Waiter* head_ = nullptr;
 };
 
 // Intrusive FIFO list. Not thread-safe: the owner's mutex guards it.
@@ -96,6 +124,19 @@ class WaitQueue {
     Waiter* w = head_;
     if (w) unlink(w);
     return w;
+  }
+
+  // Every waiter, in order, unlinked (see WakeList).
+  WakeList take_all() noexcept {
+    WakeList all;
+    all.head_ = head_;
+    for (Waiter* w = head_; w; w = w->next) {
+      w->linked = false;
+      w->prev = nullptr;
+    }
+    head_ = tail_ = nullptr;
+    size_ = 0;
+    return all;
   }
 
   // Removes `w` if it is still queued; false when a waker took it first.
