@@ -12,7 +12,9 @@
 // the awaited one too, and the wait ends when that task has actually
 // finished. On a one-thread loop a task awaiting one that finishes continues
 // at once, ahead of tasks already waiting for their turn (asyncio would give
-// it the next turn); elsewhere it is posted.
+// it the next turn); elsewhere it is posted. With several loop threads a
+// handle must not outlive run(): it holds the task's strand, whose last
+// release touches the loop.
 #pragma once
 
 #include <boost/asio/cancellation_signal.hpp>

@@ -25,7 +25,7 @@ class Event {
     bool try_now() noexcept { return ev->is_set(); }
     auto park_hook(detail::Waiter& w) noexcept {
       auto ready = [e = ev] { return e->set_.load(std::memory_order_relaxed); };
-      return detail::ParkHook{ev->m_, ev->waiters_, ready, w};
+      return detail::ParkHook<decltype(ready)>{ev->m_, ev->waiters_, ready, w};
     }
     void result() noexcept {}
   };

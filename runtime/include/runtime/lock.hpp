@@ -58,7 +58,7 @@ class Lock {
     auto park_hook(detail::Waiter& w) noexcept {
       // Either it is free under the mutex, or hand_over() gives it to us.
       auto ready = [l = lock] { return l->take_or_queue_locked(); };
-      return detail::ParkHook{lock->m_, lock->waiters_, ready, w};
+      return detail::ParkHook<decltype(ready)>{lock->m_, lock->waiters_, ready, w};
     }
     Guard result() noexcept { return Guard(lock); }
   };

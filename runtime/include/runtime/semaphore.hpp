@@ -60,7 +60,7 @@ class Semaphore {
     auto park_hook(detail::Waiter& w) noexcept {
       // Either a permit is free under the mutex, or hand_over() gives one to us.
       auto ready = [s = sem] { return s->take_or_queue_locked(); };
-      return detail::ParkHook{sem->m_, sem->waiters_, ready, w};
+      return detail::ParkHook<decltype(ready)>{sem->m_, sem->waiters_, ready, w};
     }
     Permit result() noexcept { return Permit(sem); }
   };

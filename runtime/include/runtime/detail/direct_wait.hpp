@@ -25,6 +25,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/version.hpp>
 
+#include <cassert>
 #include <type_traits>
 #include <utility>
 
@@ -67,10 +68,15 @@ class awaitable<runtime::detail::WaitOp<Op>, runtime::Executor> {
   explicit awaitable(Op op) noexcept(std::is_nothrow_move_constructible_v<Op>) : op_(std::move(op)) {}
   // Moved only before it is awaited (await_transform takes and returns it by
   // value); the waiter is never linked then.
-  awaitable(awaitable&& o) noexcept(std::is_nothrow_move_constructible_v<Op>) : op_(std::move(o.op_)) {}
+  awaitable(awaitable&& o) noexcept(std::is_nothrow_move_constructible_v<Op>) : op_(std::move(o.op_)) {
+    o.moved_from_ = true;
+  }
   awaitable& operator=(awaitable&&) = delete;
 
-  bool await_ready() noexcept { return op_.try_now(); }
+  bool await_ready() noexcept {
+    assert(!moved_from_ && "a Wait is awaited once, where it was made or moved to");
+    return op_.try_now();
+  }
 
   template <class U>
   void await_suspend(detail::coroutine_handle<detail::awaitable_frame<U, runtime::Executor>> h) noexcept {
@@ -92,6 +98,7 @@ class awaitable<runtime::detail::WaitOp<Op>, runtime::Executor> {
   Op op_;
   runtime::detail::Waiter waiter_;
   runtime::detail::Frame* frame_ = nullptr;
+  bool moved_from_ = false;
 };
 
 }  // namespace boost::asio

@@ -42,7 +42,7 @@ class FutureState {
   //
   // `on_cancel`: see detail::OnCancel; it must outlive the co_await.
   auto wait_hook(Waiter& w, OnCancel* on_cancel = nullptr) {
-    return ParkHook{m_, waiters_, IsDone{this}, w, on_cancel};
+    return ParkHook<IsDone>{m_, waiters_, IsDone{this}, w, on_cancel};
   }
 
   // The result: a copy of the value, or the exception rethrown. No lock: a

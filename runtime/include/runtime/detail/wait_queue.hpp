@@ -207,8 +207,10 @@ struct RunOnCancel {
 // coroutine uses it directly, saving park()'s frame:
 //
 //   detail::Waiter w;
-//   co_await detail::ParkHook{m_, waiters_, ready, w};
+//   co_await detail::ParkHook<decltype(ready)>{m_, waiters_, ready, w};
 //   w.check();
+// (Name `Ready` explicitly: clang 14, which builds the fuzz targets, cannot
+// deduce an aggregate's template arguments.)
 template <class Ready>
 struct ParkHook {
   std::mutex& m;
