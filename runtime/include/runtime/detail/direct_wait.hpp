@@ -123,10 +123,7 @@ using await_result_t = typename await_result<A>::type;
 template <class A>
 concept Awaitable = requires { typename await_result<A>::type; };
 
-template <class T>
-Task<T> as_task(Task<T> t) noexcept {
-  return t;
-}
+// A Wait as the Task it stands for, for the functions that need a Task.
 template <class Op>
 Task<typename Op::result_type> as_task(Wait<Op> w) {
   co_return co_await std::move(w);

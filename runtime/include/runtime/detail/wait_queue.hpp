@@ -88,7 +88,6 @@ struct Waiter {
 // from the wrong list).
 class WakeList {
  public:
-  bool empty() const noexcept { return head_ == nullptr; }
   // Reads the next node before the caller completes this one (which may end
   // its frame and free the node).
   Waiter* pop_front() noexcept {
