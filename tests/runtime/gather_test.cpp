@@ -1,4 +1,5 @@
 // runtime::gather: asyncio.gather.
+#include <atomic>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -210,4 +211,213 @@ TEST_CASE("cancelling the task in gather cancels every child and waits for them"
     CHECK(cancelled == 3);
     CHECK(never.waiters() == 0);
   });
+}
+
+// Over a vector the children run without a task state each (detail::GatherRun):
+// the same semantics again, through that path.
+
+TEST_CASE("gather over a vector: the first failure cancels the others and is rethrown after they finished",
+          "[gather][errors][cancel]") {
+  constexpr int kSiblings = 50;
+  runtime::Event never;
+  runtime::Semaphore permits(kSiblings);
+  int siblings_cancelled = 0;
+  auto sibling = [&]() -> Task<int> {
+    auto permit = co_await permits.acquire();
+    try {
+      co_await never.wait();
+    } catch (const std::exception& e) {
+      if (runtime::is_cancellation(e)) ++siblings_cancelled;
+      throw;
+    }
+    co_return 0;
+  };
+  auto fails = [&]() -> Task<int> {
+    co_await until([&] { return never.waiters() == kSiblings; });
+    throw std::runtime_error("first failure");
+  };
+  int cancelled_at_rethrow = -1;
+  std::string what;
+  run([&]() -> Task<void> {
+    std::vector<Task<int>> tasks;
+    for (int i = 0; i < kSiblings; ++i) {
+      if (i == kSiblings / 2) tasks.push_back(fails());
+      tasks.push_back(sibling());
+    }
+    try {
+      co_await runtime::gather(std::move(tasks));
+    } catch (const std::runtime_error& e) {
+      what = e.what();
+      cancelled_at_rethrow = siblings_cancelled;
+    }
+  });
+  CHECK(what == "first failure");
+  CHECK(cancelled_at_rethrow == kSiblings);
+  CHECK(never.waiters() == 0);
+  CHECK(permits.available() == kSiblings);
+}
+
+TEST_CASE("gather over a vector: a child that was cancelled on its own is rethrown as cancellation",
+          "[gather][errors][cancel]") {
+  auto quits = []() -> Task<int> {
+    co_await runtime::yield();
+    runtime::throw_cancelled();
+  };
+  auto ok = []() -> Task<int> { co_return 1; };
+  run([&]() -> Task<void> {
+    std::vector<Task<int>> tasks;
+    tasks.push_back(ok());
+    tasks.push_back(quits());
+    bool cancelled = co_await ends_cancelled(runtime::gather(std::move(tasks)));
+    CHECK(cancelled);
+  });
+}
+
+TEST_CASE("cancelling the task in gather over a vector cancels every child, waits for them, leaks no permit",
+          "[gather][cancel]") {
+  constexpr int kChildren = 100;
+  runtime::Event never;
+  runtime::Semaphore permits(10);
+  int cancelled = 0;
+  int finished = 0;
+  auto child = [&]() -> Task<int> {
+    try {
+      auto permit = co_await permits.acquire();  // 90 of them wait here
+      co_await never.wait();
+    } catch (...) {
+      ++cancelled;
+      ++finished;
+      throw;
+    }
+    co_return 0;
+  };
+  auto gatherer = [&]() -> Task<void> {
+    std::vector<Task<int>> tasks;
+    for (int i = 0; i < kChildren; ++i) tasks.push_back(child());
+    co_await runtime::gather(std::move(tasks));
+  };
+  run([&]() -> Task<void> {
+    auto t = runtime::create_task(gatherer());
+    co_await until([&] { return never.waiters() == 10 && permits.waiters() == kChildren - 10; });
+    t.cancel();
+    bool was_cancelled = co_await ends_cancelled(t.wait());
+    CHECK(was_cancelled);
+    CHECK(finished == kChildren);  // every child had ended when the gather did
+  });
+  CHECK(cancelled == kChildren);
+  CHECK(never.waiters() == 0);
+  CHECK(permits.waiters() == 0);
+  CHECK(permits.available() == 10);
+}
+
+TEST_CASE("gather over a vector with return_exceptions: every child runs to its end", "[gather][errors]") {
+  runtime::Event go;
+  auto child = [&](int i) -> Task<int> {
+    co_await go.wait();
+    if (i % 3 == 0) throw std::runtime_error("bad " + std::to_string(i));
+    co_return i;
+  };
+  auto set_when_all_wait = [&]() -> Task<void> {
+    co_await until([&] { return go.waiters() == 30; });
+    go.set();
+  };
+  run([&]() -> Task<void> {
+    std::vector<Task<int>> tasks;
+    for (int i = 0; i < 30; ++i) tasks.push_back(child(i));
+    auto setter = runtime::create_task(set_when_all_wait());
+    auto out = co_await runtime::gather(runtime::return_exceptions, std::move(tasks));
+    co_await setter.wait();
+    REQUIRE(out.size() == 30);
+    for (int i = 0; i < 30; ++i) {
+      CHECK(out[i].ok() == (i % 3 != 0));
+      if (out[i].ok()) CHECK(out[i].value() == i);
+    }
+  });
+}
+
+TEST_CASE("gather over a vector: thousands of children alive at once, results in order", "[gather]") {
+  constexpr int kChildren = 5000;
+  runtime::Event go;
+  auto child = [&](int i) -> Task<int> {
+    co_await go.wait();
+    co_return i * 2;
+  };
+  auto set_when_all_wait = [&]() -> Task<void> {
+    co_await until([&] { return go.waiters() == kChildren; });
+    go.set();
+  };
+  run([&]() -> Task<void> {
+    for (int round = 0; round < 3; ++round) {  // the second and later rounds reuse freed frames
+      go.clear();
+      std::vector<Task<int>> tasks;
+      for (int i = 0; i < kChildren; ++i) tasks.push_back(child(i));
+      auto setter = runtime::create_task(set_when_all_wait());
+      auto out = co_await runtime::gather(std::move(tasks));
+      co_await setter.wait();
+      REQUIRE(out.size() == kChildren);
+      for (int i = 0; i < kChildren; ++i) REQUIRE(out[i] == i * 2);
+    }
+  });
+}
+
+TEST_CASE("gather over a vector on several loop threads", "[gather][threads]") {
+  constexpr int kChildren = 2000;
+  std::atomic<int> ran{0};
+  runtime::Lock lock;
+  long long counter = 0;  // guarded by `lock`
+  auto child = [&](int i) -> Task<int> {
+    for (int k = 0; k < 3; ++k) co_await runtime::yield();
+    {
+      auto guard = co_await lock.acquire();
+      ++counter;
+    }
+    ++ran;
+    co_return i;
+  };
+  std::vector<int> out;
+  run(
+      [&]() -> Task<void> {
+        std::vector<Task<int>> tasks;
+        for (int i = 0; i < kChildren; ++i) tasks.push_back(child(i));
+        out = co_await runtime::gather(std::move(tasks));
+      },
+      4);
+  CHECK(ran == kChildren);
+  CHECK(counter == kChildren);
+  REQUIRE(out.size() == kChildren);
+  for (int i = 0; i < kChildren; ++i) REQUIRE(out[i] == i);
+}
+
+TEST_CASE("gather over a vector on several loop threads: a failure cancels the others", "[gather][threads][cancel]") {
+  constexpr int kChildren = 200;
+  runtime::Event never;
+  std::atomic<int> cancelled{0};
+  auto child = [&](int i) -> Task<int> {
+    if (i == kChildren - 1) {
+      co_await until([&] { return never.waiters() == kChildren - 1; });
+      throw std::runtime_error("last one fails");
+    }
+    try {
+      co_await never.wait();
+    } catch (...) {
+      ++cancelled;
+      throw;
+    }
+    co_return i;
+  };
+  std::string what;
+  run(
+      [&]() -> Task<void> {
+        std::vector<Task<int>> tasks;
+        for (int i = 0; i < kChildren; ++i) tasks.push_back(child(i));
+        try {
+          co_await runtime::gather(std::move(tasks));
+        } catch (const std::runtime_error& e) {
+          what = e.what();
+        }
+      },
+      4);
+  CHECK(what == "last one fails");
+  CHECK(cancelled == kChildren - 1);
+  CHECK(never.waiters() == 0);
 }

@@ -29,6 +29,7 @@
 #include "runtime/detail/future_state.hpp"
 #include "runtime/detail/loop.hpp"
 #include "runtime/detail/resume.hpp"
+#include "runtime/detail/thread_frame.hpp"
 #include "runtime/detail/direct_wait.hpp"
 #include "runtime/task.hpp"
 
@@ -119,7 +120,7 @@ class TaskState final : public FutureState<T>,
  private:
   // The bottom frame of the task's thread. It owns a reference to the state
   // until its very end: the thread's cancellation state lives in signal_.
-  static boost::asio::awaitable<boost::asio::detail::awaitable_thread_entry_point, Executor> drive(
+  static ThreadFrame drive(
       std::shared_ptr<TaskState> self, Task<T> body) {
     std::exception_ptr error;
     WakeList awaiters;
