@@ -102,14 +102,15 @@ class TaskState final : public FutureState<T>,
     });
   }
 
-  void start(Task<T> body, LaunchBatch* batch) {
+  // `self` is this state (one more reference for the task's own thread).
+  void start(std::shared_ptr<TaskState> self, Task<T> body, LaunchBatch* batch) {
     loop_.add(this);
     const bool cancel_now = watcher_ && watcher_->task_started(*this);
     // The task gets an Asio "awaitable thread" of its own (what co_spawn
     // builds, without co_spawn's extra hops and completion handler), its
     // cancellation hung on signal_. Posted, not launched inline: like asyncio,
     // the creator keeps running and the new task starts at the loop's next turn.
-    Thread thread(drive(this->shared_from_this(), std::move(body)), ex_, signal_.slot(),
+    Thread thread(drive(std::move(self), std::move(body)), ex_, signal_.slot(),
                   boost::asio::cancellation_state(signal_.slot()));
     if (!cancel_now && batch && batch->add(thread, ex_)) return;
     post_to(ex_, [thread = std::move(thread)]() mutable { thread.launch(); });
@@ -161,7 +162,7 @@ std::shared_ptr<TaskState<T>> spawn(Task<T> body, std::shared_ptr<TaskWatcher> w
   // short-lived, and the cache is cheaper than malloc for them.
   auto st = std::allocate_shared<TaskState<T>>(boost::asio::recycling_allocator<TaskState<T>>(), loop,
                                                loop.new_task_executor(), std::move(watcher));
-  st->start(std::move(body), batch);
+  st->start(st, std::move(body), batch);
   return st;
 }
 
