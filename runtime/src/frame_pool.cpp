@@ -51,16 +51,21 @@ std::size_t size_class(std::size_t n) noexcept { return (n + kGrain - 1) / kGrai
 
 void* FramePool::allocate(std::size_t n) {
   const std::size_t c = size_class(n);
-  if (kPooled && c < kClasses && !Pool::destroyed) {
+  if (c >= kClasses) return ::operator new(n);
+  if (kPooled && !Pool::destroyed) {
     if (FreeBlock* b = pool.head[c]) {
       pool.head[c] = b->next;
       --pool.count[c];
       return b;
     }
-    return ::operator new((c + 1) * kGrain);
   }
-  return ::operator new(n);
+  // The whole class size even when this thread's pool is gone (thread exit):
+  // the block may be freed into another thread's pool, where the next frame
+  // of its class takes it. (Unpooled, the exact size, for ASan to check.)
+  return ::operator new(kPooled ? (c + 1) * kGrain : n);
 }
+
+bool FramePool::pooled() noexcept { return kPooled; }
 
 void FramePool::deallocate(void* p, std::size_t n) noexcept {
   const std::size_t c = size_class(n);

@@ -1,5 +1,6 @@
 // runtime::gather: asyncio.gather.
 #include <atomic>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -420,4 +421,149 @@ TEST_CASE("gather over a vector on several loop threads: a failure cancels the o
   CHECK(what == "last one fails");
   CHECK(cancelled == kChildren - 1);
   CHECK(never.waiters() == 0);
+}
+
+TEST_CASE("gather over a vector on several loop threads: a child that fails at once, while the others are still being started",
+          "[gather][threads][cancel]") {
+  constexpr int kChildren = 5000;
+  std::atomic<int> finished{0};
+  auto child = [&](int i) -> Task<int> {
+    if (i == 0) throw std::runtime_error("fails at once");
+    for (int k = 0; k < 50; ++k) co_await runtime::yield();
+    ++finished;
+    co_return i;
+  };
+  for (int round = 0; round < 3; ++round) {
+    std::string what;
+    finished = 0;
+    run(
+        [&]() -> Task<void> {
+          std::vector<Task<int>> tasks;
+          for (int i = 0; i < kChildren; ++i) tasks.push_back(child(i));
+          try {
+            co_await runtime::gather(std::move(tasks));
+          } catch (const std::runtime_error& e) {
+            what = e.what();
+          }
+        },
+        4);
+    CHECK(what == "fails at once");
+    // The others were cancelled (most before they started), not left to run
+    // their 50 turns.
+    CHECK(finished < kChildren / 2);
+  }
+}
+
+TEST_CASE("gather over a vector on several loop threads: cancelling the gathering task", "[gather][threads][cancel]") {
+  constexpr int kChildren = 300;
+  runtime::Event never;
+  std::atomic<int> cancelled{0};
+  auto child = [&](int i) -> Task<int> {
+    try {
+      if (i % 2) {
+        co_await never.wait();
+      } else {
+        for (;;) co_await runtime::yield();
+      }
+    } catch (...) {
+      ++cancelled;
+      throw;
+    }
+    co_return i;
+  };
+  auto gatherer = [&]() -> Task<void> {
+    std::vector<Task<int>> tasks;
+    for (int i = 0; i < kChildren; ++i) tasks.push_back(child(i));
+    co_await runtime::gather(std::move(tasks));
+  };
+  std::atomic<bool> was_cancelled{false};
+  run(
+      [&]() -> Task<void> {
+        auto t = runtime::create_task(gatherer());
+        co_await until([&] { return never.waiters() == kChildren / 2; });
+        t.cancel();
+        was_cancelled = co_await ends_cancelled(t.wait());
+      },
+      4);
+  CHECK(was_cancelled);
+  CHECK(cancelled == kChildren);
+  CHECK(never.waiters() == 0);
+}
+
+TEST_CASE("gather over a vector on several loop threads: nested gathers with return_exceptions", "[gather][threads][errors]") {
+  auto leaf = [](int i) -> Task<int> {
+    co_await runtime::yield();
+    if (i % 3 == 0) throw std::runtime_error("bad " + std::to_string(i));
+    co_return i;
+  };
+  auto inner = [&](int i) -> Task<int> {
+    std::vector<Task<int>> v;
+    for (int k = 0; k < 20; ++k) v.push_back(leaf(i * 100 + k));
+    auto out = co_await runtime::gather(runtime::return_exceptions, std::move(v));
+    int ok = 0;
+    for (auto& o : out) ok += o.ok();
+    co_return ok;
+  };
+  std::vector<int> res;
+  run(
+      [&]() -> Task<void> {
+        for (int r = 0; r < 10; ++r) {
+          std::vector<Task<int>> v;
+          for (int i = 0; i < 50; ++i) v.push_back(inner(i));
+          res = co_await runtime::gather(std::move(v));
+        }
+      },
+      4);
+  REQUIRE(res.size() == 50);
+  for (int i = 0; i < 50; ++i) {
+    int expect = 0;
+    for (int k = 0; k < 20; ++k) expect += (i * 100 + k) % 3 != 0;
+    CHECK(res[i] == expect);
+  }
+}
+
+TEST_CASE("gather over a vector: a child that fails before its first wait cancels the rest", "[gather][errors][cancel]") {
+  runtime::Event never;
+  std::string what;
+  int cancelled = 0;
+  auto child = [&](int i) -> Task<int> {
+    if (i == 0) throw std::runtime_error("at once");
+    try {
+      co_await never.wait();
+    } catch (...) {
+      ++cancelled;
+      throw;
+    }
+    co_return i;
+  };
+  run([&]() -> Task<void> {
+    std::vector<Task<int>> tasks;
+    for (int i = 0; i < 100; ++i) tasks.push_back(child(i));
+    try {
+      co_await runtime::gather(std::move(tasks));
+    } catch (const std::runtime_error& e) {
+      what = e.what();
+    }
+  });
+  CHECK(what == "at once");
+  CHECK(cancelled == 99);
+  CHECK(never.waiters() == 0);
+}
+
+TEST_CASE("gather over a vector of move-only results", "[gather]") {
+  auto boxed = [](int i) -> Task<std::unique_ptr<int>> {
+    co_await runtime::yield();
+    co_return std::make_unique<int>(i);
+  };
+  run([&]() -> Task<void> {
+    std::vector<Task<std::unique_ptr<int>>> tasks;
+    for (int i = 0; i < 10; ++i) tasks.push_back(boxed(i));
+    auto out = co_await runtime::gather(std::move(tasks));
+    REQUIRE(out.size() == 10);
+    for (int i = 0; i < 10; ++i) CHECK(*out[i] == i);
+    std::vector<Task<std::unique_ptr<int>>> more;
+    for (int i = 0; i < 3; ++i) more.push_back(boxed(i));
+    auto outcomes = co_await runtime::gather(runtime::return_exceptions, std::move(more));
+    CHECK(*std::move(outcomes[2]).value() == 2);
+  });
 }

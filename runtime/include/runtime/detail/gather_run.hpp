@@ -44,23 +44,34 @@ class GatherRun : public std::enable_shared_from_this<GatherRun<T>> {
 
   GatherRun(std::size_t n, Mode mode) : children_(new Child[n]), n_(n), remaining_(n), mode_(mode) {}
 
-  // Starts every child, in order, at the loop's next turn.
+  // Starts every child, in order, at the loop's next turn. The caller must
+  // join() right after: the children are not the loop's tasks, and nothing
+  // else cancels them. (Nothing can throw in between: the cancellation check
+  // on entering join() sees what the check on entering gather saw, since a
+  // cancellation is emitted on the gathering task's own executor.)
   void start(std::vector<Task<T>> bodies) {
     bodies_ = std::move(bodies);
     Loop& loop = Loop::current();
     ex_ = loop.new_task_executor();
     if (!ex_.template target<IoExecutor>()) {
       // Several loop threads: each child on a strand of its own, as a task.
+      // Every strand and every child's cancellation state exist before the
+      // first child can run (and fail, and cancel the others).
       strands_.reset(new Executor[n_]);
+      std::vector<Thread> threads;
+      threads.reserve(n_);
       for (std::size_t i = 0; i < n_; ++i) {
         strands_[i] = i == 0 ? ex_ : loop.new_task_executor();
-        post_to(strands_[i], [thread = make_thread(i)]() mutable { thread.launch(); });
+        threads.push_back(make_thread(i));
       }
+      for (std::size_t i = 0; i < n_; ++i)
+        post_to(strands_[i], [thread = std::move(threads[i])]() mutable { thread.launch(); });
       return;
     }
     // One loop thread: one posted handler starts them all. Each child's
     // thread is made just before it starts, so a child that ends at once
-    // hands its memory on to the next.
+    // hands its memory on to the next. (A cancellation is posted after this
+    // handler, so it finds every child made.)
     if (n_ == 0) return;
     post_to(ex_, [self = this->shared_from_this()] {
       for (std::size_t i = 0; i < self->n_; ++i) self->make_thread(i).launch();
@@ -123,7 +134,8 @@ class GatherRun : public std::enable_shared_from_this<GatherRun<T>> {
     // so the gathering task can take it while this thread still runs.
     c.done = true;
     // Its thread has nothing left to cancel: the cancellation state's block
-    // goes back to Asio's cache for the next child.
+    // goes back to Asio's cache for the next child. The thread still points
+    // at it, so nothing below may co_await or read this_coro's state.
     c.signal.slot().clear();
     self->child_done(c);
   }

@@ -29,6 +29,7 @@ namespace runtime::detail {
 struct FramePool {
   static void* allocate(std::size_t n);
   static void deallocate(void* p, std::size_t n) noexcept;
+  static bool pooled() noexcept;  // false under AddressSanitizer: every frame to malloc
 };
 
 using EntryPoint = boost::asio::awaitable<boost::asio::detail::awaitable_thread_entry_point, Executor>;
@@ -60,6 +61,10 @@ class ThreadFrame : public EntryPoint {
       return Adapter{awaitable_frame::await_transform(std::forward<A>(a))};
     }
   };
+  // Asio finds the promise from a handle to its own promise type (its
+  // get_return_object, our await_transform): the two must be laid out alike.
+  static_assert(sizeof(promise_type) == sizeof(promise_type::awaitable_frame) &&
+                alignof(promise_type) == alignof(promise_type::awaitable_frame));
 };
 
 }  // namespace runtime::detail
