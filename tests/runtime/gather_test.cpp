@@ -17,6 +17,39 @@ Task<int> after_turns(int v, int turns, std::vector<int>* finished) {
   finished->push_back(v);
   co_return v;
 }
+
+// Waits on `never` until cancelled, and counts the cancellation (an int, or
+// an atomic with several loop threads).
+template <class Counter>
+Task<int> wait_until_cancelled(runtime::Event& never, Counter& cancelled) {
+  try {
+    co_await never.wait();
+  } catch (const std::exception& e) {
+    if (runtime::is_cancellation(e)) ++cancelled;
+    throw;
+  }
+  co_return 0;
+}
+
+// Gathers make(i) for i < n (a vector of Task<int>) as the main task of a
+// loop with `threads` threads; returns the message of the std::runtime_error
+// it threw, or "" if it threw none.
+template <class Make>
+std::string gather_error(int n, Make make, std::size_t threads = 1) {
+  std::string what;
+  run(
+      [&]() -> Task<void> {
+        std::vector<Task<int>> tasks;
+        for (int i = 0; i < n; ++i) tasks.push_back(make(i));
+        try {
+          co_await runtime::gather(std::move(tasks));
+        } catch (const std::runtime_error& e) {
+          what = e.what();
+        }
+      },
+      threads);
+  return what;
+}
 }  // namespace
 
 TEST_CASE("gather returns results in argument order, not completion order", "[gather]") {
@@ -100,15 +133,7 @@ TEST_CASE("gather: the first failure cancels the others and is rethrown after th
           "[gather][errors][cancel]") {
   runtime::Event never;
   int siblings_cancelled = 0;
-  auto sibling = [&]() -> Task<int> {
-    try {
-      co_await never.wait();
-    } catch (const std::exception& e) {
-      if (runtime::is_cancellation(e)) ++siblings_cancelled;
-      throw;
-    }
-    co_return 0;
-  };
+  auto sibling = [&]() { return wait_until_cancelled(never, siblings_cancelled); };
   auto fails = [&]() -> Task<int> {
     co_await until([&] { return never.waiters() == 2; });
     throw std::runtime_error("first failure");
@@ -225,13 +250,7 @@ TEST_CASE("gather over a vector: the first failure cancels the others and is ret
   int siblings_cancelled = 0;
   auto sibling = [&]() -> Task<int> {
     auto permit = co_await permits.acquire();
-    try {
-      co_await never.wait();
-    } catch (const std::exception& e) {
-      if (runtime::is_cancellation(e)) ++siblings_cancelled;
-      throw;
-    }
-    co_return 0;
+    co_return co_await wait_until_cancelled(never, siblings_cancelled);
   };
   auto fails = [&]() -> Task<int> {
     co_await until([&] { return never.waiters() == kSiblings; });
@@ -398,27 +417,9 @@ TEST_CASE("gather over a vector on several loop threads: a failure cancels the o
       co_await until([&] { return never.waiters() == kChildren - 1; });
       throw std::runtime_error("last one fails");
     }
-    try {
-      co_await never.wait();
-    } catch (...) {
-      ++cancelled;
-      throw;
-    }
-    co_return i;
+    co_return co_await wait_until_cancelled(never, cancelled);
   };
-  std::string what;
-  run(
-      [&]() -> Task<void> {
-        std::vector<Task<int>> tasks;
-        for (int i = 0; i < kChildren; ++i) tasks.push_back(child(i));
-        try {
-          co_await runtime::gather(std::move(tasks));
-        } catch (const std::runtime_error& e) {
-          what = e.what();
-        }
-      },
-      4);
-  CHECK(what == "last one fails");
+  CHECK(gather_error(kChildren, child, 4) == "last one fails");
   CHECK(cancelled == kChildren - 1);
   CHECK(never.waiters() == 0);
 }
@@ -434,20 +435,8 @@ TEST_CASE("gather over a vector on several loop threads: a child that fails at o
     co_return i;
   };
   for (int round = 0; round < 3; ++round) {
-    std::string what;
     finished = 0;
-    run(
-        [&]() -> Task<void> {
-          std::vector<Task<int>> tasks;
-          for (int i = 0; i < kChildren; ++i) tasks.push_back(child(i));
-          try {
-            co_await runtime::gather(std::move(tasks));
-          } catch (const std::runtime_error& e) {
-            what = e.what();
-          }
-        },
-        4);
-    CHECK(what == "fails at once");
+    CHECK(gather_error(kChildren, child, 4) == "fails at once");
     // The others were cancelled (most before they started), not left to run
     // their 50 turns.
     CHECK(finished < kChildren / 2);
@@ -524,28 +513,12 @@ TEST_CASE("gather over a vector on several loop threads: nested gathers with ret
 
 TEST_CASE("gather over a vector: a child that fails before its first wait cancels the rest", "[gather][errors][cancel]") {
   runtime::Event never;
-  std::string what;
   int cancelled = 0;
   auto child = [&](int i) -> Task<int> {
     if (i == 0) throw std::runtime_error("at once");
-    try {
-      co_await never.wait();
-    } catch (...) {
-      ++cancelled;
-      throw;
-    }
-    co_return i;
+    co_return co_await wait_until_cancelled(never, cancelled);
   };
-  run([&]() -> Task<void> {
-    std::vector<Task<int>> tasks;
-    for (int i = 0; i < 100; ++i) tasks.push_back(child(i));
-    try {
-      co_await runtime::gather(std::move(tasks));
-    } catch (const std::runtime_error& e) {
-      what = e.what();
-    }
-  });
-  CHECK(what == "at once");
+  CHECK(gather_error(100, child) == "at once");
   CHECK(cancelled == 99);
   CHECK(never.waiters() == 0);
 }
