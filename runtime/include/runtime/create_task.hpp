@@ -121,8 +121,7 @@ class TaskState final : public FutureState<T>,
  private:
   // The bottom frame of the task's thread. It owns a reference to the state
   // until its very end: the thread's cancellation state lives in signal_.
-  static ThreadFrame drive(
-      std::shared_ptr<TaskState> self, Task<T> body) {
+  static ThreadFrame drive(std::shared_ptr<TaskState> self, Task<T> body) {
     std::exception_ptr error;
     WakeList awaiters;
     try {

@@ -5,8 +5,9 @@
 //   std::vector<int> all = co_await runtime::gather(std::move(tasks));
 //   auto outcomes = co_await runtime::gather(runtime::return_exceptions, std::move(tasks));
 //
-// By default the first failure cancels the others (a TaskGroup underneath: no
-// task outlives the gather) and is rethrown once they have finished; this is
+// By default the first failure cancels the others (a TaskGroup underneath, or
+// for a vector its lighter equivalent: no task outlives the gather) and is
+// rethrown once they have finished; this is
 // stricter than asyncio, which leaves the others running. With
 // `return_exceptions` every task runs to its end and each result is an
 // Outcome<T> holding a value or an exception. void results become None.
@@ -48,7 +49,7 @@ Task<std::tuple<Outcome<detail::await_result_t<A>>...>> gather(ReturnExceptions,
 }
 
 // Over a vector the children run without a task state each (detail::GatherRun):
-// the same semantics as the TaskGroup above, at half the cost per task.
+// the same semantics as the TaskGroup above, at less than half the cost per task.
 template <detail::TaskValue T>
 Task<std::vector<value_t<T>>> gather(std::vector<Task<T>> tasks) {
   using Run = detail::GatherRun<T>;

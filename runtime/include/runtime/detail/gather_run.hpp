@@ -117,8 +117,7 @@ class GatherRun : public std::enable_shared_from_this<GatherRun<T>> {
   }
 
   // The bottom frame of child i's thread.
-  static ThreadFrame drive(
-      std::shared_ptr<GatherRun> self, std::size_t i, Task<T> body) {
+  static ThreadFrame drive(std::shared_ptr<GatherRun> self, std::size_t i, Task<T> body) {
     Child& c = self->children_[i];
     try {
       if constexpr (std::is_void_v<T>) {
