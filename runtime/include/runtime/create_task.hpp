@@ -53,7 +53,7 @@ struct TaskWatcher {
   ~TaskWatcher() = default;
 };
 
-// Tasks created together (gather over a vector, TaskGroup::create_tasks) on a
+// Tasks created together (TaskGroup::create_tasks) on a
 // one-thread loop start with one posted handler instead of one each, in the
 // order they were created. Tasks on strands of their own (several threads)
 // are posted one by one, each to its strand.
