@@ -177,8 +177,12 @@ struct OnCancel {
   void operator()() const { fn(arg); }
 };
 
-// The default cancellation handler of a parked waiter.
+// The cancellation handlers of a parked waiter. Asio builds them with
+// parenthesised arguments, hence the constructors (an aggregate would do for
+// GCC, not for clang 14).
+// The default one: leave the queue and end the wait with operation_aborted.
 struct AbortWait {
+  AbortWait(std::mutex* m, WaitQueue* q, Waiter* w) noexcept : m(m), q(q), w(w) {}
   std::mutex* m;
   WaitQueue* q;
   Waiter* w;
@@ -192,7 +196,9 @@ struct AbortWait {
   }
 };
 
+// With an OnCancel: run it; the wait goes on.
 struct RunOnCancel {
+  explicit RunOnCancel(OnCancel f) noexcept : f(f) {}
   OnCancel f;
   void operator()(boost::asio::cancellation_type) const { f(); }
 };
@@ -208,7 +214,7 @@ struct RunOnCancel {
 //   detail::Waiter w;
 //   co_await detail::ParkHook<decltype(ready)>{m_, waiters_, ready, w};
 //   w.check();
-// (Name `Ready` explicitly: clang 14, which builds the fuzz targets, cannot
+// (Name `Ready` explicitly: clang 14, which CI also builds the runtime with, cannot
 // deduce an aggregate's template arguments.)
 template <class Ready>
 struct ParkHook {
