@@ -163,14 +163,21 @@ class GatherRun : public std::enable_shared_from_this<GatherRun<T>> {
   }
 
   // Cancellation is emitted on each child's own executor, where it runs, and
-  // only while it runs (a finished child's signal is left alone).
+  // only while it runs (a finished child's signal is left alone). On a
+  // one-thread loop one handler reaches them all.
   void cancel_all() noexcept {
-    for (std::size_t i = 0; i < n_; ++i) {
-      post_to(executor(i), [self = this->shared_from_this(), i] {
-        Child& c = self->children_[i];
-        if (!c.done) c.signal.emit(boost::asio::cancellation_type::terminal);
+    auto self = this->shared_from_this();
+    if (!strands_) {
+      post_to(ex_, [self = std::move(self)] {
+        for (std::size_t i = 0; i < self->n_; ++i) self->cancel_child(i);
       });
+      return;
     }
+    for (std::size_t i = 0; i < n_; ++i) post_to(strands_[i], [self, i] { self->cancel_child(i); });
+  }
+  void cancel_child(std::size_t i) {
+    Child& c = children_[i];
+    if (!c.done) c.signal.emit(boost::asio::cancellation_type::terminal);
   }
 
   std::vector<Task<T>> bodies_;  // each moved into its child's thread as it starts
