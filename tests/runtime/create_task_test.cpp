@@ -301,3 +301,26 @@ TEST_CASE("a long chain of tasks each awaiting the next ends without exhausting 
   };
   CHECK(run([&] { return chain(50000); }) == 50000);
 }
+
+TEST_CASE("a task handle may outlive a run on several loop threads", "[create_task][threads]") {
+  // With several threads a task runs on a strand of the loop; a handle kept
+  // past run() must not hold it (the strand's release touches the loop).
+  std::vector<runtime::TaskHandle<int>> kept;  // [0] finished, [1] cancelled by run()
+  auto answer = []() -> Task<int> { co_return 42; };
+  auto forever = []() -> Task<int> {
+    runtime::Event never;
+    co_await never.wait();
+    co_return 0;
+  };
+  run(
+      [&]() -> Task<void> {
+        kept.push_back(runtime::create_task(answer()));
+        kept.push_back(runtime::create_task(forever()));  // run() cancels it when main ends
+        co_await kept[0].wait();
+      },
+      4);
+  CHECK(kept[0].result() == 42);
+  CHECK(kept[1].cancelled());
+  for (auto& h : kept) h.cancel();  // both finished: nothing to do, nothing posted
+  kept.clear();                     // the last references go after the loop is gone
+}

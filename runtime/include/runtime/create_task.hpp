@@ -12,9 +12,8 @@
 // the awaited one too, and the wait ends when that task has actually
 // finished. On a one-thread loop a task awaiting one that finishes continues
 // at once, ahead of tasks already waiting for their turn (asyncio would give
-// it the next turn); elsewhere it is posted. With several loop threads a
-// handle must not outlive run(): it holds the task's strand, whose last
-// release touches the loop.
+// it the next turn); elsewhere it is posted. A handle may outlive run(): it
+// can still tell the task's outcome (run() cancels and waits for every task).
 #pragma once
 
 #include <boost/asio/cancellation_signal.hpp>
@@ -96,8 +95,15 @@ class TaskState final : public FutureState<T>,
 
   void cancel() noexcept override {
     if (this->done()) return;  // nothing left to interrupt
+    Executor ex;
+    {
+      // A finished task has let go of its executor (release_executor).
+      std::lock_guard lk(this->mutex());
+      if (this->done()) return;
+      ex = ex_;
+    }
     // Cancellation is emitted on the task's own executor, where it runs.
-    post_to(ex_, [self = this->shared_from_this()] {
+    post_to(ex, [self = this->shared_from_this()] {
       if (!self->done()) self->signal_.emit(boost::asio::cancellation_type::terminal);
     });
   }
@@ -135,6 +141,7 @@ class TaskState final : public FutureState<T>,
       error = std::current_exception();
       self->record_exception(error, awaiters);
     }
+    self->release_executor();
     self->loop_.remove(self.get());
     if (self->watcher_) self->watcher_->task_done(*self, error);
     // The task is over: a task that awaits it continues right here when it
@@ -147,8 +154,17 @@ class TaskState final : public FutureState<T>,
     }
   }
 
+  // Once the task is done: with several loop threads its executor is a
+  // strand, whose last release touches the loop, and a handle (with this
+  // state) may outlive run(). The task's thread holds a copy of its own.
+  void release_executor() noexcept {
+    if (ex_.template target<IoExecutor>()) return;  // the loop itself: nothing to let go
+    std::lock_guard lk(this->mutex());
+    ex_ = Executor();
+  }
+
   Loop& loop_;
-  Executor ex_;
+  Executor ex_;  // until the task is done; read under mutex() once it has started
   std::shared_ptr<TaskWatcher> watcher_;
   boost::asio::cancellation_signal signal_;
 };

@@ -84,6 +84,9 @@ class FutureState {
     while (auto* w = woken.pop_front()) w->complete({});
     return true;
   }
+  // The lock that orders the record with done() (for a subclass's own state
+  // that changes when the result is recorded).
+  std::mutex& mutex() const noexcept { return m_; }
 
  private:
   void check_done() const {
