@@ -164,7 +164,7 @@ class TaskState final : public FutureState<T>,
   }
 
   Loop& loop_;
-  Executor ex_;  // until the task is done; read under mutex() once it has started
+  Executor ex_;  // until the task is done; read under mutex() once its launch is posted
   std::shared_ptr<TaskWatcher> watcher_;
   boost::asio::cancellation_signal signal_;
 };
