@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds everything and runs every test:
+# Installs what is missing, builds everything and runs every test, in this order:
 #   1. the normal build (warnings are errors): all unit, integration and example tests;
-#   2. AddressSanitizer + UndefinedBehaviorSanitizer build: the test suites again;
-#   3. ThreadSanitizer build: the test suites again (the service runs with 2 threads);
-#   4. the runtime with clang 14 (warnings are errors): its tests and the tutorial examples;
-#   5. a smoke run of the peer benchmark (bench/run.sh --smoke: S1 at small N,
+#   2. the runtime with clang 14 (warnings are errors): its tests and the tutorial examples;
+#   3. a smoke run of the peer benchmark (bench/run.sh --smoke: S1 at small N,
 #      asyncfetch and wrk, on the binary of stage 1; fails only on a correctness check);
+#   4. AddressSanitizer + UndefinedBehaviorSanitizer build: the test suites again;
+#   5. ThreadSanitizer build: the test suites again (the service runs with 2 threads);
 #   6. short fuzz runs, when fuzz/run.sh exists;
 #   7. the Docker test, when docker/test.sh exists (it says itself when it skips).
 # Set SKIP_SANITIZERS=1, SKIP_CLANG=1, SKIP_BENCH=1, SKIP_FUZZ=1 or SKIP_DOCKER=1 to leave a stage out locally.
