@@ -1,24 +1,14 @@
 #include <array>
 #include <new>
 
+#include "runtime/detail/asan.hpp"
 #include "runtime/detail/thread_frame.hpp"
 
 namespace runtime::detail {
 namespace {
 
-// Under AddressSanitizer frames go straight to malloc, so that it still sees
-// every frame's lifetime (a pooled block is never freed).
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kPooled = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kPooled = false;
-#else
-constexpr bool kPooled = true;
-#endif
-#else
-constexpr bool kPooled = true;
-#endif
+// Under AddressSanitizer frames go straight to malloc (see asan.hpp).
+constexpr bool kPooled = !kAddressSanitizer;
 
 constexpr std::size_t kGrain = 64;
 constexpr std::size_t kClasses = 16;  // blocks up to 16 * 64 = 1 KiB

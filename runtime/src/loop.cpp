@@ -1,5 +1,6 @@
 #include "runtime/detail/loop.hpp"
 
+#include <boost/asio/detail/scheduler.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
@@ -22,7 +23,10 @@ struct CurrentLoop {
 }  // namespace
 
 struct Loop::Impl {
-  explicit Impl(std::size_t n) : threads(n == 0 ? 1 : n), ctx(static_cast<int>(threads)) {}
+  explicit Impl(std::size_t n)
+      : threads(n == 0 ? 1 : n),
+        ctx(static_cast<int>(threads)),
+        scheduler(boost::asio::use_service<boost::asio::detail::scheduler>(ctx)) {}
 
   // The registry's lock: only needed when several threads share the loop.
   std::unique_lock<std::mutex> lock_registry() {
@@ -31,6 +35,7 @@ struct Loop::Impl {
 
   std::size_t threads;
   boost::asio::io_context ctx;
+  boost::asio::detail::scheduler& scheduler;  // the io_context's own queue
   std::mutex m;
   TaskList<&TaskNode::in_loop> tasks;
 };
@@ -46,6 +51,14 @@ Loop& Loop::current() {
 Executor Loop::new_task_executor() {
   if (impl_->threads == 1) return impl_->ctx.get_executor();
   return boost::asio::make_strand(impl_->ctx);
+}
+
+bool Loop::one_thread() const noexcept { return impl_->threads == 1; }
+
+boost::asio::io_context& Loop::context() noexcept { return impl_->ctx; }
+
+void Loop::post(boost::asio::detail::scheduler_operation& op) noexcept {
+  impl_->scheduler.post_immediate_completion(&op, /*is_continuation=*/false);
 }
 
 void Loop::add(TaskNode* t) noexcept {

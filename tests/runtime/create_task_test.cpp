@@ -324,3 +324,26 @@ TEST_CASE("a task handle may outlive a run on several loop threads", "[create_ta
   for (auto& h : kept) h.cancel();  // both finished: nothing to do, nothing posted
   kept.clear();                     // the last references go after the loop is gone
 }
+
+TEST_CASE("a loop stopped with a task's launch still queued frees the task unrun", "[create_task]") {
+  // What is left when an exception escapes the loop: the queued launch is
+  // destroyed with it, and the task's frames and state with the launch.
+  auto held = std::make_shared<int>(0);
+  std::weak_ptr<int> watch = held;
+  bool ran = false;
+  auto body = [](std::shared_ptr<int>, bool& ran) -> Task<void> {
+    ran = true;
+    co_return;
+  };
+  {
+    runtime::detail::Loop loop(1);
+    CHECK_THROWS_AS(loop.run([&] {
+      runtime::create_task(body(std::move(held), ran));
+      throw std::runtime_error("the loop stops");
+    }),
+                    std::runtime_error);
+    CHECK_FALSE(watch.expired());  // the launch is still queued
+  }
+  CHECK_FALSE(ran);
+  CHECK(watch.expired());
+}

@@ -18,13 +18,16 @@
 
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/cancellation_state.hpp>
+#include <boost/asio/detail/scheduler_operation.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/recycling_allocator.hpp>
 
 #include <memory>
+#include <optional>
 #include <type_traits>
-#include <vector>
 
 #include "runtime/cancellation.hpp"
+#include "runtime/detail/asan.hpp"
 #include "runtime/detail/future_state.hpp"
 #include "runtime/detail/loop.hpp"
 #include "runtime/detail/resume.hpp"
@@ -52,75 +55,50 @@ struct TaskWatcher {
   ~TaskWatcher() = default;
 };
 
-// Tasks created together (TaskGroup::create_tasks) on a
-// one-thread loop start with one posted handler instead of one each, in the
-// order they were created. Tasks on strands of their own (several threads)
-// are posted one by one, each to its strand.
-class LaunchBatch {
- public:
-  LaunchBatch() = default;
-  LaunchBatch(const LaunchBatch&) = delete;
-  LaunchBatch& operator=(const LaunchBatch&) = delete;
-  ~LaunchBatch() { post(); }
-
-  // Takes `thread`, which runs on `ex`, if that is the loop itself; else
-  // returns false.
-  bool add(Thread& thread, const Executor& ex) {
-    if (!ex.target<IoExecutor>()) return false;
-    if (threads_.empty()) ex_ = ex;
-    threads_.push_back(std::move(thread));
-    return true;
-  }
-
-  void post() {
-    if (threads_.empty()) return;
-    post_to(ex_, [threads = std::move(threads_)]() mutable {
-      for (auto& t : threads) t.launch();
-    });
-    threads_.clear();
-  }
-
- private:
-  Executor ex_;
-  std::vector<Thread> threads_;
-};
-
 template <class T>
 class TaskState final : public FutureState<T>,
                         public TaskNode,
                         public std::enable_shared_from_this<TaskState<T>> {
  public:
-  TaskState(Loop& loop, Executor ex, std::shared_ptr<TaskWatcher> watcher)
-      : loop_(loop), ex_(std::move(ex)), watcher_(std::move(watcher)) {}
+  TaskState(Loop& loop, std::shared_ptr<TaskWatcher> watcher)
+      : loop_(loop), on_loop_(loop.one_thread()), watcher_(std::move(watcher)) {
+    if (!on_loop_) ex_ = loop.new_task_executor();
+  }
 
   void cancel() noexcept override {
     if (this->done()) return;  // nothing left to interrupt
+    // Cancellation is emitted on the task's own executor, where it runs.
+    auto emit = [self = this->shared_from_this()] {
+      if (!self->done()) self->signal_.emit(boost::asio::cancellation_type::terminal);
+    };
+    if (on_loop_) return boost::asio::post(loop_.context(), std::move(emit));
     Executor ex;
     {
-      // A finished task has let go of its executor (release_executor).
+      // A finished task has let go of its strand (release_executor).
       std::lock_guard lk(this->mutex());
       if (this->done()) return;
       ex = ex_;
     }
-    // Cancellation is emitted on the task's own executor, where it runs.
-    post_to(ex, [self = this->shared_from_this()] {
-      if (!self->done()) self->signal_.emit(boost::asio::cancellation_type::terminal);
-    });
+    post_to(ex, std::move(emit));
   }
 
   // `self` is this state (one more reference for the task's own thread).
-  void start(std::shared_ptr<TaskState> self, Task<T> body, LaunchBatch* batch) {
+  void start(std::shared_ptr<TaskState> self, Task<T> body) {
     loop_.add(this);
     const bool cancel_now = watcher_ && watcher_->task_started(*this);
     // The task gets an Asio "awaitable thread" of its own (what co_spawn
     // builds, without co_spawn's extra hops and completion handler), its
     // cancellation hung on signal_. Posted, not launched inline: like asyncio,
     // the creator keeps running and the new task starts at the loop's next turn.
-    Thread thread(drive(std::move(self), std::move(body)), ex_, signal_.slot(),
-                  boost::asio::cancellation_state(signal_.slot()));
-    if (!cancel_now && batch && batch->add(thread, ex_)) return;
-    post_to(ex_, [thread = std::move(thread)]() mutable { thread.launch(); });
-    // Posted after its own launch (not batched), so that it reaches the first wait.
+    Thread thread(drive(std::move(self), std::move(body)), on_loop_ ? Executor(loop_.context().get_executor()) : ex_,
+                  signal_.slot(), boost::asio::cancellation_state(signal_.slot()));
+    if (on_loop_) {
+      launch_.thread.emplace(std::move(thread));
+      loop_.post(launch_);
+    } else {
+      post_to(ex_, [thread = std::move(thread)]() mutable { thread.launch(); });
+    }
+    // Posted after its own launch, so that it reaches the first wait.
     if (cancel_now) cancel();
   }
 
@@ -158,26 +136,48 @@ class TaskState final : public FutureState<T>,
   // strand, whose last release touches the loop, and a handle (with this
   // state) may outlive run(). The task's thread holds a copy of its own.
   void release_executor() noexcept {
-    if (ex_.template target<IoExecutor>()) return;  // the loop itself: nothing to let go
+    if (on_loop_) return;  // no strand to let go
     std::lock_guard lk(this->mutex());
     ex_ = Executor();
   }
 
+  // A task's launch on a one-thread loop: an Asio operation embedded in its
+  // state, so that starting a task allocates no posted handler and goes to
+  // the loop's queue without a type-erased executor (Boost 1.81 detail API,
+  // what io_context's own executor does with a handler it has wrapped).
+  struct Launch final : boost::asio::detail::scheduler_operation {
+    Launch() noexcept : scheduler_operation(&complete) {}
+    std::optional<Thread> thread;
+
+    // `owner` is null when the loop is destroyed with the launch still
+    // queued: the thread is then dropped unlaunched (and unwound by Asio).
+    static void complete(void* owner, scheduler_operation* op, const boost::system::error_code&, std::size_t) {
+      auto& self = static_cast<Launch&>(*op);
+      // Out of the state first: the task may end, and free it, while it runs.
+      Thread t = std::move(*self.thread);
+      self.thread.reset();
+      if (owner) t.launch();
+    }
+  };
+
   Loop& loop_;
-  Executor ex_;  // until the task is done; read under mutex() once its launch is posted
+  const bool on_loop_;  // one loop thread: the task runs on the loop, launched by launch_
+  Executor ex_;         // else its strand, until it is done; read under mutex() once its launch is posted
   std::shared_ptr<TaskWatcher> watcher_;
   boost::asio::cancellation_signal signal_;
+  Launch launch_;
 };
 
 template <class T>
-std::shared_ptr<TaskState<T>> spawn(Task<T> body, std::shared_ptr<TaskWatcher> watcher = nullptr,
-                                    LaunchBatch* batch = nullptr) {
+std::shared_ptr<TaskState<T>> spawn(Task<T> body, std::shared_ptr<TaskWatcher> watcher = nullptr) {
   Loop& loop = Loop::current();
   // From Asio's per-thread cache of recently freed blocks: most tasks are
-  // short-lived, and the cache is cheaper than malloc for them.
-  auto st = std::allocate_shared<TaskState<T>>(boost::asio::recycling_allocator<TaskState<T>>(), loop,
-                                               loop.new_task_executor(), std::move(watcher));
-  st->start(st, std::move(body), batch);
+  // short-lived, and the cache is cheaper than malloc for them. (Not under
+  // AddressSanitizer: see asan.hpp.)
+  using Allocator = std::conditional_t<kAddressSanitizer, std::allocator<TaskState<T>>,
+                                       boost::asio::recycling_allocator<TaskState<T>>>;
+  auto st = std::allocate_shared<TaskState<T>>(Allocator(), loop, std::move(watcher));
+  st->start(st, std::move(body));
   return st;
 }
 

@@ -47,15 +47,12 @@ class TaskGroup {
   TaskHandle<typename Op::result_type> create_task(Wait<Op> w) {
     return create_task(detail::as_task(std::move(w)));
   }
-  // create_task for each, in order (on a one-thread loop they start with one
-  // posted handler instead of one each).
+  // create_task for each, in order.
   template <detail::TaskValue T>
   std::vector<TaskHandle<T>> create_tasks(std::vector<Task<T>> bodies) {
     std::vector<TaskHandle<T>> handles;
     handles.reserve(bodies.size());
-    detail::LaunchBatch batch;
-    for (auto& b : bodies) handles.push_back(TaskHandle<T>(detail::spawn(std::move(b), st_, &batch)));
-    batch.post();
+    for (auto& b : bodies) handles.push_back(create_task(std::move(b)));
     return handles;
   }
 

@@ -9,6 +9,13 @@
 #include "runtime/detail/task_node.hpp"
 #include "runtime/task.hpp"
 
+namespace boost::asio {
+class io_context;
+namespace detail {
+class scheduler_operation;
+}
+}  // namespace boost::asio
+
 namespace runtime::detail {
 
 class Loop {
@@ -24,6 +31,13 @@ class Loop {
   // Where a new task runs: a strand of its own when the loop has several
   // threads (a task never runs on two threads at once), else the loop itself.
   Executor new_task_executor();
+
+  // One loop thread: tasks run on the loop itself, not on strands.
+  bool one_thread() const noexcept;
+  boost::asio::io_context& context() noexcept;
+  // Queues an Asio operation on the loop, as a post would, without the
+  // allocation and type-erased executor of a post.
+  void post(boost::asio::detail::scheduler_operation& op) noexcept;
 
   // The registry of live tasks. Called on loop threads only; with one thread
   // it needs no lock.
