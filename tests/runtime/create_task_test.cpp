@@ -347,3 +347,12 @@ TEST_CASE("a loop stopped with a task's launch still queued frees the task unrun
   CHECK_FALSE(ran);
   CHECK(watch.expired());
 }
+
+TEST_CASE("a task's wait handed to create_task outlives the handle it came from", "[create_task]") {
+  auto answer = []() -> Task<int> { co_return 42; };
+  CHECK(run([&]() -> Task<int> {
+          // The inner handle is a temporary: gone before either task runs.
+          auto outer = runtime::create_task(runtime::create_task(answer()).wait());
+          co_return co_await outer.wait();
+        }) == 42);
+}

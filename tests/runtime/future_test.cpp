@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "helpers.hpp"
 
@@ -132,4 +133,23 @@ TEST_CASE("cancelling a waiter stops only that wait", "[future][cancel]") {
     int vb = co_await b.wait();
     CHECK(vb == 5);
   });
+}
+
+TEST_CASE("a wait outlives the future it came from when its last copy goes meanwhile", "[future]") {
+  // The wait reaches the state through the Future it was made from; here
+  // that Future is dropped while the wait is parked.
+  std::vector<runtime::Future<std::string>> shared(1);
+  std::string got;
+  auto wait_on_it = [&]() -> Task<void> { got = co_await shared[0].wait(); };
+  run([&]() -> Task<void> {
+    auto waiter = runtime::create_task(wait_on_it());
+    co_await runtime::yield();  // the waiter has parked
+    {
+      auto f = std::move(shared[0]);
+      shared.clear();
+      f.set_value("kept");  // the waiter resumes at a later turn, after f is gone
+    }
+    co_await waiter.wait();
+  });
+  CHECK(got == "kept");
 }

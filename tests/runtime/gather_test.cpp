@@ -540,3 +540,14 @@ TEST_CASE("gather over a vector of move-only results", "[gather]") {
     CHECK(*std::move(outcomes[2]).value() == 2);
   });
 }
+
+TEST_CASE("a task's wait handed to a gather that runs later outlives its handle", "[gather]") {
+  auto answer = []() -> Task<int> { co_return 42; };
+  auto other = []() -> Task<int> { co_return 1; };
+  CHECK(run([&]() -> Task<int> {
+          // The inner handle is a temporary, gone before the gather runs.
+          auto later = runtime::create_task(runtime::gather(runtime::create_task(answer()).wait(), other()));
+          auto [a, b] = co_await later.wait();
+          co_return a + b;
+        }) == 43);
+}

@@ -218,8 +218,11 @@ class TaskHandle {
   bool cancelled() const noexcept { return st_->done() && is_cancellation(st_->exception()); }
 
   // Waits for the task to finish; returns its value or rethrows its exception.
+  // Like every Wait it is awaited where it is made, while this handle is
+  // alive (`co_await h.wait()`), or handed to create_task, gather or
+  // wait_for, which take a reference of their own.
   using Waiting = detail::AwaitResult<T, detail::TaskState<T>, /*kCancelsTask=*/true>;
-  Wait<Waiting> wait() const { return Wait<Waiting>({st_, {}}); }
+  Wait<Waiting> wait() const { return Wait<Waiting>(Waiting(st_)); }
 
   // asyncio's Task.result(): the value or the exception of a finished task;
   // std::logic_error if it is still running.

@@ -41,8 +41,9 @@ class Future {
   bool done() const noexcept { return st_->done(); }
 
   // Waits for the result and returns a copy of it (or rethrows the exception).
+  // Awaited where it is made, while this Future is alive (see TaskHandle::wait).
   using Waiting = detail::AwaitResult<T, detail::FutureState<T>, /*kCancelsTask=*/false>;
-  Wait<Waiting> wait() const { return Wait<Waiting>({st_, {}}); }
+  Wait<Waiting> wait() const { return Wait<Waiting>(Waiting(st_)); }
 
  private:
   [[noreturn]] static void already_done() { throw std::logic_error("Future already has a result"); }
