@@ -22,6 +22,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/recycling_allocator.hpp>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <type_traits>
@@ -31,6 +32,7 @@
 #include "runtime/detail/future_state.hpp"
 #include "runtime/detail/loop.hpp"
 #include "runtime/detail/resume.hpp"
+#include "runtime/detail/state_ref.hpp"
 #include "runtime/detail/thread_frame.hpp"
 #include "runtime/detail/direct_wait.hpp"
 #include "runtime/task.hpp"
@@ -56,9 +58,7 @@ struct TaskWatcher {
 };
 
 template <class T>
-class TaskState final : public FutureState<T>,
-                        public TaskNode,
-                        public std::enable_shared_from_this<TaskState<T>> {
+class TaskState final : public FutureState<T>, public TaskNode {
  public:
   TaskState(Loop& loop, std::shared_ptr<TaskWatcher> watcher)
       : loop_(loop), on_loop_(loop.one_thread()), watcher_(std::move(watcher)) {
@@ -68,7 +68,7 @@ class TaskState final : public FutureState<T>,
   void cancel() noexcept override {
     if (this->done()) return;  // nothing left to interrupt
     // Cancellation is emitted on the task's own executor, where it runs.
-    auto emit = [self = this->shared_from_this()] {
+    auto emit = [self = StateRef<TaskState>::share(this)] {
       if (!self->done()) self->signal_.emit(boost::asio::cancellation_type::terminal);
     };
     if (on_loop_) return boost::asio::post(loop_.context(), std::move(emit));
@@ -82,8 +82,23 @@ class TaskState final : public FutureState<T>,
     post_to(ex, std::move(emit));
   }
 
+  // The count of StateRefs: the task's thread, its handles, the waits on it.
+  void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void release() noexcept {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    Allocator a;
+    this->~TaskState();
+    a.deallocate(this, 1);
+  }
+
+  // From Asio's per-thread cache of recently freed blocks: most tasks are
+  // short-lived, and the cache is cheaper than malloc for them. (Not under
+  // AddressSanitizer: see asan.hpp.)
+  using Allocator = std::conditional_t<kAddressSanitizer, std::allocator<TaskState>,
+                                       boost::asio::recycling_allocator<TaskState>>;
+
   // `self` is this state (one more reference for the task's own thread).
-  void start(std::shared_ptr<TaskState> self, Task<T> body) {
+  void start(StateRef<TaskState> self, Task<T> body) {
     loop_.add(this);
     const bool cancel_now = watcher_ && watcher_->task_started(*this);
     // The task gets an Asio "awaitable thread" of its own (what co_spawn
@@ -105,7 +120,7 @@ class TaskState final : public FutureState<T>,
  private:
   // The bottom frame of the task's thread. It owns a reference to the state
   // until its very end: the thread's cancellation state lives in signal_.
-  static ThreadFrame drive(std::shared_ptr<TaskState> self, Task<T> body) {
+  static ThreadFrame drive(StateRef<TaskState> self, Task<T> body) {
     std::exception_ptr error;
     WakeList awaiters;
     try {
@@ -160,6 +175,7 @@ class TaskState final : public FutureState<T>,
     }
   };
 
+  std::atomic<int> refs_ = 1;
   Loop& loop_;
   const bool on_loop_;  // one loop thread: the task runs on the loop, launched by launch_
   Executor ex_;         // else its strand, until it is done; read under mutex() once its launch is posted
@@ -169,14 +185,17 @@ class TaskState final : public FutureState<T>,
 };
 
 template <class T>
-std::shared_ptr<TaskState<T>> spawn(Task<T> body, std::shared_ptr<TaskWatcher> watcher = nullptr) {
+StateRef<TaskState<T>> spawn(Task<T> body, std::shared_ptr<TaskWatcher> watcher = nullptr) {
   Loop& loop = Loop::current();
-  // From Asio's per-thread cache of recently freed blocks: most tasks are
-  // short-lived, and the cache is cheaper than malloc for them. (Not under
-  // AddressSanitizer: see asan.hpp.)
-  using Allocator = std::conditional_t<kAddressSanitizer, std::allocator<TaskState<T>>,
-                                       boost::asio::recycling_allocator<TaskState<T>>>;
-  auto st = std::allocate_shared<TaskState<T>>(Allocator(), loop, std::move(watcher));
+  typename TaskState<T>::Allocator a;
+  TaskState<T>* p = a.allocate(1);
+  try {
+    new (p) TaskState<T>(loop, std::move(watcher));
+  } catch (...) {
+    a.deallocate(p, 1);
+    throw;
+  }
+  auto st = StateRef<TaskState<T>>::adopt(p);
   st->start(st, std::move(body));
   return st;
 }
@@ -218,10 +237,7 @@ class TaskHandle {
   bool cancelled() const noexcept { return st_->done() && is_cancellation(st_->exception()); }
 
   // Waits for the task to finish; returns its value or rethrows its exception.
-  // Like every Wait it is awaited where it is made, while this handle is
-  // alive (`co_await h.wait()`), or handed to create_task, gather or
-  // wait_for, which take a reference of their own.
-  using Waiting = detail::AwaitResult<T, detail::TaskState<T>, /*kCancelsTask=*/true>;
+  using Waiting = detail::AwaitResult<T, detail::StateRef<detail::TaskState<T>>, /*kCancelsTask=*/true>;
   Wait<Waiting> wait() const { return Wait<Waiting>(Waiting(st_)); }
 
   // asyncio's Task.result(): the value or the exception of a finished task;
@@ -238,8 +254,8 @@ class TaskHandle {
   template <detail::TaskValue U>
   friend TaskHandle<U> create_task(Task<U>);
   friend class TaskGroup;
-  explicit TaskHandle(std::shared_ptr<detail::TaskState<T>> st) : st_(std::move(st)) {}
-  std::shared_ptr<detail::TaskState<T>> st_;
+  explicit TaskHandle(detail::StateRef<detail::TaskState<T>> st) : st_(std::move(st)) {}
+  detail::StateRef<detail::TaskState<T>> st_;
 };
 
 // Must be called on a loop thread (inside runtime::run).

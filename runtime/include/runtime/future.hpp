@@ -41,8 +41,7 @@ class Future {
   bool done() const noexcept { return st_->done(); }
 
   // Waits for the result and returns a copy of it (or rethrows the exception).
-  // Awaited where it is made, while this Future is alive (see TaskHandle::wait).
-  using Waiting = detail::AwaitResult<T, detail::FutureState<T>, /*kCancelsTask=*/false>;
+  using Waiting = detail::AwaitResult<T, std::shared_ptr<detail::FutureState<T>>, /*kCancelsTask=*/false>;
   Wait<Waiting> wait() const { return Wait<Waiting>(Waiting(st_)); }
 
  private:

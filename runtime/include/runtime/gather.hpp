@@ -27,45 +27,25 @@ namespace runtime {
 struct ReturnExceptions {};
 inline constexpr ReturnExceptions return_exceptions{};
 
-namespace detail {
-template <Awaitable... A>
-Task<std::tuple<value_t<await_result_t<A>>...>> gather_all(A... tasks) {
-  TaskGroup group;
-  // Braced initialisation evaluates left to right: tasks start in argument order.
-  std::tuple<TaskHandle<await_result_t<A>>...> handles{group.create_task(std::move(tasks))...};
-  co_await group.join();
-  co_return std::apply([](auto&... h) { return std::tuple<value_t<await_result_t<A>>...>(h.take()...); },
-                       handles);
-}
-
-template <Awaitable... A>
-Task<std::tuple<Outcome<await_result_t<A>>...>> gather_outcomes(A... tasks) {
-  TaskGroup group(TaskGroup::OnFailure::keep_going);
-  std::tuple<TaskHandle<await_result_t<A>>...> handles{group.create_task(std::move(tasks))...};
-  co_await group.join();
-  co_return std::apply([](auto&... h) { return std::tuple<Outcome<await_result_t<A>>...>(h.outcome()...); },
-                       handles);
-}
-
-// A Wait handed to gather is awaited when the gather runs, maybe later
-// (create_task(gather(...))): it keeps what it needs now (see as_task).
-template <class A>
-void keep_for_later(A& a) noexcept {
-  if constexpr (requires { a.keep(); }) a.keep();
-}
-}  // namespace detail
-
 // Each argument is a Task or a primitive's Wait (a lock's acquire(), say).
 template <detail::Awaitable... A>
 Task<std::tuple<value_t<detail::await_result_t<A>>...>> gather(A... tasks) {
-  (detail::keep_for_later(tasks), ...);
-  return detail::gather_all(std::move(tasks)...);
+  TaskGroup group;
+  // Braced initialisation evaluates left to right: tasks start in argument order.
+  std::tuple<TaskHandle<detail::await_result_t<A>>...> handles{group.create_task(std::move(tasks))...};
+  co_await group.join();
+  co_return std::apply(
+      [](auto&... h) { return std::tuple<value_t<detail::await_result_t<A>>...>(h.take()...); }, handles);
 }
 
 template <detail::Awaitable... A>
 Task<std::tuple<Outcome<detail::await_result_t<A>>...>> gather(ReturnExceptions, A... tasks) {
-  (detail::keep_for_later(tasks), ...);
-  return detail::gather_outcomes(std::move(tasks)...);
+  TaskGroup group(TaskGroup::OnFailure::keep_going);
+  std::tuple<TaskHandle<detail::await_result_t<A>>...> handles{group.create_task(std::move(tasks))...};
+  co_await group.join();
+  co_return std::apply(
+      [](auto&... h) { return std::tuple<Outcome<detail::await_result_t<A>>...>(h.outcome()...); },
+      handles);
 }
 
 // Over a vector the children run without a task state each (detail::GatherRun):

@@ -34,7 +34,7 @@ struct CancelAllWhenDone final : TaskWatcher {
 template <detail::TaskValue T>
 T run(Task<T> main, std::size_t threads = 1) {
   detail::Loop loop(threads);
-  std::shared_ptr<detail::TaskState<T>> st;
+  detail::StateRef<detail::TaskState<T>> st;
   loop.run([&] { st = detail::spawn(std::move(main), std::make_shared<detail::CancelAllWhenDone>(loop)); });
   if constexpr (std::is_void_v<T>) {
     st->take();

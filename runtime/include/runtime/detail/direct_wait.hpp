@@ -20,9 +20,6 @@
 //   bool try_now() noexcept;           // claims the resource if it is free at once
 //   ParkHook<...> park_hook(Waiter&);  // parks the caller unless it is ready (under the mutex)
 //   result_type result();              // after the wait, with the resource claimed
-//   void keep() noexcept;              // optional: it is to be awaited later, elsewhere
-//                                      // (as_task): take what the wait needs from its
-//                                      // source now (TaskHandle::wait: a reference)
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -92,11 +89,6 @@ class awaitable<runtime::detail::WaitOp<Op>, runtime::Executor> {
     return op_.result();
   }
 
-  // See Op::keep above.
-  void keep() noexcept {
-    if constexpr (requires { op_.keep(); }) op_.keep();
-  }
-
  private:
   static void park(void* self) {
     auto* a = static_cast<awaitable*>(self);
@@ -131,18 +123,10 @@ using await_result_t = typename await_result<A>::type;
 template <class A>
 concept Awaitable = requires { typename await_result<A>::type; };
 
-template <class Op>
-Task<typename Op::result_type> await_later(Wait<Op> w) {
-  co_return co_await std::move(w);
-}
-
-// A Wait as the Task it stands for, for the functions that need a Task. The
-// Task runs later, where the Wait's source may be gone: it keeps what it
-// needs now (a coroutine's body would run too late to).
+// A Wait as the Task it stands for, for the functions that need a Task.
 template <class Op>
 Task<typename Op::result_type> as_task(Wait<Op> w) {
-  w.keep();
-  return await_later(std::move(w));
+  co_return co_await std::move(w);
 }
 
 }  // namespace runtime::detail

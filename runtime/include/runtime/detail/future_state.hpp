@@ -126,35 +126,23 @@ class FutureState {
 // say) is moved out to the first waiter; a later wait throws logic_error.
 // With `kCancelsTask` (TaskHandle), cancelling the waiting task cancels the
 // awaited one, and the wait goes on until that one has finished (asyncio's
-// structured await).
-//
-// Like every Wait, it reaches its state through what it was made from (the
-// handle or Future), which is alive where the Wait is awaited. It takes a
-// reference of its own only when it parks (the handle may be dropped by
-// another task meanwhile) or is kept to be awaited elsewhere (keep(): as_task).
-// Why not always: a Wait is moved twice on its way into co_await, and a
-// shared_ptr copied just before is read back by those moves with wider loads
-// than the copy's stores, which the CPU cannot forward (~8% of create_task +
-// await, measured with perf).
-template <class T, class State, bool kCancelsTask>
+// structured await). `Ref` is the owning pointer to the state (shared_ptr,
+// StateRef): the state outlives the wait even if the handle does not.
+template <class T, class Ref, bool kCancelsTask>
 class AwaitResult {
  public:
   using result_type = T;
 
-  explicit AwaitResult(const std::shared_ptr<State>& from) noexcept : st_(from.get()), from_(&from) {}
-  AwaitResult(AwaitResult&& o) noexcept : st_(o.st_), from_(o.from_) {
-    if (o.kept_) kept_ = std::move(o.kept_);
-  }
+  explicit AwaitResult(Ref st) noexcept : st_(std::move(st)) {}
+  // The cancel hook is set when the wait parks, after the last move.
+  AwaitResult(AwaitResult&& o) noexcept : st_(std::move(o.st_)) {}
   AwaitResult& operator=(AwaitResult&&) = delete;
 
-  void keep() noexcept {
-    if (!kept_) kept_ = *from_;
-  }
   bool try_now() noexcept { return st_->done(); }
   auto park_hook(Waiter& w) noexcept {
-    keep();
     if constexpr (kCancelsTask) {
-      on_cancel_ = OnCancel::call<&State::cancel>(st_);  // `kept_` keeps the state alive
+      using State = std::remove_reference_t<decltype(*st_)>;
+      on_cancel_ = OnCancel::call<&State::cancel>(st_.get());  // a plain pointer: st_ holds the state
       return st_->wait_hook(w, &on_cancel_);
     } else {
       return st_->wait_hook(w);
@@ -171,10 +159,9 @@ class AwaitResult {
   }
 
  private:
-  State* st_;
-  const std::shared_ptr<State>* from_;  // valid where the Wait is made
-  std::shared_ptr<State> kept_;
-  // Set when the wait parks; neither initialised nor moved before (see above).
+  Ref st_;
+  // Neither initialised nor moved: a Wait is moved before it parks, and a
+  // moved pair of words written apart stalls the CPU (see state_ref.hpp).
   union {
     OnCancel on_cancel_;
   };
