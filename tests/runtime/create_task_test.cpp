@@ -326,8 +326,9 @@ TEST_CASE("a task handle may outlive a run on several loop threads", "[create_ta
 }
 
 TEST_CASE("a loop stopped with a task's launch still queued frees the task unrun", "[create_task]") {
-  // What is left when an exception escapes the loop: the queued launch is
-  // destroyed with it, and the task's frames and state with the launch.
+  // What is left when an exception escapes a one-thread loop: the queued
+  // launch is destroyed with it, and the task's frames and state with the
+  // launch.
   auto held = std::make_shared<int>(0);
   std::weak_ptr<int> watch = held;
   bool ran = false;

@@ -136,8 +136,8 @@ TEST_CASE("cancelling a waiter stops only that wait", "[future][cancel]") {
 }
 
 TEST_CASE("a wait outlives the future it came from when its last copy goes meanwhile", "[future]") {
-  // The wait reaches the state through the Future it was made from; here
-  // that Future is dropped while the wait is parked.
+  // The wait holds the state itself: here the Future it was made from, the
+  // last one, is dropped while the wait is parked.
   std::vector<runtime::Future<std::string>> shared(1);
   std::string got;
   auto wait_on_it = [&]() -> Task<void> { got = co_await shared[0].wait(); };

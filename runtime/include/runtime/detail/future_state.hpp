@@ -142,7 +142,8 @@ class AwaitResult {
   auto park_hook(Waiter& w) noexcept {
     if constexpr (kCancelsTask) {
       using State = std::remove_reference_t<decltype(*st_)>;
-      on_cancel_ = OnCancel::call<&State::cancel>(st_.get());  // a plain pointer: st_ holds the state
+      // Begins the member's life (OnCancel's default constructor is not trivial).
+      std::construct_at(&on_cancel_, OnCancel::call<&State::cancel>(st_.get()));  // st_ holds the state
       return st_->wait_hook(w, &on_cancel_);
     } else {
       return st_->wait_hook(w);
