@@ -99,14 +99,17 @@ class TaskState final : public FutureState<T>, public TaskNode {
 
   // `self` is this state (one more reference for the task's own thread).
   void start(StateRef<TaskState> self, Task<T> body) {
-    loop_.add(this);
-    const bool cancel_now = watcher_ && watcher_->task_started(*this);
     // The task gets an Asio "awaitable thread" of its own (what co_spawn
     // builds, without co_spawn's extra hops and completion handler), its
-    // cancellation hung on signal_. Posted, not launched inline: like asyncio,
-    // the creator keeps running and the new task starts at the loop's next turn.
+    // cancellation hung on signal_. Made before the task is registered: from
+    // then on another loop thread may cancel it, which needs signal_'s slot
+    // complete, and a failure to make it (bad_alloc) leaves nothing registered.
     Thread thread(drive(std::move(self), std::move(body)), on_loop_ ? Executor(loop_.context().get_executor()) : ex_,
                   signal_.slot(), boost::asio::cancellation_state(signal_.slot()));
+    loop_.add(this);
+    const bool cancel_now = watcher_ && watcher_->task_started(*this);
+    // Posted, not launched inline: like asyncio, the creator keeps running
+    // and the new task starts at the loop's next turn.
     if (on_loop_) {
       launch_.thread.emplace(std::move(thread));
       loop_.post(launch_);
