@@ -15,21 +15,31 @@ mkdir -p "$out"
 
 flags=(-std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -Wall -Wextra -Wno-unused-parameter
-       -I"$root/service" -I"$root/config/include" -I"$root/runtime/include")
+       -I"$root/service" -I"$root/service/wire/include" -I"$root/config/include" -I"$root/runtime/include")
 
 declare -A sources=(
   [fetch_request_fuzz]="service/fetch_request.cpp service/result_json.cpp service/url.cpp"
   [url_egress_fuzz]="service/url.cpp service/egress_policy.cpp"
   [config_fuzz]="config/src/config.cpp service/egress_policy.cpp"
   [http_response_fuzz]="service/url.cpp"
+  [content_decoder_fuzz]="service/wire/src/content_coding.cpp service/wire/src/content_decoder.cpp
+                          service/wire/src/memory_meter.cpp service/wire/src/zlib_codec.cpp
+                          service/wire/src/brotli_codec.cpp service/wire/src/zstd_codec.cpp"
+  [trace_context_fuzz]="service/wire/src/trace_context.cpp service/wire/src/request_id.cpp
+                        service/wire/src/random_bytes.cpp"
 )
 # service/beast_impl.cpp routes Beast's assertions to a handler that lets one
 # known-false assertion pass (see there); this target does the same.
 declare -A extra=(
   [http_response_fuzz]="-DBOOST_ENABLE_ASSERT_DEBUG_HANDLER"
 )
+# Libraries, linked after the sources.
+declare -A libs=(
+  [content_decoder_fuzz]="-lz -lbrotlidec -lzstd"
+)
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fetch_request_fuzz url_egress_fuzz config_fuzz http_response_fuzz)
+[ ${#targets[@]} -eq 0 ] && targets=(fetch_request_fuzz url_egress_fuzz config_fuzz http_response_fuzz
+                                     content_decoder_fuzz trace_context_fuzz)
 
 for t in "${targets[@]}"; do
   [ -n "${sources[$t]+x}" ] || { echo "unknown target: $t" >&2; exit 2; }
@@ -42,5 +52,5 @@ for t in "${targets[@]}"; do
     continue
   fi
   echo "building $out/$t" >&2
-  "$CXX" "${flags[@]}" ${extra[$t]:-} "${srcs[@]}" -o "$out/$t" -lpthread
+  "$CXX" "${flags[@]}" ${extra[$t]:-} "${srcs[@]}" -o "$out/$t" ${libs[$t]:-} -lpthread
 done
