@@ -7,7 +7,8 @@
 // per coding. Its output never passes max_output bytes: when the body decodes
 // to more, the sink has received exactly the first max_output bytes and the
 // status is too_large, so a compression bomb stops after max_output bytes of
-// output and work. Before corrupt data, what decoded has reached the sink.
+// output and work. When the data turns out corrupt, what decoded before the
+// bad bytes has reached the sink.
 //
 // What is accepted, and why:
 // - gzip: zlib's gzip/zlib auto-detection (either header is decoded). Several
@@ -22,7 +23,8 @@
 // - zstd: one or more frames (skippable ones included). A frame asking for a
 //   window over 8 MiB (2^23, RFC 9659's limit for the zstd content coding,
 //   which browsers apply too) is refused as corrupt before its window is
-//   allocated.
+//   allocated; so are frames of zstd's pre-standard formats, which the
+//   library would size without that limit.
 // - After the end of a br or deflate stream, further bytes are corrupt.
 // - An empty body is a valid empty body under every coding (HEAD-like replies
 //   and empty 200s carry Content-Encoding too).
