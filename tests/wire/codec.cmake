@@ -1,6 +1,5 @@
 # Unit tests of asyncfetch_codec: content decoders, trace context, request ids.
 add_executable(wire_codec_tests
-  ${CMAKE_CURRENT_LIST_DIR}/codec_tests_main.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_encoders.cpp
   ${CMAKE_CURRENT_LIST_DIR}/content_coding_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/content_decoder_test.cpp
