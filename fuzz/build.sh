@@ -46,8 +46,8 @@ for t in "${targets[@]}"; do
   srcs=("$here/$t.cpp")
   for s in ${sources[$t]}; do srcs+=("$root/$s"); done
   # Up to date when no source or header it may include is newer than the binary.
-  if [ -x "$out/$t" ] && [ -z "$(find "$here/$t.cpp" "$root/service" "$root/config/src" "$root/config/include" \
-        "$root/runtime/include" -newer "$out/$t" -print -quit)" ]; then
+  if [ -x "$out/$t" ] && [ -z "$(find "$here/$t.cpp" "$here/fuzz_check.hpp" "$root/service" "$root/config/src" \
+        "$root/config/include" "$root/runtime/include" -newer "$out/$t" -print -quit)" ]; then
     echo "up to date: $out/$t" >&2
     continue
   fi

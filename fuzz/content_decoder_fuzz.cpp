@@ -10,24 +10,15 @@
 // The rest: the body as received.
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "asyncfetch/wire/content_coding.hpp"
 #include "asyncfetch/wire/content_decoder.hpp"
+#include "fuzz_check.hpp"
 
 using namespace asyncfetch;
-
-#define FUZZ_CHECK(cond)                                                             \
-  do {                                                                               \
-    if (!(cond)) {                                                                   \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                  \
-    }                                                                                \
-  } while (0)
 
 namespace {
 

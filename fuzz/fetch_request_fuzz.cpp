@@ -4,8 +4,6 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,16 +13,9 @@
 #include "asyncfetch/wire/fetch_request.hpp"
 #include "asyncfetch/wire/result_json.hpp"
 #include "asyncfetch/wire/url.hpp"
+#include "fuzz_check.hpp"
 
 using namespace asyncfetch;
-
-#define FUZZ_CHECK(cond)                                                    \
-  do {                                                                      \
-    if (!(cond)) {                                                          \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                         \
-    }                                                                       \
-  } while (0)
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const Config config;

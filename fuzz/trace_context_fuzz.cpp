@@ -3,23 +3,14 @@
 // input that value is the input without its surrounding blanks. A child keeps
 // the trace id and flags. request_id_for keeps exactly the sane values.
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
 #include "asyncfetch/wire/request_id.hpp"
 #include "asyncfetch/wire/trace_context.hpp"
+#include "fuzz_check.hpp"
 
 using namespace asyncfetch;
-
-#define FUZZ_CHECK(cond)                                                             \
-  do {                                                                               \
-    if (!(cond)) {                                                                   \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                  \
-    }                                                                                \
-  } while (0)
 
 namespace {
 
