@@ -15,15 +15,15 @@ mkdir -p "$out"
 
 flags=(-std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -Wall -Wextra -Wno-unused-parameter
-       -I"$root/service" -I"$root/config/include" -I"$root/runtime/include")
+       -I"$root/service/wire/include" -I"$root/config/include" -I"$root/runtime/include")
 
 declare -A sources=(
-  [fetch_request_fuzz]="service/fetch_request.cpp service/result_json.cpp service/url.cpp"
-  [url_egress_fuzz]="service/url.cpp service/egress_policy.cpp"
-  [config_fuzz]="config/src/config.cpp service/egress_policy.cpp"
-  [http_response_fuzz]="service/url.cpp"
+  [fetch_request_fuzz]="service/wire/src/fetch_request.cpp service/wire/src/result_json.cpp service/wire/src/url.cpp"
+  [url_egress_fuzz]="service/wire/src/url.cpp service/wire/src/egress_policy.cpp"
+  [config_fuzz]="config/src/config.cpp service/wire/src/egress_policy.cpp"
+  [http_response_fuzz]="service/wire/src/url.cpp"
 )
-# service/beast_impl.cpp routes Beast's assertions to a handler that lets one
+# service/wire/src/beast_impl.cpp routes Beast's assertions to a handler that lets one
 # known-false assertion pass (see there); this target does the same.
 declare -A extra=(
   [http_response_fuzz]="-DBOOST_ENABLE_ASSERT_DEBUG_HANDLER"

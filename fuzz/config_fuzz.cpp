@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "asyncfetch/config.hpp"
-#include "egress_policy.hpp"
+#include "asyncfetch/wire/egress_policy.hpp"
 
 using namespace asyncfetch;
 

@@ -12,9 +12,9 @@
 #include <variant>
 #include <vector>
 
-#include "fetch_request.hpp"
-#include "result_json.hpp"
-#include "url.hpp"
+#include "asyncfetch/wire/fetch_request.hpp"
+#include "asyncfetch/wire/result_json.hpp"
+#include "asyncfetch/wire/url.hpp"
 
 using namespace asyncfetch;
 

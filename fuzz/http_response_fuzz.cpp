@@ -16,12 +16,12 @@
 #include <string>
 
 #include "asyncfetch/config.hpp"
-#include "url.hpp"
+#include "asyncfetch/wire/url.hpp"
 
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-// Built with BOOST_ENABLE_ASSERT_DEBUG_HANDLER, as service/beast_impl.cpp is:
+// Built with BOOST_ENABLE_ASSERT_DEBUG_HANDLER, as service/wire/src/beast_impl.cpp is:
 // Beast 1.81's `n >= 5` in parse_chunk_header is too strict (an empty chunked
 // body in small reads; boostorg/beast#2861) and is let through, as the service
 // does; every other assertion aborts.

@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "egress_policy.hpp"
-#include "url.hpp"
+#include "asyncfetch/wire/egress_policy.hpp"
+#include "asyncfetch/wire/url.hpp"
 
 using namespace asyncfetch;
 namespace ip = boost::asio::ip;

@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "egress_policy.hpp"
+#include "asyncfetch/wire/egress_policy.hpp"
 
 namespace {
 

@@ -3,8 +3,7 @@
 // The tests are written against v2's `<catch2/catch.hpp>`; v3 split it into
 // headers of its own and moved a few names. This directory is on the include
 // path only when CMake finds Catch2 v3 (tests/CMakeLists.txt), so the tests
-// build unchanged with either. v3's main comes from Catch2::Catch2WithMain:
-// `#define CATCH_CONFIG_MAIN` has no effect there.
+// build unchanged with either.
 #pragma once
 
 #include <catch2/catch_approx.hpp>

@@ -1,0 +1,70 @@
+// The fan-out: runs one /fetch request's URLs concurrently, never more than
+// the request's `concurrency` at once (a Semaphore per request) and never more
+// than `global_concurrency` across all requests (a Semaphore shared by the
+// service), reporting each result as it completes.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+
+#include "asyncfetch/config.hpp"
+#include "asyncfetch/fetch/fetcher.hpp"
+#include "asyncfetch/telemetry/stats.hpp"
+#include "asyncfetch/wire/fetch_request.hpp"
+#include "runtime/semaphore.hpp"
+#include "runtime/task.hpp"
+
+namespace asyncfetch {
+
+struct RequestProgress;  // one request's counters (fan_out.cpp)
+
+class FanOut {
+ public:
+  FanOut(const Config& config, Fetcher& fetcher, Stats& stats);
+
+  // Admission control: a request of `urls` fetches may enter only while the
+  // fetches waiting service-wide stay within max_queue. The ticket gives its
+  // share back when destroyed.
+  class Ticket {
+   public:
+    Ticket(Ticket&& o) noexcept : owner_(std::exchange(o.owner_, nullptr)), n_(o.n_) {}
+    Ticket& operator=(Ticket&&) = delete;
+    ~Ticket() {
+      if (owner_) owner_->pending_.fetch_sub(n_);
+    }
+
+   private:
+    friend class FanOut;
+    Ticket(FanOut* o, std::size_t n) : owner_(o), n_(n) {}
+    FanOut* owner_;
+    std::size_t n_;
+  };
+  std::optional<Ticket> admit(std::size_t urls);
+
+  // Called once per URL, from whichever loop thread finished it (so it must be
+  // thread-safe); `index` is the URL's position in the request.
+  using OnResult = std::function<void(std::size_t index, FetchResult&& result)>;
+
+  // Cancelling the calling task cancels every outstanding fetch (their permits
+  // come back, their connections close); URLs not finished get no result.
+  runtime::Task<FanOutSummary> run(const FetchJob& job, OnResult on_result);
+
+ private:
+  // One URL; true when the fetch was cancelled (the worker then stops).
+  runtime::Task<bool> fetch_one(std::size_t index, const FetchJob& job, const FetchOptions& options,
+                                runtime::Semaphore& per_request, RequestProgress& progress,
+                                const OnResult& on_result);
+  // Takes the next URL of the request until none is left; true when it
+  // stopped because it was cancelled.
+  runtime::Task<bool> worker(const FetchJob& job, const FetchOptions& options, runtime::Semaphore& per_request,
+                             RequestProgress& progress, const OnResult& on_result);
+
+  const Config& config_;
+  Fetcher& fetcher_;
+  Stats& stats_;
+  runtime::Semaphore global_;
+  std::atomic<std::size_t> pending_{0};
+};
+
+}  // namespace asyncfetch

@@ -1,0 +1,50 @@
+// The outbound side: fetches one URL with Beast, over http or https, through
+// the egress guard, a keep-alive connection pool, redirects and retries.
+//
+// Errors here are data, not exceptions: every failure becomes a FetchResult
+// with one of the error codes of the API (invalid_url, blocked, dns_failed,
+// connect_failed, tls_failed, timeout, too_large, protocol_error, cancelled).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "asyncfetch/config.hpp"
+#include "asyncfetch/wire/egress_policy.hpp"
+#include "asyncfetch/wire/fetch_result.hpp"
+#include "runtime/task.hpp"
+
+namespace asyncfetch {
+
+struct FetchOptions {
+  std::string method = "GET";
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool include_body = false;
+  unsigned retries = 0;
+  std::chrono::milliseconds timeout{10000};  // for the URL, all tries and redirects included
+};
+
+class Fetcher {
+ public:
+  Fetcher(const Config& config, EgressPolicy policy);
+  ~Fetcher();
+  Fetcher(const Fetcher&) = delete;
+  Fetcher& operator=(const Fetcher&) = delete;
+
+  runtime::Task<FetchResult> fetch(std::string url, const FetchOptions& options);
+
+  // Closes every idle pooled connection (drain, or between benchmark runs).
+  void close_idle();
+  std::size_t idle_connections() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace asyncfetch

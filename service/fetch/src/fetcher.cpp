@@ -1,0 +1,474 @@
+#include "asyncfetch/fetch/fetcher.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <functional>
+#include <random>
+#include <type_traits>
+
+#include "asyncfetch/telemetry/log.hpp"
+#include "asyncfetch/wire/request_head.hpp"
+#include "asyncfetch/wire/url.hpp"
+#include "connection_pool.hpp"
+#include "runtime/cancellation.hpp"
+#include "runtime/sleep.hpp"
+
+namespace asyncfetch {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using beast::error_code;
+
+namespace {
+
+constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
+constexpr std::size_t max_response_header_bytes = 64 * 1024;
+constexpr std::size_t max_pooled_read_buffer_bytes = 16 * 1024;
+
+// A response body that counts every byte, keeps at most `cap` of them when
+// asked to, and fails with body_limit past the cap.
+struct CappedBody {
+  struct value_type {
+    std::uint64_t cap = 0;
+    bool keep = false;
+    std::uint64_t received = 0;
+    bool truncated = false;
+    std::string data;
+  };
+
+  class reader {
+   public:
+    template <bool isRequest, class Fields>
+    reader(http::header<isRequest, Fields>&, value_type& b) : b_(b) {}
+    void init(const boost::optional<std::uint64_t>&, error_code& ec) { ec = {}; }
+    template <class Buffers>
+    std::size_t put(const Buffers& buffers, error_code& ec) {
+      std::size_t n = net::buffer_size(buffers);
+      std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(n, b_.cap - b_.received));
+      if (b_.keep) {
+        std::size_t left = take;
+        for (auto it = net::buffer_sequence_begin(buffers); left && it != net::buffer_sequence_end(buffers); ++it) {
+          net::const_buffer cb = *it;
+          std::size_t k = std::min(left, cb.size());
+          b_.data.append(static_cast<const char*>(cb.data()), k);
+          left -= k;
+        }
+      }
+      b_.received += take;
+      if (take < n) {
+        b_.truncated = true;
+        ec = http::error::body_limit;
+        return take;
+      }
+      ec = {};
+      return n;
+    }
+    void finish(error_code& ec) { ec = {}; }
+
+   private:
+    value_type& b_;
+  };
+};
+
+// The outcome of one HTTP exchange (one hop of one try). Small on purpose:
+// each coroutine of a fetch holds a few (its own, its callee's result, the
+// await temporaries) in its frame for as long as the fetch is in flight
+// (S3: 10000 fetches); the parts most hops never set live behind a pointer.
+struct Hop {
+  const char* error = nullptr;  // API error code (a string literal), or none
+  int status = 0;               // 0: no response
+  bool truncated = false;
+  std::uint64_t bytes = 0;
+  struct Rare {
+    std::string detail;
+    std::string body;      // with include_body
+    std::string location;  // a redirect's target
+    std::optional<std::chrono::milliseconds> retry_after;
+  };
+  std::unique_ptr<Rare> rare;
+
+  Rare& more() {
+    if (!rare) rare = std::make_unique<Rare>();
+    return *rare;
+  }
+};
+
+bool is(const char* error, const char* code) { return error && std::strcmp(error, code) == 0; }
+
+Hop fail(const char* code, std::string detail) {
+  Hop h;
+  h.error = code;
+  h.more().detail = std::move(detail);
+  return h;
+}
+
+bool is_redirect(int status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+bool retryable_status(int status) { return status == 429 || status == 502 || status == 503 || status == 504; }
+
+// Retry-After in seconds (the HTTP-date form is rare from the servers we retry; ignored).
+std::optional<std::chrono::milliseconds> parse_retry_after(beast::string_view v) {
+  if (v.empty() || v.size() > 6 || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  return std::chrono::milliseconds(std::stoul(std::string(v)) * 1000);
+}
+
+// A random value in [lo, hi] for backoff jitter. Not inline in the coroutine:
+// a thread_local there is initialised on the thread that first runs the
+// declaration, but the coroutine may resume on another loop thread, whose copy
+// was never initialised (a zero minstd_rand state made the distribution spin
+// forever). In a plain function each call initialises its own thread's copy.
+long jitter(long lo, long hi) {
+  thread_local std::minstd_rand rng{std::random_device{}()};
+  return std::uniform_int_distribution<long>(lo, hi)(rng);
+}
+
+// Runs `on_expiry` when a deadline passes (closing a socket, cancelling a
+// lookup), so whatever operation is pending or comes next fails. The timer runs
+// on the calling task's executor, as the operations do, so it never races with
+// them; a handler already queued when the guard dies finds it inactive.
+class Deadline {
+ public:
+  Deadline(const net::any_io_executor& ex, Clock::time_point at, std::function<void()> on_expiry)
+      : st_(std::make_shared<State>()), timer_(ex, at) {
+    st_->on_expiry = std::move(on_expiry);
+    timer_.async_wait([st = st_](error_code ec) {
+      if (ec || !st->active) return;
+      st->expired = true;
+      st->on_expiry();
+    });
+  }
+  Deadline(const net::any_io_executor& ex, Clock::time_point at, tcp::socket& s)
+      : Deadline(ex, at, [&s] {
+          error_code ignored;
+          s.close(ignored);
+        }) {}
+  ~Deadline() {
+    st_->active = false;
+    timer_.cancel();
+  }
+  Deadline(const Deadline&) = delete;
+  Deadline& operator=(const Deadline&) = delete;
+  bool expired() const noexcept { return st_->expired; }
+
+ private:
+  struct State {
+    bool active = true;
+    bool expired = false;
+    std::function<void()> on_expiry;
+  };
+  std::shared_ptr<State> st_;
+  net::steady_timer timer_;
+};
+
+}  // namespace
+
+struct Fetcher::Impl {
+  Impl(const Config& c, EgressPolicy p)
+      : config(c),
+        policy(std::move(p)),
+        tls_ctx(ssl::context::tls_client),
+        pool(c.pool_max_idle_per_host, std::chrono::milliseconds(c.pool_idle_timeout_ms)) {
+    tls_ctx.set_default_verify_paths();
+    if (!config.ca_file.empty()) tls_ctx.load_verify_file(config.ca_file);
+    tls_ctx.set_verify_mode(ssl::verify_peer);
+  }
+
+  const Config config;
+  const EgressPolicy policy;
+  ssl::context tls_ctx;
+  ConnectionPool pool;
+
+  runtime::Task<Hop> connect(const Url& url, Clock::time_point deadline, std::unique_ptr<Connection>& out);
+  runtime::Task<Hop> exchange(const Url& url, const std::string& origin, const FetchOptions& o,
+                              bool strip_credentials, Clock::time_point deadline);
+  template <class Stream>
+  runtime::Task<Hop> round_trip(Stream& s, Connection& c, const std::string& head, bool head_method,
+                                const FetchOptions& o, Clock::time_point deadline, bool& keep_alive);
+  runtime::Task<Hop> one_try(Url url, const FetchOptions& o, Clock::time_point deadline, Url& final_url);
+};
+
+// Resolves (unless the host is an IP), applies the egress policy to every
+// address, connects to an allowed one and, for https, shakes hands.
+runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point deadline,
+                                          std::unique_ptr<Connection>& out) {
+  auto ex = co_await net::this_coro::executor;
+  auto connect_deadline = std::min(deadline, Clock::now() + std::chrono::milliseconds(config.connect_timeout_ms));
+
+  std::vector<tcp::endpoint> allowed;
+  std::size_t resolved = 0;
+  if (url.host_is_ip) {
+    auto addr = net::ip::make_address(url.host);
+    resolved = 1;
+    if (policy.allows(addr)) allowed.emplace_back(addr, url.port);
+  } else {
+    tcp::resolver resolver(ex);
+    Deadline guard(ex, connect_deadline, [&resolver] { resolver.cancel(); });
+    auto [ec, results] = co_await resolver.async_resolve(url.host, std::to_string(url.port), use_nothrow);
+    if (guard.expired())
+      co_return fail(Clock::now() >= deadline ? "timeout" : "dns_failed", "DNS lookup timed out");
+    if (ec == net::error::operation_aborted) co_return fail("cancelled", "cancelled");
+    if (ec) co_return fail("dns_failed", ec.message());
+    for (const auto& r : results) {
+      ++resolved;
+      // Decided on the very address we will connect to: no second lookup.
+      if (policy.allows(r.endpoint().address())) allowed.push_back(r.endpoint());
+    }
+  }
+  if (allowed.empty())
+    co_return fail(resolved ? "blocked" : "dns_failed",
+                   resolved ? "address not allowed by the egress policy" : "no address");
+
+  auto c = std::make_unique<Connection>();
+  c->origin = url.origin();
+  pool.adopt(*c);
+  if (url.https()) {
+    c->tls = std::make_unique<ssl::stream<tcp::socket>>(ex, tls_ctx);
+  } else {
+    c->plain = std::make_unique<tcp::socket>(ex);
+  }
+  auto& sock = c->socket();
+  {
+    Deadline guard(ex, connect_deadline, sock);
+    auto [cec, ep] = co_await net::async_connect(sock, allowed, use_nothrow);
+    if (cec) {
+      if (guard.expired())
+        co_return fail(Clock::now() >= deadline ? "timeout" : "connect_failed", "connect timed out");
+      if (cec == net::error::operation_aborted) co_return fail("cancelled", "cancelled");
+      co_return fail("connect_failed", cec.message());
+    }
+  }
+  sock.set_option(tcp::no_delay(true));
+
+  if (c->tls) {
+    if (!url.host_is_ip && !SSL_set_tlsext_host_name(c->tls->native_handle(), url.host.c_str()))
+      co_return fail("tls_failed", "cannot set SNI");
+    c->tls->set_verify_callback(ssl::host_name_verification(url.host));
+    Deadline guard(ex, deadline, sock);
+    auto [hec] = co_await c->tls->async_handshake(ssl::stream_base::client, use_nothrow);
+    if (hec) {
+      if (guard.expired()) co_return fail("timeout", "TLS handshake timed out");
+      if (hec == net::error::operation_aborted) co_return fail("cancelled", "cancelled");
+      co_return fail("tls_failed", hec.message());
+    }
+  }
+  out = std::move(c);
+  co_return Hop{};
+}
+
+template <class Stream>
+runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const std::string& head, bool head_method,
+                                             const FetchOptions& o, Clock::time_point deadline, bool& keep_alive) {
+  keep_alive = false;
+  Deadline guard(co_await net::this_coro::executor, deadline, c.socket());
+  error_code wec;
+  std::size_t sent = 0;
+  bool written = false;
+  if constexpr (std::is_same_v<Stream, tcp::socket>) {
+    // A request nearly always fits in the send buffer of a connection that is
+    // idle: written now, it spares the composed async write and the loop turn
+    // of its completion; whatever does not fit is written asynchronously.
+    if (!s.non_blocking()) s.non_blocking(true, wec);  // once per connection (an ioctl)
+    if (!wec) sent = net::write(s, net::buffer(head), wec);
+    written = !(wec == net::error::would_block || wec == net::error::try_again);
+    if (!written) wec = {};
+  }
+  if (!written) {
+    auto [ec, wn] = co_await net::async_write(s, net::buffer(head) + sent, use_nothrow);
+    wec = ec;
+  }
+  if (wec) {
+    if (guard.expired()) co_return fail("timeout", "request timed out");
+    if (wec == net::error::operation_aborted) co_return fail("cancelled", "cancelled");
+    co_return fail("protocol_error", "write: " + wec.message());
+  }
+
+  http::response_parser<CappedBody> parser;
+  parser.header_limit(max_response_header_bytes);
+  parser.body_limit(boost::none);  // CappedBody enforces max_body_bytes and counts
+  parser.get().body().cap = config.max_body_bytes;
+  parser.get().body().keep = o.include_body;
+  if (head_method) parser.skip(true);
+  auto [rec, rn] = co_await http::async_read(s, c.buffer, parser, use_nothrow);
+
+  Hop h;
+  const auto& res = parser.get();
+  if (parser.is_header_done()) {
+    h.status = static_cast<int>(res.result_int());
+    h.bytes = res.body().received;
+    h.truncated = res.body().truncated;
+    if (o.include_body) h.more().body = std::move(parser.get().body().data);
+    if (auto it = res.find(http::field::location); it != res.end()) h.more().location = std::string(it->value());
+    if (auto it = res.find(http::field::retry_after); it != res.end())
+      h.more().retry_after = parse_retry_after(it->value());
+  }
+  if (rec) {
+    if (rec == http::error::body_limit) {
+      h.error = "too_large";
+      h.more().detail = "body over max_body_bytes";
+    } else if (guard.expired()) {
+      h.error = "timeout";
+      h.more().detail = "response timed out";
+    } else if (rec == net::error::operation_aborted) {
+      h.error = "cancelled";
+    } else {
+      h.error = "protocol_error";
+      h.more().detail = "read: " + rec.message();
+    }
+    co_return h;
+  }
+  keep_alive = res.keep_alive() && parser.is_done();
+  // Beast reads max(512, free room) at a time and the parser takes all it is
+  // given, so a buffer left at 512 bytes needs three reads for a 1 KiB answer.
+  // A connection kept for reuse gets room for an answer like this one, and
+  // the next arrives in one read (bounded: idle pooled connections keep it).
+  if (keep_alive && rn > c.buffer.capacity())
+    c.buffer.reserve(std::min(std::bit_ceil(rn), max_pooled_read_buffer_bytes));
+  co_return h;
+}
+
+// One HTTP exchange on a pooled or new connection. A pooled connection that
+// the server closed while idle is detected on first use and replaced once.
+runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const std::string& origin, const FetchOptions& o,
+                                           bool strip_credentials, Clock::time_point deadline) {
+  const std::string head = request_head(o.method, url, o.headers, strip_credentials);
+  const bool head_method = o.method == "HEAD";
+
+  for (int attempt = 0;; ++attempt) {
+    auto conn = attempt == 0 ? pool.take(origin) : nullptr;
+    const bool reused = conn != nullptr;
+    if (!conn) {
+      Hop h = co_await connect(url, deadline, conn);
+      if (h.error) co_return h;
+    }
+    bool keep_alive = false;
+    Hop h;  // (no co_await inside ?: — GCC 12 mis-compiles that)
+    if (conn->tls) {
+      h = co_await round_trip(*conn->tls, *conn, head, head_method, o, deadline, keep_alive);
+    } else {
+      h = co_await round_trip(*conn->plain, *conn, head, head_method, o, deadline, keep_alive);
+    }
+    if (reused && h.error && h.status == 0 && !is(h.error, "timeout") && !is(h.error, "cancelled")) {
+      continue;  // stale keep-alive connection: once more on a fresh one
+    }
+    if (keep_alive && !h.error) pool.put(std::move(conn));
+    co_return h;
+  }
+}
+
+// One try: the request and the redirects it leads to.
+runtime::Task<Hop> Fetcher::Impl::one_try(Url url, const FetchOptions& base, Clock::time_point deadline,
+                                          Url& final_url) {
+  // The options are copied only when a redirect turns the method into GET;
+  // the origin is built once per hop (the pool's key).
+  std::optional<FetchOptions> changed;
+  const std::string first_origin = url.origin();
+  std::string origin = first_origin;
+  for (unsigned redirects = 0;; ++redirects) {
+    const FetchOptions& o = changed ? *changed : base;
+    Hop h = co_await exchange(url, origin, o, origin != first_origin, deadline);
+    final_url = url;
+    if (h.error || !is_redirect(h.status) || !h.rare || h.rare->location.empty()) co_return h;
+    if (redirects >= config.max_redirects) {
+      h.error = "protocol_error";
+      h.more().detail = "more than " + std::to_string(config.max_redirects) + " redirects";
+      co_return h;
+    }
+    auto next = resolve_redirect(url, h.rare->location);
+    if (!next) {
+      h.error = "protocol_error";
+      h.more().detail = "bad redirect location";
+      co_return h;
+    }
+    // 303, and 301/302 after a POST, turn into GET (as browsers do).
+    if (h.status == 303 || ((h.status == 301 || h.status == 302) && o.method == "POST")) {
+      if (!changed) changed = base;
+      changed->method = "GET";
+    }
+    url = std::move(*next);
+    origin = url.origin();
+  }
+}
+
+Fetcher::Fetcher(const Config& config, EgressPolicy policy)
+    : impl_(std::make_unique<Impl>(config, std::move(policy))) {}
+Fetcher::~Fetcher() = default;
+
+void Fetcher::close_idle() { impl_->pool.clear(); }
+std::size_t Fetcher::idle_connections() const { return impl_->pool.idle(); }
+
+runtime::Task<FetchResult> Fetcher::fetch(std::string url_text, const FetchOptions& o) {
+  const auto start = Clock::now();
+  const auto deadline = start + o.timeout;
+  FetchResult r;
+  r.url = std::move(url_text);
+  auto finish = [&] {
+    r.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    r.ok = !r.error && r.status && *r.status < 400;
+    return r;
+  };
+
+  auto url = parse_url(r.url);
+  if (!url) {
+    r.error = "invalid_url";
+    r.detail = "not an absolute http(s) URL";
+    co_return finish();
+  }
+
+  try {
+    for (;;) {
+      ++r.attempts;
+      // Each try gets an equal share of the time, so a hung try leaves room for
+      // the next — but at least a second (or what is left): a share of a few
+      // milliseconds would only turn slow answers into timeouts.
+      constexpr std::chrono::milliseconds min_try{1000};
+      auto try_deadline = std::min(deadline, Clock::now() + std::max<std::chrono::milliseconds>(
+                                                                o.timeout / (o.retries + 1), min_try));
+      if (r.attempts == o.retries + 1) try_deadline = deadline;
+      Url final_url;
+      Hop h = co_await impl_->one_try(*url, o, try_deadline, final_url);
+
+      r.error = h.error ? std::optional<std::string>(h.error) : std::nullopt;
+      r.detail = h.rare ? h.rare->detail : std::string();
+      r.status = h.status ? std::optional<int>(h.status) : std::nullopt;
+      r.bytes = h.bytes;
+      r.truncated = h.truncated;
+      if (o.include_body) r.body = h.rare ? std::move(h.rare->body) : std::string();
+
+      bool retry = h.error ? (is(h.error, "connect_failed") || is(h.error, "protocol_error") || is(h.error, "timeout"))
+                           : retryable_status(h.status);
+      if (!retry || r.attempts > o.retries) break;
+      auto now = Clock::now();
+      if (now >= deadline) break;
+      // Exponential backoff with jitter, or the server's Retry-After if longer.
+      auto backoff = std::chrono::milliseconds(std::min(2000, 100 << (r.attempts - 1)));
+      backoff = std::chrono::milliseconds(jitter(backoff.count() / 2, backoff.count()));
+      if (h.rare && h.rare->retry_after) backoff = std::max(backoff, *h.rare->retry_after);
+      if (now + backoff >= deadline) break;
+      co_await runtime::sleep(backoff);
+    }
+  } catch (const std::exception& e) {
+    if (!runtime::is_cancellation(e)) throw;
+    r.error = "cancelled";
+    r.detail = "cancelled";
+  }
+  co_return finish();
+}
+
+}  // namespace asyncfetch

@@ -1,0 +1,93 @@
+#include "asyncfetch/telemetry/stats.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <sstream>
+
+namespace asyncfetch {
+
+runtime::Task<void> Stats::request_started() {
+  auto g = co_await lock_.acquire();
+  ++s_.requests_total;
+}
+
+runtime::Task<void> Stats::request_rejected() {
+  auto g = co_await lock_.acquire();
+  ++s_.rejected_total;
+}
+
+runtime::Task<void> Stats::fetch_started() {
+  auto g = co_await lock_.acquire();
+  ++s_.fetches_total;
+  ++s_.in_flight;
+  s_.max_in_flight = std::max(s_.max_in_flight, s_.in_flight);
+}
+
+runtime::Task<void> Stats::fetch_finished(bool ok, std::uint64_t bytes, double elapsed_ms) {
+  auto g = co_await lock_.acquire();
+  --s_.in_flight;
+  ++(ok ? s_.fetches_succeeded : s_.fetches_failed);
+  s_.bytes_total += bytes;
+  double secs = elapsed_ms / 1000.0;
+  auto bucket = std::lower_bound(latency_buckets.begin(), latency_buckets.end(), secs) - latency_buckets.begin();
+  ++s_.latency_counts[static_cast<std::size_t>(bucket)];
+  s_.latency_sum_s += secs;
+}
+
+runtime::Task<Stats::Snapshot> Stats::snapshot() {
+  auto g = co_await lock_.acquire();
+  Snapshot s = s_;
+  s.uptime_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  co_return s;
+}
+
+std::string Stats::to_json(const Snapshot& s) {
+  nlohmann::json j = {
+      {"requests_total", s.requests_total},       {"fetches_total", s.fetches_total},
+      {"fetches_succeeded", s.fetches_succeeded}, {"fetches_failed", s.fetches_failed},
+      {"in_flight", s.in_flight},                 {"max_in_flight", s.max_in_flight},
+      {"bytes_total", s.bytes_total},             {"rejected_total", s.rejected_total},
+      {"uptime_s", s.uptime_s},
+  };
+  return j.dump() + "\n";
+}
+
+std::string Stats::to_prometheus(const Snapshot& s) {
+  std::ostringstream o;
+  // 15 significant digits: bucket bounds print as written (0.005, 2.5, 10) and
+  // sums and uptime keep their precision (the default 6 would print 1.23457e+06).
+  o.precision(15);
+  auto counter = [&](const char* name, const char* help, std::uint64_t v) {
+    o << "# HELP asyncfetch_" << name << ' ' << help << "\n# TYPE asyncfetch_" << name << " counter\n"
+      << "asyncfetch_" << name << ' ' << v << '\n';
+  };
+  auto gauge = [&](const char* name, const char* help, double v) {
+    o << "# HELP asyncfetch_" << name << ' ' << help << "\n# TYPE asyncfetch_" << name << " gauge\n"
+      << "asyncfetch_" << name << ' ' << v << '\n';
+  };
+  counter("requests_total", "POST /fetch requests accepted.", s.requests_total);
+  counter("rejected_total", "POST /fetch requests refused with 429.", s.rejected_total);
+  counter("fetches_total", "Outbound fetches started.", s.fetches_total);
+  counter("fetches_succeeded_total", "Fetches that got a response with status < 400.", s.fetches_succeeded);
+  counter("fetches_failed_total", "Fetches that failed or got status >= 400.", s.fetches_failed);
+  counter("bytes_total", "Response body bytes received.", s.bytes_total);
+  gauge("in_flight", "Fetches in flight now.", static_cast<double>(s.in_flight));
+  gauge("max_in_flight", "Most fetches in flight at once since start.", static_cast<double>(s.max_in_flight));
+  gauge("uptime_seconds", "Seconds since start.", s.uptime_s);
+
+  o << "# HELP asyncfetch_fetch_duration_seconds Fetch latency, all tries included.\n"
+    << "# TYPE asyncfetch_fetch_duration_seconds histogram\n";
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < latency_buckets.size(); ++i) {
+    cumulative += s.latency_counts[i];
+    o << "asyncfetch_fetch_duration_seconds_bucket{le=\"" << latency_buckets[i] << "\"} " << cumulative << '\n';
+  }
+  cumulative += s.latency_counts.back();
+  o << "asyncfetch_fetch_duration_seconds_bucket{le=\"+Inf\"} " << cumulative << '\n'
+    << "asyncfetch_fetch_duration_seconds_sum " << s.latency_sum_s << '\n'
+    << "asyncfetch_fetch_duration_seconds_count " << cumulative << '\n';
+  return o.str();
+}
+
+}  // namespace asyncfetch

@@ -1,0 +1,22 @@
+// How results look on the wire: one JSON object per URL, the summary, and the
+// whole /fetch answer. Written straight into a string, without a JSON tree per
+// result (responses can carry tens of thousands of them).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "asyncfetch/wire/fetch_result.hpp"
+
+namespace asyncfetch {
+
+void append_result(std::string& out, const FetchResult& r, bool include_body);
+void append_summary(std::string& out, const FanOutSummary& s);
+
+// {"results":[...],"summary":{...}}; a missing result (the request was cut
+// short) is reported as cancelled.
+std::string fetch_response(const std::vector<std::string>& urls, std::vector<std::optional<FetchResult>>& results,
+                           const FanOutSummary& s, bool include_body);
+
+}  // namespace asyncfetch

@@ -1,0 +1,60 @@
+#include "asyncfetch/wire/request_head.hpp"
+
+#include <boost/beast/core/string.hpp>
+
+namespace asyncfetch {
+
+namespace {
+
+// Beast trims a value's leading and trailing spaces and tabs when it stores it.
+std::string_view trim_ows(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  value = trim_ows(value);
+  out += name;
+  out += ": ";
+  out += value;
+  out += "\r\n";
+}
+
+}  // namespace
+
+std::string request_head(std::string_view method, const Url& url,
+                         const std::vector<std::pair<std::string, std::string>>& headers, bool strip_credentials) {
+  using boost::beast::iequals;
+  auto sent = [&](std::string_view name) {
+    return !(strip_credentials && (iequals(name, "authorization") || iequals(name, "cookie")));
+  };
+  // Beast's set() drops every field of the same name (in any case) and
+  // appends the new one: a default the client sets moves to the client's
+  // place, and of two client fields that differ only in case the later wins.
+  auto set_by_client_after = [&](std::size_t first, std::string_view name) {
+    for (std::size_t i = first; i < headers.size(); ++i)
+      if (sent(headers[i].first) && iequals(headers[i].first, name)) return true;
+    return false;
+  };
+
+  std::string out;
+  out.reserve(96 + url.target.size() + url.host.size());
+  out += method;
+  out += ' ';
+  out += url.target;
+  out += " HTTP/1.1\r\n";
+  if (!set_by_client_after(0, "Host")) append_field(out, "Host", url.host_header());
+  if (!set_by_client_after(0, "User-Agent")) append_field(out, "User-Agent", "asyncfetch/0.1");
+  if (!set_by_client_after(0, "Accept")) append_field(out, "Accept", "*/*");
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    const auto& [name, value] = headers[i];
+    if (sent(name) && !set_by_client_after(i + 1, name)) append_field(out, name, value);
+  }
+  // prepare_payload() of an empty body announces it only for these methods.
+  if (method == "POST" || method == "PUT" || method == "OPTIONS") append_field(out, "Content-Length", "0");
+  out += "\r\n";
+  return out;
+}
+
+}  // namespace asyncfetch

@@ -1,0 +1,130 @@
+#include "asyncfetch/wire/result_json.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <optional>
+
+namespace asyncfetch {
+
+namespace {
+
+// A JSON string literal; invalid UTF-8 (upstream bodies) becomes U+FFFD.
+// URLs and error codes are nearly always printable ASCII with nothing to
+// escape: those are copied as they are; only the others go through
+// nlohmann's serializer (which builds a json value, a copy, per string).
+void append_string(std::string& out, const std::string& s) {
+  const bool plain = std::all_of(s.begin(), s.end(), [](char ch) {
+    auto c = static_cast<unsigned char>(ch);
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  });
+  if (!plain) {
+    out += nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return;
+  }
+  out += '"';
+  out += s;
+  out += '"';
+}
+
+// The string, or null when there is none.
+void append_string_or_null(std::string& out, const std::optional<std::string>& s) {
+  if (s) {
+    append_string(out, *s);
+  } else {
+    out += "null";
+  }
+}
+
+// A millisecond count with 3 decimals, exactly as printf's "%.3f" writes it
+// (std::to_chars with a precision is specified so), without printf's cost.
+// The buffer holds any finite double (up to 309 integer digits); NaN and
+// infinities, which JSON cannot spell, are written as null.
+void append_number(std::string& out, double v) {
+  if (!std::isfinite(v)) {
+    out += "null";
+    return;
+  }
+  char buf[400];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 3);
+  if (ec != std::errc{}) {
+    out += "null";
+    return;
+  }
+  out.append(buf, end);
+}
+
+template <class N>
+void append_int(std::string& out, N n) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, end);
+}
+
+}  // namespace
+
+void append_result(std::string& out, const FetchResult& r, bool include_body) {
+  out += "{\"url\":";
+  append_string(out, r.url);
+  out += r.ok ? ",\"ok\":true,\"status\":" : ",\"ok\":false,\"status\":";
+  if (r.status) {
+    append_int(out, *r.status);
+  } else {
+    out += "null";
+  }
+  out += ",\"bytes\":";
+  append_int(out, r.bytes);
+  out += ",\"elapsed_ms\":";
+  append_number(out, r.elapsed_ms);
+  out += ",\"attempts\":";
+  append_int(out, r.attempts);
+  out += ",\"error\":";
+  append_string_or_null(out, r.error);
+  if (include_body) {
+    out += ",\"body\":";
+    append_string_or_null(out, r.body);
+    out += r.truncated ? ",\"truncated\":true" : ",\"truncated\":false";
+  }
+  out += '}';
+}
+
+void append_summary(std::string& out, const FanOutSummary& s) {
+  out += "{\"total\":";
+  append_int(out, s.total);
+  out += ",\"succeeded\":";
+  append_int(out, s.succeeded);
+  out += ",\"failed\":";
+  append_int(out, s.failed);
+  out += ",\"elapsed_ms\":";
+  append_number(out, s.elapsed_ms);
+  out += ",\"concurrency\":";
+  append_int(out, s.concurrency);
+  out += ",\"max_in_flight\":";
+  append_int(out, s.max_in_flight);
+  out += '}';
+}
+
+std::string fetch_response(const std::vector<std::string>& urls, std::vector<std::optional<FetchResult>>& results,
+                           const FanOutSummary& s, bool include_body) {
+  std::string out;
+  out.reserve(64 + urls.size() * 128);
+  out += "{\"results\":[";
+  for (std::size_t i = 0; i < urls.size(); ++i) {
+    if (i) out += ',';
+    if (!results[i]) {
+      FetchResult r;
+      r.url = urls[i];
+      r.error = "cancelled";
+      results[i] = std::move(r);
+    }
+    append_result(out, *results[i], include_body);
+  }
+  out += "],\"summary\":";
+  append_summary(out, s);
+  out += "}\n";
+  return out;
+}
+
+}  // namespace asyncfetch

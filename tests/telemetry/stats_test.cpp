@@ -1,0 +1,261 @@
+// Stats: the counters behind the runtime's Lock and their JSON and Prometheus
+// renderings. Coroutines run on runtime::run; nothing sleeps.
+#include "asyncfetch/telemetry/stats.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "runtime/gather.hpp"
+#include "runtime/run.hpp"
+
+using asyncfetch::Stats;
+using nlohmann::json;
+
+namespace {
+
+// Prometheus text → {"name{labels}" → value}; comment lines checked for shape.
+std::map<std::string, double> parse_prometheus(const std::string& text) {
+  std::map<std::string, double> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    INFO("line: " << line);
+    REQUIRE_FALSE(line.empty());
+    if (line[0] == '#') {
+      CHECK((line.rfind("# HELP asyncfetch_", 0) == 0 || line.rfind("# TYPE asyncfetch_", 0) == 0));
+      continue;
+    }
+    auto sp = line.rfind(' ');
+    REQUIRE(sp != std::string::npos);
+    std::string name = line.substr(0, sp);
+    CHECK(out.count(name) == 0);
+    out[name] = std::stod(line.substr(sp + 1));
+  }
+  return out;
+}
+
+runtime::Task<Stats::Snapshot> one_of_each(Stats& stats) {
+  co_await stats.request_started();
+  co_await stats.request_started();
+  co_await stats.request_rejected();
+  co_await stats.fetch_started();
+  co_await stats.fetch_started();
+  co_await stats.fetch_started();
+  co_await stats.fetch_finished(true, 100, 3.0);
+  co_await stats.fetch_finished(false, 7, 20000.0);
+  co_return co_await stats.snapshot();
+}
+
+std::string bucket(const char* le) { return std::string("asyncfetch_fetch_duration_seconds_bucket{le=\"") + le + "\"}"; }
+
+}  // namespace
+
+TEST_CASE("stats: a fresh snapshot is all zeros", "[stats]") {
+  Stats stats;
+  auto s = runtime::run(stats.snapshot());
+  CHECK(s.requests_total == 0);
+  CHECK(s.fetches_total == 0);
+  CHECK(s.in_flight == 0);
+  CHECK(s.max_in_flight == 0);
+  CHECK(s.uptime_s >= 0);
+  for (auto c : s.latency_counts) CHECK(c == 0);
+  auto j = json::parse(Stats::to_json(s));
+  CHECK(j["fetches_total"] == 0);
+  auto m = parse_prometheus(Stats::to_prometheus(s));
+  CHECK(m.at(bucket("+Inf")) == 0);
+  CHECK(m.at("asyncfetch_fetch_duration_seconds_count") == 0);
+}
+
+TEST_CASE("stats: counters", "[stats]") {
+  Stats stats;
+  auto s = runtime::run(one_of_each(stats));
+  CHECK(s.requests_total == 2);
+  CHECK(s.rejected_total == 1);
+  CHECK(s.fetches_total == 3);
+  CHECK(s.fetches_succeeded == 1);
+  CHECK(s.fetches_failed == 1);
+  CHECK(s.in_flight == 1);
+  CHECK(s.max_in_flight == 3);
+  CHECK(s.bytes_total == 107);
+  CHECK(s.fetches_total == s.fetches_succeeded + s.fetches_failed + s.in_flight);
+  CHECK(s.latency_sum_s == Approx(20.003));
+}
+
+TEST_CASE("stats: in_flight goes up and down, max_in_flight keeps the peak", "[stats]") {
+  Stats stats;
+  auto body = [&stats]() -> runtime::Task<std::vector<Stats::Snapshot>> {
+    std::vector<Stats::Snapshot> seen;
+    for (int i = 0; i < 4; ++i) co_await stats.fetch_started();
+    seen.push_back(co_await stats.snapshot());
+    for (int i = 0; i < 3; ++i) co_await stats.fetch_finished(true, 0, 1);
+    seen.push_back(co_await stats.snapshot());
+    co_await stats.fetch_started();
+    co_await stats.fetch_started();
+    seen.push_back(co_await stats.snapshot());
+    for (int i = 0; i < 3; ++i) co_await stats.fetch_finished(i == 0, 0, 1);
+    seen.push_back(co_await stats.snapshot());
+    co_return seen;
+  };
+  auto seen = runtime::run(body());
+  REQUIRE(seen.size() == 4);
+  CHECK(seen[0].in_flight == 4);
+  CHECK(seen[0].max_in_flight == 4);
+  CHECK(seen[1].in_flight == 1);
+  CHECK(seen[1].max_in_flight == 4);
+  CHECK(seen[2].in_flight == 3);
+  CHECK(seen[2].max_in_flight == 4);
+  CHECK(seen[3].in_flight == 0);
+  CHECK(seen[3].fetches_succeeded == 4);
+  CHECK(seen[3].fetches_failed == 2);
+  for (const auto& s : seen) CHECK(s.fetches_total == s.fetches_succeeded + s.fetches_failed + s.in_flight);
+}
+
+TEST_CASE("stats: concurrent updates from several threads add up", "[stats]") {
+  Stats stats;
+  constexpr int kTasks = 64, kFetches = 50;
+  auto worker = [&stats](int id) -> runtime::Task<int> {
+    for (int i = 0; i < kFetches; ++i) {
+      co_await stats.fetch_started();
+      co_await stats.fetch_finished((i + id) % 2 == 0, 10, 1.0 * i);
+    }
+    co_await stats.request_started();
+    co_return id;
+  };
+  auto main = [&]() -> runtime::Task<Stats::Snapshot> {
+    std::vector<runtime::Task<int>> tasks;
+    for (int t = 0; t < kTasks; ++t) tasks.push_back(worker(t));
+    auto ids = co_await runtime::gather(std::move(tasks));
+    (void)ids;
+    co_return co_await stats.snapshot();
+  };
+  auto s = runtime::run(main(), 4);
+  CHECK(s.requests_total == kTasks);
+  CHECK(s.fetches_total == kTasks * kFetches);
+  CHECK(s.fetches_succeeded + s.fetches_failed == kTasks * kFetches);
+  CHECK(s.fetches_succeeded == kTasks * kFetches / 2);
+  CHECK(s.in_flight == 0);
+  CHECK(s.max_in_flight >= 1);
+  CHECK(s.max_in_flight <= kTasks);
+  CHECK(s.bytes_total == 10u * kTasks * kFetches);
+  std::uint64_t n = 0;
+  for (auto c : s.latency_counts) n += c;
+  CHECK(n == kTasks * kFetches);
+}
+
+TEST_CASE("stats: latency buckets are upper-inclusive, over 10 s goes to +Inf", "[stats]") {
+  Stats stats;
+  auto body = [&stats]() -> runtime::Task<Stats::Snapshot> {
+    for (double ms : {0.0, 5.0, 5.001, 10.0, 99.0, 100.0, 2500.0, 10000.0, 10000.5, 60000.0}) {
+      co_await stats.fetch_started();
+      co_await stats.fetch_finished(true, 0, ms);
+    }
+    co_return co_await stats.snapshot();
+  };
+  auto s = runtime::run(body());
+  // buckets: .005 .01 .025 .05 .1 .25 .5 1 2.5 5 10 +Inf
+  std::array<std::uint64_t, 12> want = {2, 2, 0, 0, 2, 0, 0, 0, 1, 0, 1, 2};
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    INFO("bucket " << i);
+    CHECK(s.latency_counts[i] == want[i]);
+  }
+}
+
+TEST_CASE("stats: JSON has every documented counter", "[stats]") {
+  Stats stats;
+  auto s = runtime::run(one_of_each(stats));
+  std::string text = Stats::to_json(s);
+  CHECK(text.back() == '\n');
+  auto j = json::parse(text);
+  CHECK(j["requests_total"] == 2);
+  CHECK(j["fetches_total"] == 3);
+  CHECK(j["fetches_succeeded"] == 1);
+  CHECK(j["fetches_failed"] == 1);
+  CHECK(j["in_flight"] == 1);
+  CHECK(j["max_in_flight"] == 3);
+  CHECK(j["bytes_total"] == 107);
+  CHECK(j["rejected_total"] == 1);
+  CHECK(j["uptime_s"].is_number());
+  CHECK(j["fetches_total"].get<std::uint64_t>() == j["fetches_succeeded"].get<std::uint64_t>() +
+                                                        j["fetches_failed"].get<std::uint64_t>() +
+                                                        j["in_flight"].get<std::uint64_t>());
+}
+
+TEST_CASE("stats: Prometheus text with a cumulative histogram", "[stats]") {
+  Stats stats;
+  auto body = [&stats]() -> runtime::Task<Stats::Snapshot> {
+    co_await stats.request_started();
+    for (double ms : {1.0, 1.0, 7.0, 30.0, 400.0, 400.0, 400.0, 3000.0, 12000.0}) {
+      co_await stats.fetch_started();
+      co_await stats.fetch_finished(ms < 10000, 1, ms);
+    }
+    co_await stats.fetch_started();  // one still in flight
+    co_return co_await stats.snapshot();
+  };
+  auto s = runtime::run(body());
+  std::string text = Stats::to_prometheus(s);
+  INFO(text);
+  CHECK(text.back() == '\n');
+  auto m = parse_prometheus(text);
+
+  CHECK(m.at("asyncfetch_requests_total") == 1);
+  CHECK(m.at("asyncfetch_fetches_total") == 10);
+  CHECK(m.at("asyncfetch_fetches_succeeded_total") == 8);
+  CHECK(m.at("asyncfetch_fetches_failed_total") == 1);
+  CHECK(m.at("asyncfetch_in_flight") == 1);
+  CHECK(m.at("asyncfetch_max_in_flight") == 1);
+  CHECK(m.at("asyncfetch_bytes_total") == 9);
+  CHECK(m.at("asyncfetch_rejected_total") == 0);
+  CHECK(m.count("asyncfetch_uptime_seconds") == 1);
+  CHECK(m.at("asyncfetch_fetches_total") ==
+        m.at("asyncfetch_fetches_succeeded_total") + m.at("asyncfetch_fetches_failed_total") + m.at("asyncfetch_in_flight"));
+
+  CHECK(m.at(bucket("0.005")) == 2);
+  CHECK(m.at(bucket("0.01")) == 3);
+  CHECK(m.at(bucket("0.025")) == 3);
+  CHECK(m.at(bucket("0.05")) == 4);
+  CHECK(m.at(bucket("0.1")) == 4);
+  CHECK(m.at(bucket("0.25")) == 4);
+  CHECK(m.at(bucket("0.5")) == 7);
+  CHECK(m.at(bucket("1")) == 7);
+  CHECK(m.at(bucket("2.5")) == 7);
+  CHECK(m.at(bucket("5")) == 8);
+  CHECK(m.at(bucket("10")) == 8);
+  CHECK(m.at(bucket("+Inf")) == 9);
+  CHECK(m.at("asyncfetch_fetch_duration_seconds_count") == 9);
+  CHECK(m.at("asyncfetch_fetch_duration_seconds_sum") == Approx(16.239));
+
+  // Buckets never decrease, in the order written.
+  double last = -1;
+  std::istringstream in(text);
+  std::string line;
+  int buckets = 0;
+  while (std::getline(in, line)) {
+    if (line.rfind("asyncfetch_fetch_duration_seconds_bucket", 0) != 0) continue;
+    double v = std::stod(line.substr(line.rfind(' ') + 1));
+    CHECK(v >= last);
+    last = v;
+    ++buckets;
+  }
+  CHECK(buckets == 12);
+
+  CHECK(text.find("# TYPE asyncfetch_fetch_duration_seconds histogram\n") != std::string::npos);
+  CHECK(text.find("# TYPE asyncfetch_requests_total counter\n") != std::string::npos);
+  CHECK(text.find("# TYPE asyncfetch_in_flight gauge\n") != std::string::npos);
+}
+
+TEST_CASE("stats: Prometheus values keep their precision", "[stats]") {
+  Stats::Snapshot s;
+  s.bytes_total = 12345678901234ULL;
+  s.latency_sum_s = 1234567.891;
+  s.uptime_s = 3456789.25;
+  s.latency_counts.back() = 1;
+  auto m = parse_prometheus(Stats::to_prometheus(s));
+  CHECK(m.at("asyncfetch_bytes_total") == 12345678901234.0);
+  CHECK(m.at("asyncfetch_fetch_duration_seconds_sum") == Approx(1234567.891).epsilon(1e-12));
+  CHECK(m.at("asyncfetch_uptime_seconds") == Approx(3456789.25).epsilon(1e-12));
+}

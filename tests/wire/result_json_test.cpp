@@ -1,0 +1,280 @@
+// The result/summary JSON writer: every output parses back as JSON with the
+// API's field names and values, whatever bytes an upstream sent.
+#include "asyncfetch/wire/result_json.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+using asyncfetch::append_result;
+using asyncfetch::append_summary;
+using asyncfetch::fetch_response;
+using asyncfetch::FanOutSummary;
+using asyncfetch::FetchResult;
+using nlohmann::json;
+
+namespace {
+
+json result_json(const FetchResult& r, bool include_body) {
+  std::string out;
+  append_result(out, r, include_body);
+  INFO("json: " << out);
+  json j;
+  REQUIRE_NOTHROW(j = json::parse(out));
+  return j;
+}
+
+json summary_json(const FanOutSummary& s) {
+  std::string out;
+  append_summary(out, s);
+  INFO("json: " << out);
+  json j;
+  REQUIRE_NOTHROW(j = json::parse(out));
+  return j;
+}
+
+FetchResult ok_result() {
+  FetchResult r;
+  r.url = "http://example.com/a?b=c";
+  r.ok = true;
+  r.status = 200;
+  r.bytes = 1024;
+  r.elapsed_ms = 3.14159;
+  r.attempts = 1;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("result JSON: a success", "[result_json]") {
+  auto j = result_json(ok_result(), false);
+  CHECK(j["url"] == "http://example.com/a?b=c");
+  CHECK(j["ok"] == true);
+  CHECK(j["status"] == 200);
+  CHECK(j["bytes"] == 1024);
+  CHECK(j["elapsed_ms"].get<double>() == Approx(3.142).margin(0.0005));
+  CHECK(j["attempts"] == 1);
+  CHECK(j["error"].is_null());
+  CHECK_FALSE(j.contains("body"));
+  CHECK_FALSE(j.contains("truncated"));
+  // Exactly the documented keys, in the documented order.
+  std::vector<std::string> keys;
+  std::string out;
+  append_result(out, ok_result(), false);
+  CHECK(out.rfind("{\"url\":", 0) == 0);
+  for (const char* k : {"\"ok\":", "\"status\":", "\"bytes\":", "\"elapsed_ms\":", "\"attempts\":", "\"error\":"})
+    CHECK(out.find(k) != std::string::npos);
+  CHECK(j.size() == 7);
+  CHECK(out.find('\n') == std::string::npos);  // NDJSON: a result is one line
+}
+
+TEST_CASE("result JSON: no response means status null", "[result_json]") {
+  for (const char* code : {"invalid_url", "blocked", "dns_failed", "connect_failed", "tls_failed", "timeout",
+                           "too_large", "protocol_error", "cancelled"}) {
+    FetchResult r;
+    r.url = "http://unreachable.example/";
+    r.error = code;
+    r.detail = "this is never sent";
+    r.attempts = 3;
+    r.elapsed_ms = 10;
+    auto j = result_json(r, false);
+    CHECK(j["ok"] == false);
+    CHECK(j["status"].is_null());
+    CHECK(j["error"] == code);
+    CHECK(j["attempts"] == 3);
+    CHECK(j["bytes"] == 0);
+    CHECK_FALSE(j.contains("detail"));
+  }
+}
+
+TEST_CASE("result JSON: an error status with a response", "[result_json]") {
+  FetchResult r = ok_result();
+  r.ok = false;
+  r.status = 503;
+  auto j = result_json(r, false);
+  CHECK(j["ok"] == false);
+  CHECK(j["status"] == 503);
+  CHECK(j["error"].is_null());
+
+  r.error = "too_large";  // a response arrived, then its body was too large
+  j = result_json(r, false);
+  CHECK(j["status"] == 503);
+  CHECK(j["error"] == "too_large");
+}
+
+TEST_CASE("result JSON: include_body adds body and truncated", "[result_json]") {
+  FetchResult r = ok_result();
+  r.body = "hello \"world\"\n\t\\ \x01 </script>";
+  auto j = result_json(r, true);
+  CHECK(j["body"] == "hello \"world\"\n\t\\ \x01 </script>");
+  CHECK(j["truncated"] == false);
+
+  r.truncated = true;
+  j = result_json(r, true);
+  CHECK(j["truncated"] == true);
+
+  r.body.reset();  // no response: nothing to show
+  j = result_json(r, true);
+  CHECK(j["body"].is_null());
+  CHECK(j.contains("truncated"));
+
+  r.body = "";
+  CHECK(result_json(r, true)["body"] == "");
+
+  r.body = "present but not asked for";
+  j = result_json(r, false);
+  CHECK_FALSE(j.contains("body"));
+  CHECK_FALSE(j.contains("truncated"));
+}
+
+TEST_CASE("result JSON: invalid UTF-8 in a body is replaced, not thrown", "[result_json]") {
+  FetchResult r = ok_result();
+  r.body = std::string("ok \xff\xfe then \xc3 cut \xe2\x82 and valid caf\xc3\xa9 \xf0\x9f\x98\x80", 40);
+  json j;
+  REQUIRE_NOTHROW(j = result_json(r, true));
+  auto body = j["body"].get<std::string>();
+  CHECK(body.find("\xef\xbf\xbd") != std::string::npos);  // U+FFFD
+  CHECK(body.find("caf\xc3\xa9") != std::string::npos);
+  CHECK(body.find("\xf0\x9f\x98\x80") != std::string::npos);
+  CHECK(body.rfind("ok ", 0) == 0);
+
+  // A body cut in the middle of a multi-byte character (max_body_bytes).
+  r.body = "abc\xe2\x82";
+  CHECK(result_json(r, true)["body"] == "abc\xef\xbf\xbd");
+
+  // Binary data with NULs.
+  r.body = std::string("\x00\x01\x80\x00", 4);
+  j = result_json(r, true);
+  CHECK(j["body"].get<std::string>().substr(0, 2) == std::string("\x00\x01", 2));
+
+  // The URL too (it is echoed as given).
+  r.url = "http://a/\xff";
+  CHECK_NOTHROW(result_json(r, false));
+}
+
+TEST_CASE("result JSON: elapsed_ms is always a valid JSON number", "[result_json]") {
+  FetchResult r = ok_result();
+  for (double v : {0.0, 0.0004, 0.0006, 1e9, 1e20, 1e100, 1e308, std::numeric_limits<double>::max(), -1.0}) {
+    r.elapsed_ms = v;
+    std::string out;
+    append_result(out, r, false);
+    INFO("elapsed_ms: " << v << "\njson: " << out);
+    json j;
+    REQUIRE_NOTHROW(j = json::parse(out));
+    REQUIRE(j["elapsed_ms"].is_number());
+    CHECK(j["elapsed_ms"].get<double>() == Approx(v).margin(0.001));
+  }
+  for (double v : {std::nan(""), std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()}) {
+    r.elapsed_ms = v;
+    std::string out;
+    append_result(out, r, false);
+    INFO("json: " << out);
+    json j;
+    REQUIRE_NOTHROW(j = json::parse(out));
+    CHECK(j["elapsed_ms"].is_null());  // JSON has no NaN or infinity
+  }
+}
+
+TEST_CASE("result JSON: elapsed_ms is written exactly as printf's %.3f", "[result_json]") {
+  // The writer formats numbers with std::to_chars: the text must not change.
+  FetchResult r = ok_result();
+  for (double v : {0.0, -0.0, 0.0625, 0.0005, 1.0005, 2.5, 3.14159, 12.3456, 99.9995, 123456.7895, 4503599627370495.5,
+                   1e20, 1e300, std::numeric_limits<double>::max(), std::numeric_limits<double>::denorm_min(), -1.25}) {
+    r.elapsed_ms = v;
+    std::string out;
+    append_result(out, r, false);
+    char want[400];
+    std::snprintf(want, sizeof want, "%.3f", v);
+    INFO("elapsed_ms: " << v << "\njson: " << out);
+    CHECK_THAT(out, Catch::Contains(std::string("\"elapsed_ms\":") + want + ","));
+  }
+}
+
+TEST_CASE("summary JSON: every field", "[result_json]") {
+  FanOutSummary s;
+  s.total = 5;
+  s.succeeded = 3;
+  s.failed = 2;
+  s.elapsed_ms = 12.3456;
+  s.concurrency = 8;
+  s.max_in_flight = 4;
+  auto j = summary_json(s);
+  CHECK(j["total"] == 5);
+  CHECK(j["succeeded"] == 3);
+  CHECK(j["failed"] == 2);
+  CHECK(j["elapsed_ms"].get<double>() == Approx(12.346).margin(0.0005));
+  CHECK(j["concurrency"] == 8);
+  CHECK(j["max_in_flight"] == 4);
+  CHECK(j.size() == 6);
+
+  s.elapsed_ms = 1e300;
+  CHECK(summary_json(s)["elapsed_ms"].is_number());
+}
+
+TEST_CASE("fetch_response: results in input order, missing ones cancelled", "[result_json]") {
+  std::vector<std::string> urls = {"http://a/", "http://b/", "http://c/"};
+  std::vector<std::optional<FetchResult>> results(3);
+  FetchResult a = ok_result();
+  a.url = "http://a/";
+  a.body = "A";
+  results[0] = a;
+  FetchResult c;
+  c.url = "http://c/";
+  c.error = "timeout";
+  c.attempts = 2;
+  results[2] = c;
+  FanOutSummary s;
+  s.total = 3;
+  s.succeeded = 1;
+  s.failed = 2;
+  s.concurrency = 2;
+  s.max_in_flight = 2;
+
+  std::string out = fetch_response(urls, results, s, true);
+  CHECK(out.back() == '\n');
+  json j;
+  REQUIRE_NOTHROW(j = json::parse(out));
+  REQUIRE(j["results"].size() == 3);
+  CHECK(j["results"][0]["url"] == "http://a/");
+  CHECK(j["results"][0]["ok"] == true);
+  CHECK(j["results"][0]["body"] == "A");
+  CHECK(j["results"][1]["url"] == "http://b/");
+  CHECK(j["results"][1]["ok"] == false);
+  CHECK(j["results"][1]["status"].is_null());
+  CHECK(j["results"][1]["error"] == "cancelled");
+  CHECK(j["results"][1]["attempts"] == 0);
+  CHECK(j["results"][1]["body"].is_null());
+  CHECK(j["results"][2]["error"] == "timeout");
+  CHECK(j["results"][2]["attempts"] == 2);
+  CHECK(j["summary"]["total"] == 3);
+  CHECK(j["summary"]["max_in_flight"] == 2);
+  CHECK(j.size() == 2);
+}
+
+TEST_CASE("fetch_response: many results stay one valid document", "[result_json]") {
+  const std::size_t n = 2000;
+  std::vector<std::string> urls;
+  std::vector<std::optional<FetchResult>> results(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    urls.push_back("http://h" + std::to_string(i) + "/");
+    if (i % 3) {
+      FetchResult r = ok_result();
+      r.url = urls.back();
+      r.body = std::string(1, static_cast<char>(0x80 + i % 64));  // invalid UTF-8 on its own
+      results[i] = r;
+    }
+  }
+  FanOutSummary s;
+  s.total = n;
+  auto j = json::parse(fetch_response(urls, results, s, true));
+  REQUIRE(j["results"].size() == n);
+  for (std::size_t i = 0; i < n; i += 97) CHECK(j["results"][i]["url"] == urls[i]);
+  CHECK(j["results"][3]["error"] == "cancelled");
+  CHECK(j["results"][4]["body"] == "\xef\xbf\xbd");
+}
