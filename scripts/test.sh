@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything and runs every test, in this order:
-#   1. the normal build (scripts/build.sh: Release in build/, warnings are errors):
+#   1. the normal build (scripts/build.sh: RelWithDebInfo in build/, warnings are errors):
 #      all unit, integration and example tests;
 #   2. the runtime with clang (14 on Debian 12, 19 on Debian 13; warnings are errors):
 #      its tests and the tutorial examples;
