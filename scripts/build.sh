@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what is missing and builds asyncfetch in build/ (Release): the tree
+# Installs what is missing and builds asyncfetch in build/ (RelWithDebInfo: -O2 -g): the tree
 # scripts/serve.sh starts and scripts/test.sh tests, so whichever runs second
 # builds only what the first did not.
 #
@@ -16,5 +16,5 @@ for a in "$@"; do
   if [[ $a == -D* ]]; then options+=("$a"); else targets+=(--target "$a"); fi
 done
 bash scripts/setup.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release "${options[@]}" > /dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo "${options[@]}" > /dev/null
 cmake --build build -j"${JOBS:-2}" "${targets[@]}"

@@ -12,7 +12,7 @@ set -euo pipefail
 # shellcheck disable=SC1091
 release=$( . /etc/os-release 2>/dev/null && echo "${ID:-}:${VERSION_CODENAME:-}" )
 common=(build-essential g++ cmake pkg-config libssl-dev nlohmann-json3-dev catch2 libcpp-httplib-dev
-        libbenchmark-dev ca-certificates curl openssl python3)
+        libbenchmark-dev ca-certificates curl openssl python3 python3-yaml)
 case "$release" in
   debian:trixie)
     packages=("${common[@]}" libboost-dev)      # Boost 1.83, Catch2 v3, cpp-httplib 0.18
