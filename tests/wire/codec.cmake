@@ -7,4 +7,4 @@ add_executable(wire_codec_tests
 )
 target_link_libraries(wire_codec_tests PRIVATE asyncfetch_codec test_framework Threads::Threads
                                                ZLIB::ZLIB PkgConfig::BROTLIENC PkgConfig::ZSTD)
-catch_discover_tests(wire_codec_tests PROPERTIES TIMEOUT 120)
+catch_discover_tests(wire_codec_tests PROPERTIES TIMEOUT 60)
