@@ -225,7 +225,7 @@ TEST_CASE("max_output: a body of exactly that size is done, one byte more is too
   }
 }
 
-TEST_CASE("gzip: concatenated members are one body; what follows a member must be another", "[content_decoder]") {
+TEST_CASE("gzip: concatenated members are one body, what follows a member must be another", "[content_decoder]") {
   const std::string a = sample_body(30 * 1024), b = "second member", c = sample_body(5000);
   const std::string wire = encode(ContentCoding::gzip, a) + encode(ContentCoding::gzip, b) +
                            encode(ContentCoding::gzip, "") + encode(ContentCoding::gzip, c);
@@ -243,7 +243,7 @@ TEST_CASE("gzip: concatenated members are one body; what follows a member must b
   CHECK(decode_whole({ContentCoding::gzip}, member + "\x1f").status == DecodeStatus::truncated);
 }
 
-TEST_CASE("deflate: zlib format, raw deflate, or a gzip member; gzip: gzip or zlib format", "[content_decoder]") {
+TEST_CASE("deflate takes the zlib format, raw deflate or a gzip member, gzip takes gzip or zlib format", "[content_decoder]") {
   const std::string body = sample_body(40 * 1024);
   for (Wrapper w : {Wrapper::zlib, Wrapper::raw, Wrapper::gzip}) {
     const std::string wire = encode(ContentCoding::deflate, body, {.deflate_wrapper = w});
@@ -260,14 +260,14 @@ TEST_CASE("deflate: zlib format, raw deflate, or a gzip member; gzip: gzip or zl
   CHECK(decode_whole({ContentCoding::gzip}, raw).status == DecodeStatus::corrupt);
 }
 
-TEST_CASE("br: one stream; bytes after its end are corrupt", "[content_decoder]") {
+TEST_CASE("br: one stream, bytes after its end are corrupt", "[content_decoder]") {
   const std::string body = sample_body(20 * 1024);
   const std::string wire = encode(ContentCoding::br, body);
   CHECK(decode_whole({ContentCoding::br}, wire + wire).status == DecodeStatus::corrupt);
   CHECK(decode_bytewise({ContentCoding::br}, wire + std::string(1, '\0')).status == DecodeStatus::corrupt);
 }
 
-TEST_CASE("zstd: several frames and skippable frames are one body; legacy and unknown frames are refused",
+TEST_CASE("zstd: several frames and skippable frames are one body, legacy and unknown frames are refused",
           "[content_decoder]") {
   const std::string a = sample_body(20 * 1024), b = sample_body(3000);
   // A skippable frame: magic 0x184D2A5?, 4-byte little-endian length, that many bytes.
@@ -291,7 +291,7 @@ TEST_CASE("zstd: several frames and skippable frames are one body; legacy and un
   if (heap_measurable) CHECK(heap_in_use() < heap_before + 1024 * 1024);
 }
 
-TEST_CASE("zstd: a window up to 8 MiB decodes; a frame asking for more is refused before it is allocated",
+TEST_CASE("zstd: a window up to 8 MiB decodes, a frame asking for more is refused before it is allocated",
           "[content_decoder]") {
   // Streamed without a known size, the frame header carries the window asked
   // for (a frame whose content size is known asks only for that much).
