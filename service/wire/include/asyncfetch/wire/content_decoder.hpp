@@ -107,7 +107,7 @@ class ContentDecoder {
   // feed() has already handed the sink everything decodable.
   DecodeStatus finish();
 
-  std::uint64_t wire_bytes() const noexcept;     // bytes passed to feed()
+  std::uint64_t wire_bytes() const noexcept;     // bytes fed while the status was ok
   std::uint64_t decoded_bytes() const noexcept;  // bytes handed to the sink
   // An upper bound of the memory the decoder has held at any one time: its
   // buffers plus each coding library's state, counted through the libraries'
