@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds every fuzz target, then runs each for SECONDS (default 60) on its seed
-# corpus fuzz/corpus/<target>/. New inputs go to build-fuzz/corpus/<target>/
-# (not committed); crashes to build-fuzz/crashes/<target>/. Exit status is
-# non-zero when any target found a crash.
+# corpus fuzz/corpus/<target>/, FUZZ_JOBS of them at a time (default 2: one per
+# core; each fuzzer is single-threaded). New inputs go to
+# build-fuzz/corpus/<target>/ (not committed); crashes to
+# build-fuzz/crashes/<target>/. Exit status is non-zero when any target found
+# a crash.
 #
 #   fuzz/run.sh [seconds] [target...]
 set -uo pipefail
@@ -17,20 +19,34 @@ targets=("$@")
 
 "$here/build.sh" "${targets[@]}" || exit 2
 
-status=0
-for t in "${targets[@]}"; do
-  work="$out/corpus/$t"
-  crashes="$out/crashes/$t"
+# One target: its summary lines once it is done (so that parallel runs do not
+# interleave), and its exit status.
+fuzz_one() {
+  local t=$1 work="$out/corpus/$1" crashes="$out/crashes/$1" dict=() rc
   mkdir -p "$work" "$crashes"
-  dict=()
   [ -f "$here/dict/$t.dict" ] && dict=(-dict="$here/dict/$t.dict")
-  echo "=== $t: ${secs}s" >&2
   "$out/$t" -max_total_time="$secs" -print_final_stats=1 -rss_limit_mb=2048 -timeout=10 \
-    -artifact_prefix="$crashes/" "${dict[@]}" "$work" "$here/corpus/$t" 2>&1 | tee "$out/$t.log" | \
-    grep -E '^(#[0-9]+[[:space:]]+(INITED|DONE)|stat::|==[0-9]+==|SUMMARY|.*check failed|artifact_prefix|Test unit written)' >&2
-  if [ "${PIPESTATUS[0]}" -ne 0 ]; then
-    echo "!!! $t: failed, see $out/$t.log and $crashes/" >&2
-    status=1
+    -artifact_prefix="$crashes/" "${dict[@]}" "$work" "$here/corpus/$t" > "$out/$t.log" 2>&1
+  rc=$?
+  {
+    echo "=== $t: ${secs}s"
+    grep -E '^(#[0-9]+[[:space:]]+(INITED|DONE)|stat::|==[0-9]+==|SUMMARY|.*check failed|artifact_prefix|Test unit written)' \
+      "$out/$t.log"
+    [ $rc -eq 0 ] || echo "!!! $t: failed, see $out/$t.log and $crashes/"
+  } >&2
+  return $rc
+}
+
+status=0
+jobs=${FUZZ_JOBS:-2}
+pids=()
+for t in "${targets[@]}"; do
+  if [ ${#pids[@]} -ge "$jobs" ]; then
+    wait "${pids[0]}" || status=1
+    pids=("${pids[@]:1}")
   fi
+  fuzz_one "$t" &
+  pids+=($!)
 done
+for p in "${pids[@]}"; do wait "$p" || status=1; done
 exit $status
