@@ -70,7 +70,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       r.truncated = i % 4 == 0;
       ++(r.ok ? summary.succeeded : summary.failed);
     } else {
-      r.error = "invalid_url";
+      r.error = FetchError::invalid_url;
       ++summary.failed;
     }
     r.elapsed_ms = static_cast<double>(size) * 1.5;

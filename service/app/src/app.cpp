@@ -43,7 +43,8 @@ runtime::Task<bool> warm_up(const Config& config, Fetcher& fetcher, runtime::Eve
     auto r = co_await fetcher.fetch(url, o);
     if (!r.ok) {
       log::error("start-up failed: warm-up URL did not answer",
-                 {{"url", url}, {"error", r.error ? *r.error : "status " + std::to_string(r.status.value_or(0))},
+                 {{"url", url},
+                  {"error", r.error ? std::string(to_string(*r.error)) : "status " + std::to_string(r.status.value_or(0))},
                   {"detail", r.detail}, {"attempts", r.attempts}});
       co_return false;
     }

@@ -276,13 +276,13 @@ runtime::Task<Reply> ApiServer::Impl::handle_fetch(http::request<http::string_bo
   ctx->job = std::move(std::get<FetchJob>(parsed));
   auto ticket = fan_out.admit(ctx->job.urls.size());
   if (!ticket) {
-    co_await stats.request_rejected();
+    stats.request_rejected();
     auto r = error_reply(http::status::too_many_requests, "overloaded",
                          "too many fetches waiting service-wide (max_queue); retry later");
     r.headers.emplace_back(http::field::retry_after, "1");
     co_return r;
   }
-  co_await stats.request_started();
+  stats.request_started();
 
   if (auto it = req.find(http::field::accept);
       it != req.end() && std::string_view(it->value().data(), it->value().size()).find("application/x-ndjson") !=
