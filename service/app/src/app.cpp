@@ -53,6 +53,17 @@ runtime::Task<bool> warm_up(const Config& config, Fetcher& fetcher, runtime::Eve
   co_return true;
 }
 
+// Cancels `task` and waits for it to end. Its cancellation is the expected
+// end; any other failure is logged as `what` failed.
+runtime::Task<void> cancel_and_wait(runtime::TaskHandle<void>& task, const char* what) {
+  task.cancel();
+  try {
+    co_await task.wait();
+  } catch (const std::exception& e) {
+    if (!runtime::is_cancellation(e)) log::error(std::string(what) + " failed", {{"what", e.what()}});
+  }
+}
+
 }  // namespace
 
 runtime::Task<int> run_service(const Config& config) {
@@ -94,12 +105,7 @@ runtime::Task<int> run_service(const Config& config) {
     if (!runtime::is_cancellation(e)) throw;
   }
   if (!warmed && !stop.is_set()) {
-    serving.cancel();
-    try {
-      co_await serving.wait();
-    } catch (const std::exception& e) {
-      if (!runtime::is_cancellation(e)) log::error("accept loop failed", {{"what", e.what()}});
-    }
+    co_await cancel_and_wait(serving, "accept loop");
     co_return 1;
   }
   std::optional<runtime::TaskHandle<void>> trimming;
@@ -114,22 +120,10 @@ runtime::Task<int> run_service(const Config& config) {
 
   // Drain: not ready any more, stop accepting, let requests finish.
   ready.clear();
-  serving.cancel();
-  try {
-    co_await serving.wait();
-  } catch (const std::exception& e) {
-    if (!runtime::is_cancellation(e)) log::error("accept loop failed", {{"what", e.what()}});
-  }
+  co_await cancel_and_wait(serving, "accept loop");
   co_await server.drain(std::chrono::milliseconds(config.drain_timeout_ms));
   fetcher.close_idle();
-  if (trimming) {  // it reads `stats`: ended before `stats` goes
-    trimming->cancel();
-    try {
-      co_await trimming->wait();
-    } catch (const std::exception& e) {
-      if (!runtime::is_cancellation(e)) log::error("memory trim failed", {{"what", e.what()}});
-    }
-  }
+  if (trimming) co_await cancel_and_wait(*trimming, "memory trim");  // it reads `stats`: ended before `stats` goes
   signals.cancel();
   log::info("stopped");
   co_return 0;
