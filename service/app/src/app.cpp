@@ -20,16 +20,6 @@ namespace asyncfetch {
 
 namespace {
 
-EgressPolicy make_policy(const Config& config) {
-  std::vector<Cidr> allow;
-  for (const auto& text : config.allow_cidrs) {
-    auto c = Cidr::parse(text);
-    if (!c) throw std::runtime_error("allow_cidrs: invalid CIDR \"" + text + "\"");  // config validated it already
-    allow.push_back(*c);
-  }
-  return EgressPolicy(std::move(allow));
-}
-
 // Every warm-up URL must answer (status < 400), with retries, within timeout_ms.
 runtime::Task<bool> warm_up(const Config& config, Fetcher& fetcher, runtime::Event& done) {
   struct SetOnExit {
@@ -68,7 +58,7 @@ runtime::Task<void> cancel_and_wait(runtime::TaskHandle<void>& task, const char*
 
 runtime::Task<int> run_service(const Config& config) {
   Stats stats;
-  Fetcher fetcher(config, make_policy(config));
+  Fetcher fetcher(config, EgressPolicy(config.allow_cidrs));
   FanOut fan_out(config, fetcher, stats);
   runtime::Event ready;
   ApiServer server(config, fan_out, stats, ready);

@@ -135,6 +135,16 @@ runtime::Task<Handled> answer_stream(runtime::TaskHandle<FanOutSummary>& fan, co
 
 }  // namespace
 
+FetchHandler::FetchHandler(const Config& config, FanOut& fan_out, Stats& stats, runtime::Event& ready,
+                           const DrainControl& drain)
+    : config_(config),
+      rules_{config.max_urls_per_request, config.max_concurrency_per_request, config.default_concurrency,
+             std::chrono::milliseconds(config.timeout_ms)},
+      fan_out_(fan_out),
+      stats_(stats),
+      ready_(ready),
+      drain_(drain) {}
+
 runtime::Task<Handled> FetchHandler::handle(Request& req, boost::beast::tcp_stream& stream) {
   if (!ready_.is_set()) {
     try {
@@ -148,7 +158,7 @@ runtime::Task<Handled> FetchHandler::handle(Request& req, boost::beast::tcp_stre
     r.close = true;
     co_return r;
   }
-  auto parsed = parse_fetch_request(req.body(), config_);
+  auto parsed = parse_fetch_request(req.body(), rules_);
   if (auto* e = std::get_if<ApiError>(&parsed)) co_return json_reply(static_cast<http::status>(e->status), error_body(*e));
 
   auto ctx = std::make_shared<FetchContext>();

@@ -10,6 +10,7 @@
 #include "asyncfetch/config.hpp"
 #include "asyncfetch/fetch/fan_out.hpp"
 #include "asyncfetch/telemetry/stats.hpp"
+#include "asyncfetch/wire/fetch_request.hpp"
 #include "drain_control.hpp"
 #include "reply.hpp"
 #include "runtime/event.hpp"
@@ -19,13 +20,13 @@ namespace asyncfetch {
 
 class FetchHandler {
  public:
-  FetchHandler(const Config& config, FanOut& fan_out, Stats& stats, runtime::Event& ready, const DrainControl& drain)
-      : config_(config), fan_out_(fan_out), stats_(stats), ready_(ready), drain_(drain) {}
+  FetchHandler(const Config& config, FanOut& fan_out, Stats& stats, runtime::Event& ready, const DrainControl& drain);
 
   runtime::Task<Handled> handle(Request& req, boost::beast::tcp_stream& stream);
 
  private:
   const Config& config_;
+  const FetchRequestRules rules_;
   FanOut& fan_out_;
   Stats& stats_;
   runtime::Event& ready_;
