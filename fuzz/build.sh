@@ -24,9 +24,9 @@ declare -A sources=(
   [http_response_fuzz]="service/wire/src/url.cpp"
 )
 # service/wire/src/beast_impl.cpp routes Beast's assertions to a handler that lets one
-# known-false assertion pass (see there); this target does the same.
+# known-false assertion pass (beast_assertion_handler.hpp); this target uses it too.
 declare -A extra=(
-  [http_response_fuzz]="-DBOOST_ENABLE_ASSERT_DEBUG_HANDLER"
+  [http_response_fuzz]="-DBOOST_ENABLE_ASSERT_DEBUG_HANDLER -I$root/service/wire/src -I$root/service/fetch/src"
 )
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(fetch_request_fuzz url_egress_fuzz config_fuzz http_response_fuzz)
@@ -36,7 +36,7 @@ for t in "${targets[@]}"; do
   srcs=("$here/$t.cpp")
   for s in ${sources[$t]}; do srcs+=("$root/$s"); done
   # Up to date when no source or header it may include is newer than the binary.
-  if [ -x "$out/$t" ] && [ -z "$(find "$here/$t.cpp" "$root/service" "$root/config/src" "$root/config/include" \
+  if [ -x "$out/$t" ] && [ -z "$(find "$here/$t.cpp" "$here"/*.hpp "$root/service" "$root/config/src" "$root/config/include" \
         "$root/runtime/include" -newer "$out/$t" -print -quit)" ]; then
     echo "up to date: $out/$t" >&2
     continue

@@ -1,6 +1,6 @@
-// bytes -> parse_fetch_request (the built-in configuration's rules) -> error_body or a rendered
-// /fetch answer. Nothing may throw, every JSON written must parse back, and an
-// accepted job must respect every documented bound.
+// bytes -> parse_fetch_request (the built-in configuration's rules) ->
+// error_body or a rendered /fetch answer. Nothing may throw, every JSON written
+// must parse back, and an accepted job must respect every documented bound.
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -16,16 +16,9 @@
 #include "asyncfetch/wire/fetch_request.hpp"
 #include "asyncfetch/wire/result_json.hpp"
 #include "asyncfetch/wire/url.hpp"
+#include "fuzz_check.hpp"
 
 using namespace asyncfetch;
-
-#define FUZZ_CHECK(cond)                                                    \
-  do {                                                                      \
-    if (!(cond)) {                                                          \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                         \
-    }                                                                       \
-  } while (0)
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const FetchRequestRules rules{1000, 256, 8, std::chrono::milliseconds(10000)};

@@ -12,17 +12,10 @@
 
 #include "asyncfetch/wire/egress_policy.hpp"
 #include "asyncfetch/wire/url.hpp"
+#include "fuzz_check.hpp"
 
 using namespace asyncfetch;
 namespace ip = boost::asio::ip;
-
-#define FUZZ_CHECK(cond)                                                                 \
-  do {                                                                                   \
-    if (!(cond)) {                                                                       \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);     \
-      std::abort();                                                                      \
-    }                                                                                    \
-  } while (0)
 
 namespace {
 

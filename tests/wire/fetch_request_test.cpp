@@ -295,6 +295,6 @@ TEST_CASE("fetch request: read as a JSON object would be", "[fetch_request]") {
   must_reject_field(R"({"x":{"urls":["http://a/"]}})", "x");
   must_reject_field(with(R"("concurrency":{"urls":1,"concurrency":2})"), "concurrency");
   must_reject_field(R"({"urls":[{"urls":["http://a/"]},"http://b/"]})", "urls[0]");
-  // Escapes and non-ASCII are decoded as before.
+  // Escapes are decoded, non-ASCII kept as UTF-8.
   CHECK(must_accept(R"({"urls":["http://a/\u00e9\"x"]})").urls[0] == "http://a/\xc3\xa9\"x");
 }

@@ -16,6 +16,9 @@
 #include <string_view>
 
 #include "asyncfetch/telemetry/log.hpp"
+#include "drain_control.hpp"
+#include "reply.hpp"
+#include "router.hpp"
 #include "runtime/cancellation.hpp"
 
 namespace asyncfetch {

@@ -8,12 +8,13 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "asyncfetch/config.hpp"
-#include "drain_control.hpp"
-#include "router.hpp"
 #include "runtime/semaphore.hpp"
 #include "runtime/task.hpp"
 
 namespace asyncfetch {
+
+class DrainControl;
+class Router;
 
 // Runs until the client leaves, the connection idles out, or a drain ends it
 // between requests. `permit` (a max_connections slot) is held until then.

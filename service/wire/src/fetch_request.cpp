@@ -60,8 +60,9 @@ struct Value {
 };
 
 // Collects the body's fields while nlohmann's SAX parser reads it. Never stops
-// the parse early: a syntax error anywhere must win over a field error, as it
-// did when the whole tree was built first. Repeated keys: the last one counts.
+// the parse early: a syntax error anywhere wins over a field error (a body
+// that is not JSON is invalid_json, whatever its fields). Repeated keys: the
+// last one counts.
 class Collector final : public json::json_sax_t {
  public:
   bool top_is_object = false;
