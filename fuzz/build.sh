@@ -18,7 +18,8 @@ flags=(-std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recov
        -I"$root/service/wire/include" -I"$root/config/include" -I"$root/runtime/include")
 
 declare -A sources=(
-  [fetch_request_fuzz]="service/wire/src/fetch_request.cpp service/wire/src/result_json.cpp service/wire/src/url.cpp"
+  [fetch_request_fuzz]="service/wire/src/fetch_request.cpp service/wire/src/fetch_error.cpp service/wire/src/result_json.cpp
+                       service/wire/src/url.cpp"
   [url_egress_fuzz]="service/wire/src/url.cpp service/wire/src/cidr.cpp service/wire/src/egress_policy.cpp"
   [config_fuzz]="config/src/config.cpp service/wire/src/cidr.cpp service/wire/src/url.cpp"
   [http_response_fuzz]="service/wire/src/url.cpp"
