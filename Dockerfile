@@ -2,32 +2,34 @@
 # stage with only the shared libraries the binary needs and the CA store.
 #   docker build -t asyncfetch .
 #   docker run --rm -p 127.0.0.1:8080:8080 --read-only --cap-drop ALL asyncfetch
-# BASE_IMAGE may name any Debian 12 image (the tests build one locally).
-ARG BASE_IMAGE=debian:bookworm-slim
+# BASE_IMAGE picks the Debian release: debian:trixie-slim (Debian 13, the
+# default) or debian:bookworm-slim (Debian 12); scripts/setup.sh installs that
+# release's packages. RUN_TESTS=1 also builds and runs every test of the
+# normal build in the build stage (what CI's Debian 13 stage does), so the
+# image ships the binary those tests ran against.
+ARG BASE_IMAGE=debian:trixie-slim
 
 FROM ${BASE_IMAGE} AS build
-RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      g++ cmake make pkg-config libboost1.81-dev libssl-dev nlohmann-json3-dev \
- && rm -rf /var/lib/apt/lists/*
+ARG RUN_TESTS=0
 WORKDIR /src
-COPY CMakeLists.txt ./
-COPY runtime runtime
-COPY config config
-COPY service service
-RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DASYNCFETCH_BUILD_TESTS=OFF \
-      -DASYNCFETCH_BUILD_EXAMPLES=OFF -DASYNCFETCH_BUILD_BENCH=OFF \
- && cmake --build build -j"$(nproc)" --target asyncfetch \
- && strip build/service/asyncfetch
+COPY . .
+RUN bash scripts/setup.sh \
+ && if [ "$RUN_TESTS" = 1 ]; then \
+      SKIP_CLANG=1 SKIP_BENCH=1 SKIP_SANITIZERS=1 SKIP_FUZZ=1 SKIP_DOCKER=1 bash scripts/test.sh; \
+    else \
+      bash scripts/build.sh asyncfetch; \
+    fi \
+ && strip -o /asyncfetch build/service/asyncfetch \
+ && rm -rf /var/lib/apt/lists/*
 
 FROM ${BASE_IMAGE}
-RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libssl3 ca-certificates \
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/* \
+COPY scripts/setup.sh /tmp/setup.sh
+RUN bash /tmp/setup.sh --runtime \
+ && rm -rf /tmp/setup.sh /var/lib/apt/lists/* /var/cache/apt/* /var/log/* \
  && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin asyncfetch
-COPY --from=build /src/build/service/asyncfetch /usr/local/bin/asyncfetch
-# Configured through ASYNCFETCH_* variables (see config/README.md). Inside a
-# container the service listens on every interface; the egress policy still
+COPY --from=build /asyncfetch /usr/local/bin/asyncfetch
+# Configured through ASYNCFETCH_* variables (see docs/configuration.md). Inside
+# a container the service listens on every interface; the egress policy still
 # denies every internal range unless ASYNCFETCH_ALLOW_CIDRS opens one.
 # drain_timeout_ms stays under docker stop's 10 s grace period.
 ENV ASYNCFETCH_LISTEN_ADDRESS=0.0.0.0 \

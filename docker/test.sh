@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
 # The Docker test: builds the image and runs it the way users do, then the
-# scale-out compose. Needs root on Debian (it installs docker.io and, when no
-# daemon runs, starts a private dockerd that it stops again at the end). The
-# host only ever talks to 127.0.0.1 (published ports); containers talk to each
-# other on docker networks in 198.18.0.0/15, a range reserved for testing.
+# scale-out compose. Needs root on Debian 12 or 13 (it installs docker.io and,
+# when no daemon runs, starts a private dockerd that it stops again at the
+# end). The host only ever talks to 127.0.0.1 (published ports); containers
+# talk to each other on docker networks in 198.18.0.0/15, a range reserved for
+# testing.
+#
+# The image is built on DEBIAN_RELEASE (default trixie, Debian 13) from a base
+# image made locally with debootstrap (no registry is reachable). With
+# RUN_TESTS=1 (the default here) its build stage runs the normal build and
+# every test of it (scripts/test.sh, stage 1) on that release, and then
+# scripts/serve.sh is started in the build stage's image: a fresh Debian 13
+# machine that builds, passes the tests and serves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 say() { echo "docker-test: $*"; }
 if [[ $(id -u) -ne 0 ]]; then say "SKIPPED: needs root (to install and start Docker)"; exit 0; fi
-if ! grep -q 'VERSION_CODENAME=bookworm' /etc/os-release 2>/dev/null; then
-  say "SKIPPED: needs Debian 12 (bookworm) to install docker.io"; exit 0
+if ! grep -Eq 'VERSION_CODENAME=(bookworm|trixie)' /etc/os-release 2>/dev/null; then
+  say "SKIPPED: needs Debian 12 or 13 to install docker.io"; exit 0
 fi
+release=${DEBIAN_RELEASE:-trixie}
+base=debian:$release-slim
+run_tests=${RUN_TESTS:-1}
 
 need=()
 for p in docker.io docker-compose debootstrap curl; do
@@ -30,7 +41,7 @@ work=$(mktemp -d /tmp/asyncfetch-docker.XXXXXX)
 dockerd_pid=""
 cleanup() {
   set +e
-  $DOCKER rm -f af-test af-up > /dev/null 2>&1
+  $DOCKER rm -f af-test af-up af-serve > /dev/null 2>&1
   $DOCKER network rm af-test-net > /dev/null 2>&1
   docker-compose -p afscale -f docker/compose.scale.yml down -t 2 > /dev/null 2>&1
   if [[ -n "$dockerd_pid" ]]; then
@@ -49,28 +60,50 @@ if ! $DOCKER info > /dev/null 2>&1; then
   $DOCKER info > /dev/null 2>&1 || { say "dockerd did not start"; tail -20 "$work/dockerd.log"; exit 1; }
 fi
 
-# No registry is reachable: make debian:bookworm-slim locally if it is missing.
-if ! $DOCKER image inspect debian:bookworm-slim > /dev/null 2>&1; then
+# No registry is reachable: make the base image locally if it is missing.
+if ! $DOCKER image inspect "$base" > /dev/null 2>&1; then
   mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
   mirror=${mirror:-http://deb.debian.org/debian}
   say "making the base image with debootstrap from $mirror"
-  debootstrap --variant=minbase bookworm "$work/rootfs" "$mirror" > "$work/debootstrap.log" 2>&1 \
+  debootstrap --variant=minbase "$release" "$work/rootfs" "$mirror" > "$work/debootstrap.log" 2>&1 \
     || { tail -20 "$work/debootstrap.log"; exit 1; }
   # Slim it like the official image: no package cache, lists, docs or man pages.
   rm -rf "$work"/rootfs/var/cache/apt/archives/*.deb "$work"/rootfs/var/lib/apt/lists/* \
          "$work"/rootfs/usr/share/doc/* "$work"/rootfs/usr/share/man/* "$work"/rootfs/usr/share/info/*
-  tar -C "$work/rootfs" -c . | $DOCKER import - debian:bookworm-slim > /dev/null
+  tar -C "$work/rootfs" -c . | $DOCKER import - "$base" > /dev/null
   rm -rf "$work/rootfs"
 fi
 
 t0=$(date +%s)
-say "building the images"
-$DOCKER build -q -t asyncfetch . > /dev/null
-$DOCKER build -q -t asyncfetch-nginx docker/nginx > /dev/null
+args=(--build-arg "BASE_IMAGE=$base" --build-arg "RUN_TESTS=$run_tests")
+if [[ $run_tests == 1 ]]; then
+  say "building the image on $release, with the normal build's tests run in its build stage"
+  # The build stage's output is the test run: shown when it fails.
+  $DOCKER build "${args[@]}" --target build -t asyncfetch-build . > "$work/build.log" 2>&1 \
+    || { tail -60 "$work/build.log"; say "FAILED: the build stage on $release"; exit 1; }
+  grep -E '^=== |tests passed|tests failed' "$work/build.log" | sed 's/^/docker-test:   /'
+else
+  say "building the image on $release"
+fi
+$DOCKER build -q "${args[@]}" -t asyncfetch . > /dev/null
+$DOCKER build -q --build-arg "BASE_IMAGE=$base" -t asyncfetch-nginx docker/nginx > /dev/null
 mb() { $DOCKER image inspect -f '{{.Size}}' "$1" | awk '{printf "%.1f MB", $1/1e6}'; }
-say "built in $(( $(date +%s) - t0 )) s; image $(mb asyncfetch) (base $(mb debian:bookworm-slim))"
+say "built in $(( $(date +%s) - t0 )) s; image $(mb asyncfetch) (base $(mb "$base"))"
 
 fail() { say "FAILED: $*"; $DOCKER logs af-test 2>&1 | tail -20 || true; exit 1; }
+
+# 0. The README's first command on that release: scripts/serve.sh in the build
+# stage's image (its build is up to date there, so it only starts the service).
+if [[ $run_tests == 1 ]]; then
+  $DOCKER run -d --name af-serve asyncfetch-build bash scripts/serve.sh > /dev/null
+  for _ in $(seq 120); do
+    $DOCKER exec af-serve curl -sf 127.0.0.1:8080/readyz > /dev/null 2>&1 && break; sleep 0.5
+  done
+  [[ $($DOCKER exec af-serve curl -s 127.0.0.1:8080/readyz) == '{"ready":true}' ]] \
+    || { $DOCKER logs af-serve 2>&1 | tail -20; fail "scripts/serve.sh on $release"; }
+  $DOCKER rm -f af-serve > /dev/null
+  say "scripts/serve.sh on $release: serving"
+fi
 
 # 1. One container, hardened, fetching from an upstream container.
 $DOCKER network create --subnet 198.18.0.0/24 af-test-net > /dev/null

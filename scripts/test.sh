@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything and runs every test, in this order:
-#   1. the normal build (warnings are errors): all unit, integration and example tests;
-#   2. the runtime with clang 14 (warnings are errors): its tests and the tutorial examples;
+#   1. the normal build (scripts/build.sh: RelWithDebInfo in build/, warnings are errors):
+#      all unit, integration and example tests;
+#   2. the runtime with clang (14 on Debian 12, 19 on Debian 13; warnings are errors):
+#      its tests and the tutorial examples;
 #   3. a smoke run of the peer benchmark (bench/run.sh --smoke: S1 at small N,
 #      asyncfetch and wrk, on the binary of stage 1; fails only on a correctness check);
 #   4. AddressSanitizer + UndefinedBehaviorSanitizer build: the test suites again;
 #   5. ThreadSanitizer build: the test suites again (the service runs with 2 threads);
 #   6. short fuzz runs, when fuzz/run.sh exists;
-#   7. the Docker test, when docker/test.sh exists (it says itself when it skips).
+#   7. the Docker test (docker/test.sh, which says itself when it skips): the image
+#      built on Debian 13 with stage 1 run inside it (so Debian 13 builds and passes
+#      every test too), then the container and the scale-out compose checked.
 # Set SKIP_SANITIZERS=1, SKIP_CLANG=1, SKIP_BENCH=1, SKIP_FUZZ=1 or SKIP_DOCKER=1 to leave a stage out locally.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -34,33 +38,52 @@ build_and_test() {  # build dir, extra cmake args...
   local dir=$1; shift
   cmake -S . -B "$dir" "$@" > /dev/null &&
   cmake --build "$dir" -j"$jobs" &&
-  (cd "$dir" && ctest --output-on-failure -j"$jobs" --timeout 300)
+  run_tests "$dir"
+}
+run_tests() {  # build dir, extra ctest args...
+  local dir=$1; shift
+  (cd "$dir" && ctest --output-on-failure -j"$jobs" --timeout 300 "$@")
+}
+normal_build() {
+  JOBS=$jobs bash scripts/build.sh -DASYNCFETCH_WERROR=ON && run_tests build
 }
 
-# The runtime is a library of its own, so it is also built with clang 14 (the
+# shellcheck disable=SC1091
+case "$( . /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}" )" in
+  trixie) clang_version=19 ;;
+  *) clang_version=14 ;;
+esac
+export CXX_FUZZ=${CXX_FUZZ:-clang++-$clang_version}
+
+# The runtime is a library of its own, so it is also built with clang (the
 # compiler of the fuzz stage): only its tests and the examples, which is all that
 # includes it apart from the service. Catch2 registers a placeholder test for
 # each test program not built; those are left out.
 clang_runtime() {
-  CC=clang-14 CXX=clang++-14 cmake -S . -B build-ci-clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  CC=clang-$clang_version CXX=clang++-$clang_version cmake -S . -B build-ci-clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DASYNCFETCH_WERROR=ON -DASYNCFETCH_BUILD_BENCH=OFF > /dev/null &&
   cmake --build build-ci-clang -j"$jobs" --target runtime_tests examples_tests &&
   (cd build-ci-clang && ctest --output-on-failure -j"$jobs" --timeout 300 -E '_NOT_BUILT')
 }
 
-bash scripts/setup.sh --test || exit 1
+# clang only when a stage needs it.
+if [[ -z "${SKIP_CLANG:-}" || -z "${SKIP_FUZZ:-}" ]]; then
+  bash scripts/setup.sh --test || exit 1
+else
+  bash scripts/setup.sh || exit 1
+fi
 
 # Warnings are errors in the normal build. The sanitizer builds leave them as
 # warnings: GCC 12 raises false -Wmaybe-uninitialized alarms inside libstdc++
 # (std::regex, std::function) once the sanitizers are on.
-stage "build + tests" build_and_test build-ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DASYNCFETCH_WERROR=ON
+stage "build + tests" normal_build
 
 if [[ -z "${SKIP_CLANG:-}" ]]; then
   stage "clang runtime" clang_runtime
 fi
 
 if [[ -z "${SKIP_BENCH:-}" ]]; then
-  stage "bench smoke" env BENCH_ASYNCFETCH=build-ci/service/asyncfetch BUILD_DIR=build-ci bash bench/run.sh --smoke
+  stage "bench smoke" env BENCH_ASYNCFETCH=build/service/asyncfetch BUILD_DIR=build bash bench/run.sh --smoke
 fi
 
 if [[ -z "${SKIP_SANITIZERS:-}" ]]; then

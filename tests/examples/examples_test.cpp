@@ -2,7 +2,6 @@
 // by line with what the tutorial prints, and checks its wall time with
 // generous margins (the machine may be busy). Lines that contain measured
 // numbers (choosing_model) are matched with a regex and their numbers checked.
-#define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
 #include <chrono>
