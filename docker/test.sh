@@ -87,6 +87,7 @@ else
 fi
 $DOCKER build -q "${args[@]}" -t asyncfetch . > /dev/null
 $DOCKER build -q --build-arg "BASE_IMAGE=$base" -t asyncfetch-nginx docker/nginx > /dev/null
+$DOCKER build -q --build-arg "BASE_IMAGE=$base" -t asyncfetch-prometheus docker/prometheus > /dev/null
 mb() { $DOCKER image inspect -f '{{.Size}}' "$1" | awk '{printf "%.1f MB", $1/1e6}'; }
 say "built in $(( $(date +%s) - t0 )) s; image $(mb asyncfetch) (base $(mb "$base"))"
 
@@ -135,9 +136,9 @@ say "docker stop: exit 0 in $(( $(date +%s) - t_stop )) s"
 $DOCKER rm -f af-test af-up > /dev/null
 $DOCKER network rm af-test-net > /dev/null
 
-# 2. Scale-out: 3 replicas behind nginx; requests reach several replicas, and
-# stopping one loses no request.
-export LB_HOST_PORT=18488
+# 2. Scale-out: 3 replicas behind nginx; requests reach several replicas,
+# Prometheus scrapes them all (3.), and stopping one loses no request (4.).
+export LB_HOST_PORT=18488 PROMETHEUS_HOST_PORT=18489
 docker-compose -p afscale -f docker/compose.scale.yml up -d > "$work/compose.log" 2>&1 \
   || { tail -20 "$work/compose.log"; fail "compose up"; }
 for _ in $(seq 60); do curl -sf 127.0.0.1:$LB_HOST_PORT/readyz > /dev/null && break; sleep 0.5; done
@@ -148,7 +149,65 @@ done | tr -d '\r' | sort -u | wc -l)
 [[ $replicas -ge 2 ]] || fail "requests reached $replicas replica(s)"
 say "requests reached $replicas replicas"
 
-# Send requests continuously while one replica is stopped (drains, exits).
+# 3. Prometheus finds every replica by DNS and scrapes it; the fetches made
+# through nginx show in the sum over the replicas, and the rules evaluate.
+t_prom=$(date +%s)
+prom=http://127.0.0.1:$PROMETHEUS_HOST_PORT
+# An instant query's JSON answer (empty when Prometheus does not answer), and
+# the value of its first sample ("none" when there is none).
+promq() { curl -sf --get "$prom/api/v1/query" --data-urlencode "query=$1" || true; }
+value() {
+  python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "none")' \
+    2> /dev/null || echo none
+}
+expected=$(docker-compose -p afscale -f docker/compose.scale.yml ps -q asyncfetch | xargs $DOCKER inspect \
+  -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}:8080=up' | LC_ALL=C sort | tr '\n' ' ')
+targets=""
+for _ in $(seq 60); do
+  targets=$(curl -sf "$prom/api/v1/targets?state=active" | python3 -c '
+import json, sys
+for t in json.load(sys.stdin)["data"]["activeTargets"]:
+    if t["labels"]["job"] == "asyncfetch": print(t["labels"]["instance"] + "=" + t["health"])' 2> /dev/null \
+    | LC_ALL=C sort | tr '\n' ' ' || true)
+  [[ $targets == "$expected" ]] && break
+  sleep 0.5
+done
+[[ $targets == "$expected" ]] || fail "Prometheus targets: '$targets', expected: '$expected'"
+say "Prometheus scrapes every replica: ${targets% }"
+
+before=$(promq 'sum(asyncfetch_fetches_total)' | value)
+[[ $before != none ]] || fail "no sum(asyncfetch_fetches_total) from Prometheus"
+urls=$(printf '"http://upstream/hello.txt",%.0s' $(seq 10))
+for _ in $(seq 6); do
+  curl -sf -o /dev/null -XPOST 127.0.0.1:$LB_HOST_PORT/fetch -d "{\"urls\":[${urls%,}]}" || fail "fan-out through nginx"
+done
+after=$before
+for _ in $(seq 40); do
+  answer=$(promq 'sum(asyncfetch_fetches_total)')
+  after=$(value <<< "$answer")
+  [[ $after != none ]] && (( after >= before + 60 )) && break
+  sleep 0.5
+done
+[[ $after != none ]] && (( after >= before + 60 )) \
+  || fail "sum(asyncfetch_fetches_total) went from $before to $after after 60 fetches"
+say "sum(asyncfetch_fetches_total): $before before 60 fetches through nginx, $after after"
+say "query answer: $answer"
+rules=""
+for _ in $(seq 20); do
+  rules=$(curl -sf "$prom/api/v1/rules" | python3 -c '
+import json, sys
+rs = [r for g in json.load(sys.stdin)["data"]["groups"] for r in g["rules"]]
+print(len(rs), sum(r["health"] == "ok" for r in rs))' 2> /dev/null || true)
+  rate=$(promq 'job:asyncfetch_fetches:rate1m{job="asyncfetch"} > 0' | value)
+  [[ -n $rules && ${rules% *} -gt 0 && ${rules% *} == "${rules#* }" && $rate != none ]] && break
+  sleep 0.5
+done
+[[ -n $rules && ${rules% *} -gt 0 && ${rules% *} == "${rules#* }" && $rate != none ]] \
+  || fail "rules loaded/healthy: '$rules', job:asyncfetch_fetches:rate1m: $rate"
+say "Prometheus rules: ${rules% *} loaded, all healthy; job:asyncfetch_fetches:rate1m = $rate"
+say "Prometheus checks in $(( $(date +%s) - t_prom )) s"
+
+# 4. Send requests continuously while one replica is stopped (drains, exits).
 victim=$(docker-compose -p afscale -f docker/compose.scale.yml ps -q asyncfetch | head -1)
 ( for i in $(seq 150); do
     curl -s -o /dev/null -w '%{http_code}\n' -XPOST 127.0.0.1:$LB_HOST_PORT/fetch -d "$body"

@@ -23,25 +23,35 @@ declare -A sources=(
   [url_egress_fuzz]="service/wire/src/url.cpp service/wire/src/cidr.cpp service/wire/src/egress_policy.cpp"
   [config_fuzz]="config/src/config.cpp service/wire/src/cidr.cpp service/wire/src/url.cpp"
   [http_response_fuzz]="service/wire/src/url.cpp"
+  [content_decoder_fuzz]="service/wire/src/content_coding.cpp service/wire/src/content_decoder.cpp
+                          service/wire/src/memory_meter.cpp service/wire/src/zlib_codec.cpp
+                          service/wire/src/brotli_codec.cpp service/wire/src/zstd_codec.cpp"
+  [trace_context_fuzz]="service/wire/src/trace_context.cpp service/wire/src/request_id.cpp
+                        service/wire/src/random_bytes.cpp"
 )
 # service/wire/src/beast_impl.cpp routes Beast's assertions to a handler that lets one
 # known-false assertion pass (beast_assertion_handler.hpp); this target uses it too.
 declare -A extra=(
   [http_response_fuzz]="-DBOOST_ENABLE_ASSERT_DEBUG_HANDLER -I$root/service/wire/src -I$root/service/fetch/src"
 )
+# Libraries, linked after the sources.
+declare -A libs=(
+  [content_decoder_fuzz]="-lz -lbrotlidec -lzstd"
+)
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fetch_request_fuzz url_egress_fuzz config_fuzz http_response_fuzz)
+[ ${#targets[@]} -eq 0 ] && targets=(fetch_request_fuzz url_egress_fuzz config_fuzz http_response_fuzz
+                                     content_decoder_fuzz trace_context_fuzz)
 
 for t in "${targets[@]}"; do
   [ -n "${sources[$t]+x}" ] || { echo "unknown target: $t" >&2; exit 2; }
   srcs=("$here/$t.cpp")
   for s in ${sources[$t]}; do srcs+=("$root/$s"); done
   # Up to date when no source or header it may include is newer than the binary.
-  if [ -x "$out/$t" ] && [ -z "$(find "$here/$t.cpp" "$here"/*.hpp "$root/service" "$root/config/src" "$root/config/include" \
-        "$root/runtime/include" -newer "$out/$t" -print -quit)" ]; then
+  if [ -x "$out/$t" ] && [ -z "$(find "$here/$t.cpp" "$here"/*.hpp "$root/service" "$root/config/src" \
+        "$root/config/include" "$root/runtime/include" -newer "$out/$t" -print -quit)" ]; then
     echo "up to date: $out/$t" >&2
     continue
   fi
   echo "building $out/$t" >&2
-  "$CXX" "${flags[@]}" ${extra[$t]:-} "${srcs[@]}" -o "$out/$t" -lpthread
+  "$CXX" "${flags[@]}" ${extra[$t]:-} "${srcs[@]}" -o "$out/$t" ${libs[$t]:-} -lpthread
 done

@@ -1,6 +1,5 @@
-// FUZZ_CHECK(cond): the fuzz targets' assertion. It holds in every build
-// (assert() would vanish under NDEBUG) and aborts, which libFuzzer reports as
-// a crash with the input that caused it.
+// FUZZ_CHECK(cond): a property of the target; when it fails, says which and
+// aborts, so libFuzzer keeps the input as a crash.
 #pragma once
 
 #include <cstdio>

@@ -2,17 +2,18 @@
 # Installs what is missing, builds everything and runs every test, in this order:
 #   1. the normal build (scripts/build.sh: RelWithDebInfo in build/, warnings are errors):
 #      all unit, integration and example tests;
-#   2. the runtime with clang (14 on Debian 12, 19 on Debian 13; warnings are errors):
+#   2. the Prometheus rules: promtool check rules and test rules (docker/prometheus/test_rules.sh);
+#   3. the runtime with clang (14 on Debian 12, 19 on Debian 13; warnings are errors):
 #      its tests and the tutorial examples;
-#   3. a smoke run of the peer benchmark (bench/run.sh --smoke: S1 at small N,
+#   4. a smoke run of the peer benchmark (bench/run.sh --smoke: S1 at small N,
 #      asyncfetch and wrk, on the binary of stage 1; fails only on a correctness check);
-#   4. AddressSanitizer + UndefinedBehaviorSanitizer build: the test suites again;
-#   5. ThreadSanitizer build: the test suites again (the service runs with 2 threads);
-#   6. short fuzz runs, when fuzz/run.sh exists;
-#   7. the Docker test (docker/test.sh, which says itself when it skips): the image
+#   5. AddressSanitizer + UndefinedBehaviorSanitizer build: the test suites again;
+#   6. ThreadSanitizer build: the test suites again (the service runs with 2 threads);
+#   7. short fuzz runs, when fuzz/run.sh exists;
+#   8. the Docker test (docker/test.sh, which says itself when it skips): the image
 #      built on Debian 13 with stage 1 run inside it (so Debian 13 builds and passes
 #      every test too), then the container and the scale-out compose checked.
-# Set SKIP_SANITIZERS=1, SKIP_CLANG=1, SKIP_BENCH=1, SKIP_FUZZ=1 or SKIP_DOCKER=1 to leave a stage out locally.
+# Set SKIP_PROMETHEUS=1, SKIP_SANITIZERS=1, SKIP_CLANG=1, SKIP_BENCH=1, SKIP_FUZZ=1 or SKIP_DOCKER=1 to leave a stage out locally.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -77,6 +78,10 @@ fi
 # warnings: GCC 12 raises false -Wmaybe-uninitialized alarms inside libstdc++
 # (std::regex, std::function) once the sanitizers are on.
 stage "build + tests" normal_build
+
+if [[ -z "${SKIP_PROMETHEUS:-}" ]]; then
+  stage "prometheus rules" bash docker/prometheus/test_rules.sh
+fi
 
 if [[ -z "${SKIP_CLANG:-}" ]]; then
   stage "clang runtime" clang_runtime
