@@ -68,8 +68,11 @@ runtime::Task<void> FanOut::worker(const FetchJob& job, const FetchOptions& opti
                                    RequestProgress& progress, const OnResult& on_result) {
   // Cancelled, the worker ends at its next wait (the permits of the next URL),
   // by throwing.
-  for (std::size_t i; (i = progress.next.fetch_add(1)) < job.urls.size();)
+  for (;;) {
+    const std::size_t i = progress.next.fetch_add(1);
+    if (i >= job.urls.size()) co_return;
     co_await fetch_one(i, job, options, per_request, progress, on_result);
+  }
 }
 
 runtime::Task<FanOutSummary> FanOut::run(const FetchJob& job, OnResult on_result) {
