@@ -18,9 +18,10 @@ flags=(-std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recov
        -I"$root/service/wire/include" -I"$root/config/include" -I"$root/runtime/include")
 
 declare -A sources=(
-  [fetch_request_fuzz]="service/wire/src/fetch_request.cpp service/wire/src/result_json.cpp service/wire/src/url.cpp"
-  [url_egress_fuzz]="service/wire/src/url.cpp service/wire/src/egress_policy.cpp"
-  [config_fuzz]="config/src/config.cpp service/wire/src/egress_policy.cpp"
+  [fetch_request_fuzz]="service/wire/src/fetch_request.cpp service/wire/src/fetch_error.cpp service/wire/src/result_json.cpp
+                       service/wire/src/url.cpp"
+  [url_egress_fuzz]="service/wire/src/url.cpp service/wire/src/cidr.cpp service/wire/src/egress_policy.cpp"
+  [config_fuzz]="config/src/config.cpp service/wire/src/cidr.cpp service/wire/src/url.cpp"
   [http_response_fuzz]="service/wire/src/url.cpp"
   [content_decoder_fuzz]="service/wire/src/content_coding.cpp service/wire/src/content_decoder.cpp
                           service/wire/src/memory_meter.cpp service/wire/src/zlib_codec.cpp
@@ -29,9 +30,9 @@ declare -A sources=(
                         service/wire/src/random_bytes.cpp"
 )
 # service/wire/src/beast_impl.cpp routes Beast's assertions to a handler that lets one
-# known-false assertion pass (see there); this target does the same.
+# known-false assertion pass (beast_assertion_handler.hpp); this target uses it too.
 declare -A extra=(
-  [http_response_fuzz]="-DBOOST_ENABLE_ASSERT_DEBUG_HANDLER"
+  [http_response_fuzz]="-DBOOST_ENABLE_ASSERT_DEBUG_HANDLER -I$root/service/wire/src -I$root/service/fetch/src"
 )
 # Libraries, linked after the sources.
 declare -A libs=(
@@ -46,7 +47,7 @@ for t in "${targets[@]}"; do
   srcs=("$here/$t.cpp")
   for s in ${sources[$t]}; do srcs+=("$root/$s"); done
   # Up to date when no source or header it may include is newer than the binary.
-  if [ -x "$out/$t" ] && [ -z "$(find "$here/$t.cpp" "$here/fuzz_check.hpp" "$root/service" "$root/config/src" \
+  if [ -x "$out/$t" ] && [ -z "$(find "$here/$t.cpp" "$here"/*.hpp "$root/service" "$root/config/src" \
         "$root/config/include" "$root/runtime/include" -newer "$out/$t" -print -quit)" ]; then
     echo "up to date: $out/$t" >&2
     continue

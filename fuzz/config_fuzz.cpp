@@ -1,7 +1,7 @@
 // bytes -> load_config, as a JSON config file and/or as argv and environment
 // entries. load_config must return or throw ConfigError; any other exception or
-// a crash is a bug. A Config it returns must pass validate() and its
-// allow_cidrs must be ranges the service's own CIDR parser accepts.
+// a crash is a bug. A Config it returns must pass validate(), and each of its
+// allow_cidrs ranges must read back as itself.
 //
 // Input layout: byte 0 picks the sources (bit 0: pass the file with --config),
 // then up to three parts separated by "\0\0": the file's text, the argv
@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "asyncfetch/config.hpp"
-#include "asyncfetch/wire/egress_policy.hpp"
+#include "asyncfetch/wire/cidr.hpp"
 
 using namespace asyncfetch;
 
@@ -104,11 +104,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } catch (const ConfigError&) {
       die("load_config returned a Config that validate() refuses");
     }
-    for (const auto& c : r.config.allow_cidrs)
-      if (!Cidr::parse(c)) {
-        std::fprintf(stderr, "allow_cidrs entry accepted by config, refused by Cidr::parse: \"%s\"\n", c.c_str());
+    for (const auto& c : r.config.allow_cidrs) {
+      const auto again = Cidr::parse(c.to_string());
+      if (!again || !(*again == c)) {
+        std::fprintf(stderr, "allow_cidrs entry does not read back as itself: \"%s\"\n", c.to_string().c_str());
         std::abort();
       }
+    }
     if (r.config.default_concurrency > r.config.max_concurrency_per_request) die("default_concurrency above max");
   } catch (const ConfigError& e) {
     if (std::string_view(e.what()).empty()) die("ConfigError without a message");

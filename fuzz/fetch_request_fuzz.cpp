@@ -1,8 +1,9 @@
-// bytes -> parse_fetch_request (default Config) -> error_body or a rendered
-// /fetch answer. Nothing may throw, every JSON written must parse back, and an
-// accepted job must respect every documented bound.
+// bytes -> parse_fetch_request (the built-in configuration's rules) ->
+// error_body or a rendered /fetch answer. Nothing may throw, every JSON written
+// must parse back, and an accepted job must respect every documented bound.
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -18,9 +19,9 @@
 using namespace asyncfetch;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const Config config;
+  static const FetchRequestRules rules{1000, 256, 8, std::chrono::milliseconds(10000)};
   const std::string_view body(reinterpret_cast<const char*>(data), size);
-  auto parsed = parse_fetch_request(body, config);
+  auto parsed = parse_fetch_request(body, rules);
 
   if (auto* e = std::get_if<ApiError>(&parsed)) {
     FUZZ_CHECK(e->status == 400);
@@ -32,8 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
 
   const FetchJob& job = std::get<FetchJob>(parsed);
-  FUZZ_CHECK(!job.urls.empty() && job.urls.size() <= config.max_urls_per_request);
-  FUZZ_CHECK(job.concurrency >= 1 && job.concurrency <= config.max_concurrency_per_request);
+  FUZZ_CHECK(!job.urls.empty() && job.urls.size() <= rules.max_urls);
+  FUZZ_CHECK(job.concurrency >= 1 && job.concurrency <= rules.max_concurrency);
   FUZZ_CHECK(job.timeout.count() >= 1 && job.timeout.count() <= 600000);
   FUZZ_CHECK(job.retries <= 5);
   FUZZ_CHECK(job.headers.size() <= 64);
@@ -61,7 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       r.truncated = i % 4 == 0;
       ++(r.ok ? summary.succeeded : summary.failed);
     } else {
-      r.error = "invalid_url";
+      r.error = FetchError::invalid_url;
       ++summary.failed;
     }
     r.elapsed_ms = static_cast<double>(size) * 1.5;

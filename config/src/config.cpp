@@ -21,6 +21,8 @@
 #include <string_view>
 #include <variant>
 
+#include "asyncfetch/wire/url.hpp"
+
 namespace asyncfetch {
 namespace {
 
@@ -34,10 +36,8 @@ constexpr const char* kDefaultFile = "config/asyncfetch.json";
 // ---------------------------------------------------------------------------
 // Rules for string values and list entries.
 
-// 4 or 6 for a valid IPv4 / IPv6 literal, 0 otherwise. inet_pton is what Asio's
-// make_address uses underneath; calling it directly keeps this library free of
-// Asio (the runtime compiles Asio separately, and a header-only Asio TU linked
-// beside it would be a second copy). IPv6 zone ids ("fe80::1%eth0") are refused.
+// 4 or 6 for a valid IPv4 / IPv6 literal, 0 otherwise. IPv6 zone ids
+// ("fe80::1%eth0") are refused: inet_pton takes none.
 int ip_family(std::string_view text) {
   const std::string s(text);
   unsigned char buf[sizeof(in6_addr)];
@@ -47,44 +47,13 @@ int ip_family(std::string_view text) {
 
 bool is_ip_address(std::string_view s) { return ip_family(s) != 0; }
 
-// "a.b.c.d/n" (n <= 32), "ipv6/n" (n <= 128) or a bare address. Host bits below
-// the prefix are allowed ("10.1.2.3/8" means 10.0.0.0/8).
-bool is_cidr(std::string_view s) {
-  const auto slash = s.find('/');
-  if (slash == std::string_view::npos) return is_ip_address(s);
-  const int family = ip_family(s.substr(0, slash));
-  const auto prefix = s.substr(slash + 1);
-  if (family == 0 || prefix.empty() || prefix.size() > 3) return false;
-  unsigned n = 0;
-  for (char c : prefix) {
-    if (c < '0' || c > '9') return false;
-    n = n * 10 + static_cast<unsigned>(c - '0');
-  }
-  return n <= (family == 4 ? 32u : 128u);
-}
-
-bool iequals_prefix(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    char c = s[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != prefix[i]) return false;
-  }
-  return true;
-}
+// With the service's own parsers: what the configuration accepts is what the
+// service can use.
+bool is_cidr(std::string_view s) { return Cidr::parse(s).has_value(); }
+bool is_http_url(std::string_view s) { return parse_url(s).has_value(); }
 
 bool is_visible_ascii(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
-}
-
-// An absolute http(s) URL: the scheme, then a host (not empty, not a path), and
-// no spaces or control characters. The service's URL parser has the last word.
-bool is_http_url(std::string_view s) {
-  std::string_view rest;
-  if (iequals_prefix(s, "http://")) rest = s.substr(7);
-  else if (iequals_prefix(s, "https://")) rest = s.substr(8);
-  else return false;
-  return !rest.empty() && rest.front() != '/' && is_visible_ascii(rest);
 }
 
 bool is_log_level(std::string_view s) {
@@ -107,7 +76,7 @@ bool is_readable_file_or_empty(std::string_view s) {
 // The table.
 
 using Member = std::variant<std::uint16_t Config::*, unsigned Config::*, std::uint64_t Config::*,
-                            std::string Config::*, std::vector<std::string> Config::*>;
+                            std::string Config::*, std::vector<std::string> Config::*, std::vector<Cidr> Config::*>;
 
 enum class Kind { integer, string, list };
 
@@ -123,7 +92,8 @@ struct Key {
   Kind kind() const {
     switch (member.index()) {
       case 3: return Kind::string;
-      case 4: return Kind::list;
+      case 4:
+      case 5: return Kind::list;
       default: return Kind::integer;
     }
   }
@@ -138,9 +108,9 @@ Key text(std::string_view name, std::string Config::*m, bool (*check)(std::strin
          std::string_view type, std::string_view rule, std::string_view help) {
   return Key{name, Member{m}, 0, 0, check, rule, type, help};
 }
-Key list(std::string_view name, std::vector<std::string> Config::*m,
-         bool (*check)(std::string_view), std::string_view type, std::string_view rule,
-         std::string_view help) {
+template <class T>
+Key list(std::string_view name, std::vector<T> Config::*m, bool (*check)(std::string_view), std::string_view type,
+         std::string_view rule, std::string_view help) {
   return Key{name, Member{m}, 0, 0, check, rule, type, help};
 }
 
@@ -278,24 +248,39 @@ void check(const Key& k, const Value& v, const std::string& origin) {
   }
 }
 
+// A list of CIDRs is held parsed; as a Value it is its entries' text.
 Value read(const Key& k, const Config& c) {
   return std::visit(
       [&](auto m) -> Value {
         const auto& field = c.*m;
         using T = std::decay_t<decltype(field)>;
-        if constexpr (std::is_integral_v<T>) return static_cast<std::uint64_t>(field);
-        else return field;
+        if constexpr (std::is_integral_v<T>) {
+          return static_cast<std::uint64_t>(field);
+        } else if constexpr (std::is_same_v<T, std::vector<Cidr>>) {
+          std::vector<std::string> texts;
+          for (const Cidr& cidr : field) texts.push_back(cidr.to_string());
+          return texts;
+        } else {
+          return field;
+        }
       },
       k.member);
 }
 
+// `v` has passed check().
 void store(const Key& k, Value v, Config& c) {
   std::visit(
       [&](auto m) {
         auto& field = c.*m;
         using T = std::decay_t<decltype(field)>;
-        if constexpr (std::is_integral_v<T>) field = static_cast<T>(std::get<std::uint64_t>(v));
-        else field = std::get<T>(std::move(v));
+        if constexpr (std::is_integral_v<T>) {
+          field = static_cast<T>(std::get<std::uint64_t>(v));
+        } else if constexpr (std::is_same_v<T, std::vector<Cidr>>) {
+          field.clear();
+          for (const auto& text : std::get<std::vector<std::string>>(v)) field.push_back(*Cidr::parse(text));
+        } else {
+          field = std::get<T>(std::move(v));
+        }
       },
       k.member);
 }

@@ -19,8 +19,21 @@ using asyncfetch::ConfigError;
 using asyncfetch::LoadResult;
 using asyncfetch::load_config;
 using Strings = std::vector<std::string>;
+using asyncfetch::Cidr;
+using Cidrs = std::vector<Cidr>;
 
 namespace {
+
+// The ranges as the configuration holds them: parsed.
+Cidrs cidrs(std::initializer_list<const char*> texts) {
+  Cidrs out;
+  for (const char* t : texts) {
+    auto c = Cidr::parse(t);
+    REQUIRE(c);
+    out.push_back(*c);
+  }
+  return out;
+}
 
 // A fresh directory under the system temp dir, removed at scope exit.
 struct TempDir {
@@ -136,7 +149,7 @@ TEST_CASE("the JSON file sets keys, unnamed keys keep their defaults", "[config]
   CHECK(r.config.threads == 4);
   CHECK(r.config.max_body_bytes == 2000000);
   CHECK(r.config.warmup_urls == Strings{"http://example.com/", "https://example.org/x"});
-  CHECK(r.config.allow_cidrs == Strings{"10.0.0.0/8", "fd00::/8", "192.168.1.7"});
+  CHECK(r.config.allow_cidrs == cidrs({"10.0.0.0/8", "fd00::/8", "192.168.1.7/32"}));
   CHECK(r.config.auth_token == "s3cret");
   CHECK(r.config.log_level == "debug");
   CHECK(r.config.max_redirects == 0);
@@ -219,7 +232,7 @@ TEST_CASE("flags take --key value and --key=value", "[config]") {
 }
 
 TEST_CASE("list keys take a JSON array or a comma-separated list in flags and env", "[config]") {
-  const Strings want{"127.0.0.0/8", "::1/128"};
+  const Cidrs want = cidrs({"127.0.0.0/8", "::1/128"});
   CHECK(load_nofile({"--allow_cidrs", "127.0.0.0/8,::1/128"}).config.allow_cidrs == want);
   CHECK(load_nofile({"--allow_cidrs=[\"127.0.0.0/8\", \"::1/128\"]"}).config.allow_cidrs == want);
   CHECK(load_nofile({}, {"ASYNCFETCH_ALLOW_CIDRS= 127.0.0.0/8 , ::1/128 ,"}).config.allow_cidrs == want);
@@ -229,7 +242,7 @@ TEST_CASE("list keys take a JSON array or a comma-separated list in flags and en
   SECTION("an empty value or [] is the empty list, and overrides the file") {
     TempDir dir;
     const auto path = dir.write("l.json", R"({"allow_cidrs": ["10.0.0.0/8"]})");
-    CHECK(load({"--config", path}).config.allow_cidrs == Strings{"10.0.0.0/8"});
+    CHECK(load({"--config", path}).config.allow_cidrs == cidrs({"10.0.0.0/8"}));
     CHECK(load({"--config", path, "--allow_cidrs="}).config.allow_cidrs.empty());
     CHECK(load({"--config", path}, {"ASYNCFETCH_ALLOW_CIDRS=[]"}).config.allow_cidrs.empty());
   }
@@ -382,8 +395,14 @@ TEST_CASE("allow_cidrs entries must be CIDRs or bare addresses", "[config][error
   for (const char* good : {"127.0.0.0/8", "10.1.2.3/8", "0.0.0.0/0", "192.168.0.1", "192.168.0.1/32", "::1/128",
                            "::/0", "fd00::/8", "fe80::1", "::ffff:10.0.0.0/104", "2001:db8::/32"}) {
     INFO(good);
-    CHECK(load_nofile({std::string("--allow_cidrs=") + good}).config.allow_cidrs == Strings{good});
+    CHECK(load_nofile({std::string("--allow_cidrs=") + good}).config.allow_cidrs == cidrs({good}));
   }
+  // Held parsed: host bits cleared, a bare address a whole-length prefix.
+  const auto held = load_nofile({"--allow_cidrs=10.1.2.3/8,192.168.0.1,fe80::1"}).config.allow_cidrs;
+  REQUIRE(held.size() == 3);
+  CHECK(held[0].to_string() == "10.0.0.0/8");
+  CHECK(held[1].to_string() == "192.168.0.1/32");
+  CHECK(held[2].to_string() == "fe80::1/128");
   for (const char* bad : {"10.0.0.0/33", "::1/129", "10.0.0/8", "256.0.0.0/8", "10.0.0.0/", "10.0.0.0/-1",
                           "10.0.0.0/8/8", "10.0.0.0/ 8", "localhost", "fe80::1%eth0", "010.0.0.1", "10.0.0.0/0008"}) {
     INFO(bad);
@@ -399,7 +418,8 @@ TEST_CASE("allow_cidrs entries must be CIDRs or bare addresses", "[config][error
 TEST_CASE("warmup_urls entries must be http:// or https:// URLs", "[config][errors]") {
   CHECK(load_nofile({"--warmup_urls=HTTP://Example.com/a,https://127.0.0.1:8443/"}).config.warmup_urls.size() == 2);
   for (const char* bad : {"ftp://example.com/", "example.com", "http://", "http:///path", "https://a b/",
-                          "//example.com/"}) {
+                          "//example.com/", "http://user:pw@example.com/", "http://example.com:0/",
+                          "http://example.com:65536/", "http://a..b/"}) {
     INFO(bad);
     const auto e = error_nofile({std::string("--warmup_urls=") + bad});
     CHECK(e.key == "warmup_urls");
@@ -535,15 +555,19 @@ TEST_CASE("validate() checks a Config built in code", "[config][errors]") {
   Config c;
   c.port = 0;
   CHECK_NOTHROW(asyncfetch::validate(c));
-  c.allow_cidrs = {"127.0.0.0/8", "nonsense"};
+  c.warmup_urls = {"http://example.com/", "nonsense"};
   try {
     asyncfetch::validate(c);
     FAIL("expected a ConfigError");
   } catch (const ConfigError& e) {
-    CHECK(e.key == "allow_cidrs");
+    CHECK(e.key == "warmup_urls");
     CHECK(std::string(e.what()) ==
-          R"(config: "allow_cidrs": each entry must be a CIDR (a.b.c.d/0..32, IPv6/0..128) or a bare address, got "nonsense")");
+          R"(config: "warmup_urls": each entry must be an http:// or https:// URL, got "nonsense")");
   }
+  // allow_cidrs is held parsed: a Config cannot hold a bad range.
+  c = Config{};
+  c.allow_cidrs = {*Cidr::parse("127.0.0.0/8")};
+  CHECK_NOTHROW(asyncfetch::validate(c));
   c = Config{};
   c.threads = 1000;
   CHECK_THROWS_AS(asyncfetch::validate(c), ConfigError);
@@ -560,7 +584,7 @@ TEST_CASE("the shipped config/asyncfetch.json loads and validates as-is", "[conf
   CHECK(r.config_path == path);
   CHECK(c.listen_address == "127.0.0.1");
   CHECK(c.port == 8080);
-  CHECK(c.allow_cidrs == Strings{"127.0.0.0/8", "::1/128"});  // the laptop demo fetches loopback
+  CHECK(c.allow_cidrs == cidrs({"127.0.0.0/8", "::1/128"}));  // the laptop demo fetches loopback
   CHECK(c.warmup_urls.empty());
   CHECK(c.auth_token.empty());
   // Every other key is written out at its built-in default.

@@ -64,6 +64,17 @@ TEST_CASE("NDJSON: one line per URL as each completes, then the summary", "[ndjs
   CHECK(summary["summary"]["total"] == 3);
   CHECK(summary["summary"]["succeeded"] == 2);
   CHECK(summary["summary"]["failed"] == 1);
+  // The request log: the stream's status, and no word of it being cut short.
+  Json logged;
+  REQUIRE(eventually(
+      [&] {
+        for (auto& j : svc.log_entries("request"))
+          if (j["path"] == "/fetch") logged = j;
+        return !logged.is_null();
+      },
+      std::chrono::seconds(2)));
+  CHECK(logged["status"] == 200);
+  CHECK_FALSE(logged.contains("incomplete"));
   CHECK(get(svc.port(), "/healthz").status == 200);
   CHECK(svc.stop() == 0);
 }

@@ -3,12 +3,26 @@
 // would have ended, the permits come back and the books balance.
 #include <catch2/catch.hpp>
 
+#include <vector>
+
 #include "client.hpp"
 #include "raw_upstream.hpp"
 #include "service_process.hpp"
 #include "upstream.hpp"
 
 using namespace it;
+
+namespace {
+
+// The request log's lines for POST /fetch.
+std::vector<Json> fetch_request_lines(const Service& svc) {
+  std::vector<Json> out;
+  for (auto& j : svc.log_entries("request"))
+    if (j.value("path", "") == "/fetch") out.push_back(std::move(j));
+  return out;
+}
+
+}  // namespace
 
 TEST_CASE("client disconnect: in-flight fetches are cancelled and their connections closed", "[disconnect]") {
   Upstream up;
@@ -36,6 +50,11 @@ TEST_CASE("client disconnect: in-flight fetches are cancelled and their connecti
   CHECK(s["fetches_succeeded"] == 0);
   CHECK(up.requests() == 3);
   CHECK_THAT(svc.log(), Catch::Contains("client went away"));
+  // The request log says that nothing was sent, and why.
+  auto lines = fetch_request_lines(svc);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["status"].is_null());
+  CHECK(lines[0]["incomplete"] == "client_gone");
 
   // The permits came back: the whole global_concurrency is available again.
   Json urls = Json::array();
@@ -64,6 +83,11 @@ TEST_CASE("client disconnect during an NDJSON stream cancels the rest", "[discon
   CHECK(s["fetches_total"] == 3);
   CHECK(s["fetches_succeeded"] == 1);
   CHECK(s["fetches_failed"] == 2);
+  // The log tells the stream's 200 was cut short by the client leaving.
+  REQUIRE(eventually([&] { return fetch_request_lines(svc).size() == 1; }, std::chrono::seconds(2)));
+  auto line = fetch_request_lines(svc)[0];
+  CHECK(line["status"] == 200);
+  CHECK(line["incomplete"] == "client_gone");
   CHECK(get(svc.port(), "/healthz").status == 200);
   CHECK(svc.stop() == 0);
 }

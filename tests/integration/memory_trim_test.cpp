@@ -1,7 +1,7 @@
 // memory_trim_ms: once fetches have run and the service has been quiet for a
 // whole period, it hands freed heap memory back to the OS, once per quiet
-// spell. (What that does to the RSS depends on the heap's layout; the README
-// gives a measured burst. Here: that it happens, and only when it should.)
+// spell. (What that does to the RSS depends on the heap's layout. Here: that
+// it happens, and only when it should.)
 #include <catch2/catch.hpp>
 
 #include <chrono>

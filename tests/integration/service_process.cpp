@@ -168,4 +168,14 @@ std::string Service::log() const {
   return ss.str();
 }
 
+std::vector<nlohmann::json> Service::log_entries(const std::string& msg) const {
+  std::vector<nlohmann::json> out;
+  std::istringstream in(log());
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_object() && j.value("msg", "") == msg) out.push_back(std::move(j));
+  }
+  return out;
+}
+
 }  // namespace it

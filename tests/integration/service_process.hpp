@@ -7,6 +7,8 @@
 
 #include <sys/types.h>
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <optional>
 #include <string>
@@ -41,6 +43,8 @@ class Service {
 
   // Everything the child wrote to stderr so far.
   std::string log() const;
+  // Its log lines (one JSON object each) whose "msg" is `msg`, in order.
+  std::vector<nlohmann::json> log_entries(const std::string& msg) const;
 
  private:
   bool spawn(const ServiceOptions& options);

@@ -5,11 +5,15 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "runtime/cancellation.hpp"
+#include "runtime/create_task.hpp"
+#include "runtime/event.hpp"
 #include "runtime/gather.hpp"
 #include "runtime/run.hpp"
 
@@ -40,14 +44,14 @@ std::map<std::string, double> parse_prometheus(const std::string& text) {
 }
 
 runtime::Task<Stats::Snapshot> one_of_each(Stats& stats) {
-  co_await stats.request_started();
-  co_await stats.request_started();
-  co_await stats.request_rejected();
-  co_await stats.fetch_started();
-  co_await stats.fetch_started();
-  co_await stats.fetch_started();
-  co_await stats.fetch_finished(true, 100, 3.0);
-  co_await stats.fetch_finished(false, 7, 20000.0);
+  stats.request_started();
+  stats.request_started();
+  stats.request_rejected();
+  stats.fetch_started();
+  stats.fetch_started();
+  stats.fetch_started();
+  stats.fetch_finished(true, 100, 3.0);
+  stats.fetch_finished(false, 7, 20000.0);
   co_return co_await stats.snapshot();
 }
 
@@ -90,14 +94,14 @@ TEST_CASE("stats: in_flight goes up and down, max_in_flight keeps the peak", "[s
   Stats stats;
   auto body = [&stats]() -> runtime::Task<std::vector<Stats::Snapshot>> {
     std::vector<Stats::Snapshot> seen;
-    for (int i = 0; i < 4; ++i) co_await stats.fetch_started();
+    for (int i = 0; i < 4; ++i) stats.fetch_started();
     seen.push_back(co_await stats.snapshot());
-    for (int i = 0; i < 3; ++i) co_await stats.fetch_finished(true, 0, 1);
+    for (int i = 0; i < 3; ++i) stats.fetch_finished(true, 0, 1);
     seen.push_back(co_await stats.snapshot());
-    co_await stats.fetch_started();
-    co_await stats.fetch_started();
+    stats.fetch_started();
+    stats.fetch_started();
     seen.push_back(co_await stats.snapshot());
-    for (int i = 0; i < 3; ++i) co_await stats.fetch_finished(i == 0, 0, 1);
+    for (int i = 0; i < 3; ++i) stats.fetch_finished(i == 0, 0, 1);
     seen.push_back(co_await stats.snapshot());
     co_return seen;
   };
@@ -120,10 +124,10 @@ TEST_CASE("stats: concurrent updates from several threads add up", "[stats]") {
   constexpr int kTasks = 64, kFetches = 50;
   auto worker = [&stats](int id) -> runtime::Task<int> {
     for (int i = 0; i < kFetches; ++i) {
-      co_await stats.fetch_started();
-      co_await stats.fetch_finished((i + id) % 2 == 0, 10, 1.0 * i);
+      stats.fetch_started();
+      stats.fetch_finished((i + id) % 2 == 0, 10, 1.0 * i);
     }
-    co_await stats.request_started();
+    stats.request_started();
     co_return id;
   };
   auto main = [&]() -> runtime::Task<Stats::Snapshot> {
@@ -151,8 +155,8 @@ TEST_CASE("stats: latency buckets are upper-inclusive, over 10 s goes to +Inf", 
   Stats stats;
   auto body = [&stats]() -> runtime::Task<Stats::Snapshot> {
     for (double ms : {0.0, 5.0, 5.001, 10.0, 99.0, 100.0, 2500.0, 10000.0, 10000.5, 60000.0}) {
-      co_await stats.fetch_started();
-      co_await stats.fetch_finished(true, 0, ms);
+      stats.fetch_started();
+      stats.fetch_finished(true, 0, ms);
     }
     co_return co_await stats.snapshot();
   };
@@ -188,12 +192,12 @@ TEST_CASE("stats: JSON has every documented counter", "[stats]") {
 TEST_CASE("stats: Prometheus text with a cumulative histogram", "[stats]") {
   Stats stats;
   auto body = [&stats]() -> runtime::Task<Stats::Snapshot> {
-    co_await stats.request_started();
+    stats.request_started();
     for (double ms : {1.0, 1.0, 7.0, 30.0, 400.0, 400.0, 400.0, 3000.0, 12000.0}) {
-      co_await stats.fetch_started();
-      co_await stats.fetch_finished(ms < 10000, 1, ms);
+      stats.fetch_started();
+      stats.fetch_finished(ms < 10000, 1, ms);
     }
-    co_await stats.fetch_started();  // one still in flight
+    stats.fetch_started();  // one still in flight
     co_return co_await stats.snapshot();
   };
   auto s = runtime::run(body());
@@ -258,4 +262,73 @@ TEST_CASE("stats: Prometheus values keep their precision", "[stats]") {
   CHECK(m.at("asyncfetch_bytes_total") == 12345678901234.0);
   CHECK(m.at("asyncfetch_fetch_duration_seconds_sum") == Approx(1234567.891).epsilon(1e-12));
   CHECK(m.at("asyncfetch_uptime_seconds") == Approx(3456789.25).epsilon(1e-12));
+}
+
+TEST_CASE("stats: every snapshot balances while tasks on several threads count", "[stats]") {
+  // Counting takes the Lock when it is free and leaves a backlog when it is
+  // not: snapshots, which hold it, meet updates from other threads.
+  Stats stats;
+  constexpr int kTasks = 32, kFetches = 300;
+  std::atomic<int> snapshots{0}, unbalanced{0}, too_many{0};
+  auto worker = [&](int id) -> runtime::Task<int> {
+    for (int i = 0; i < kFetches; ++i) {
+      stats.fetch_started();
+      if (i % 10 == id % 10) {
+        const auto s = co_await stats.snapshot();
+        ++snapshots;
+        if (s.fetches_total != s.fetches_succeeded + s.fetches_failed + s.in_flight) ++unbalanced;
+        if (s.in_flight > kTasks || s.max_in_flight > kTasks) ++too_many;
+      }
+      stats.fetch_finished(i % 3 != 0, 1, 1.0);
+    }
+    co_return id;
+  };
+  auto main = [&]() -> runtime::Task<Stats::Snapshot> {
+    std::vector<runtime::Task<int>> tasks;
+    for (int t = 0; t < kTasks; ++t) tasks.push_back(worker(t));
+    (void)co_await runtime::gather(std::move(tasks));
+    co_return co_await stats.snapshot();
+  };
+  const auto s = runtime::run(main(), 4);
+  CHECK(snapshots == kTasks * kFetches / 10);
+  CHECK(unbalanced == 0);
+  CHECK(too_many == 0);
+  CHECK(s.fetches_total == kTasks * kFetches);
+  CHECK(s.fetches_succeeded == kTasks * kFetches / 3 * 2);
+  CHECK(s.fetches_failed == kTasks * kFetches / 3);
+  CHECK(s.in_flight == 0);
+  CHECK(s.bytes_total == kTasks * kFetches);
+}
+
+TEST_CASE("stats: a task that has been cancelled still counts", "[stats]") {
+  // Once cancelled, every wait of a task throws: counting must not wait.
+  Stats stats;
+  runtime::Event started, never;
+  auto fetch = [&]() -> runtime::Task<void> {
+    stats.fetch_started();
+    started.set();
+    try {
+      co_await never.wait();
+    } catch (const std::exception&) {
+      stats.fetch_finished(false, 0, 1.0);
+      throw;
+    }
+  };
+  auto main = [&]() -> runtime::Task<Stats::Snapshot> {
+    auto task = runtime::create_task(fetch());
+    co_await started.wait();
+    task.cancel();
+    bool cancelled = false;
+    try {
+      co_await task.wait();
+    } catch (const std::exception& e) {
+      cancelled = runtime::is_cancellation(e);
+    }
+    CHECK(cancelled);
+    co_return co_await stats.snapshot();
+  };
+  const auto s = runtime::run(main());
+  CHECK(s.fetches_total == 1);
+  CHECK(s.fetches_failed == 1);
+  CHECK(s.in_flight == 0);
 }

@@ -5,11 +5,12 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <string>
 #include <variant>
 
 using asyncfetch::ApiError;
-using asyncfetch::Config;
+using asyncfetch::FetchRequestRules;
 using asyncfetch::error_body;
 using asyncfetch::FetchJob;
 using asyncfetch::parse_fetch_request;
@@ -17,12 +18,13 @@ using nlohmann::json;
 
 namespace {
 
-const Config& defaults() {
-  static const Config c;
-  return c;
+// The rules the built-in configuration gives.
+const FetchRequestRules& defaults() {
+  static const FetchRequestRules r{1000, 256, 8, std::chrono::milliseconds(10000)};
+  return r;
 }
 
-FetchJob must_accept(const std::string& body, const Config& c = defaults()) {
+FetchJob must_accept(const std::string& body, const FetchRequestRules& c = defaults()) {
   auto r = parse_fetch_request(body, c);
   std::string why;
   if (auto* e = std::get_if<ApiError>(&r)) why = e->code + ": " + e->message;
@@ -31,7 +33,7 @@ FetchJob must_accept(const std::string& body, const Config& c = defaults()) {
   return std::get<FetchJob>(std::move(r));
 }
 
-ApiError must_reject(const std::string& body, const Config& c = defaults()) {
+ApiError must_reject(const std::string& body, const FetchRequestRules& c = defaults()) {
   auto r = parse_fetch_request(body, c);
   INFO("body: " << body);
   REQUIRE(std::holds_alternative<ApiError>(r));
@@ -42,7 +44,7 @@ ApiError must_reject(const std::string& body, const Config& c = defaults()) {
 }
 
 // An invalid_field error whose message starts with the quoted field name.
-void must_reject_field(const std::string& body, const std::string& field, const Config& c = defaults()) {
+void must_reject_field(const std::string& body, const std::string& field, const FetchRequestRules& c = defaults()) {
   auto e = must_reject(body, c);
   INFO("body: " << body << "\nmessage: " << e.message);
   CHECK(e.code == "invalid_field");
@@ -58,7 +60,7 @@ TEST_CASE("fetch request: the minimal body gets every default", "[fetch_request]
   auto job = must_accept(R"({"urls":["http://example.com/"]})");
   CHECK(job.urls == std::vector<std::string>{"http://example.com/"});
   CHECK(job.concurrency == defaults().default_concurrency);
-  CHECK(job.timeout == std::chrono::milliseconds(defaults().timeout_ms));
+  CHECK(job.timeout == defaults().default_timeout);
   CHECK(job.method == "GET");
   CHECK(job.headers.empty());
   CHECK_FALSE(job.include_body);
@@ -102,8 +104,8 @@ TEST_CASE("fetch request: urls is required, an array of 1..max strings", "[fetch
   must_reject_field(R"({"urls":[null]})", "urls[0]");
   must_reject_field(R"({"urls":[["http://a/"]]})", "urls[0]");
 
-  Config c;
-  c.max_urls_per_request = 3;
+  auto c = defaults();
+  c.max_urls = 3;
   must_accept(R"({"urls":["a","b","c"]})", c);  // URLs are checked one by one later, not here
   auto e = must_reject(R"({"urls":["a","b","c","d"]})", c);
   CHECK(e.code == "invalid_field");
@@ -125,23 +127,23 @@ TEST_CASE("fetch request: unknown fields are refused by name", "[fetch_request]"
 }
 
 TEST_CASE("fetch request: concurrency defaults to default_concurrency, capped by the maximum", "[fetch_request]") {
-  Config c;
+  auto c = defaults();
   c.default_concurrency = 16;
-  c.max_concurrency_per_request = 32;
+  c.max_concurrency = 32;
   CHECK(must_accept(with(R"("retries":0)"), c).concurrency == 16);
   CHECK(must_accept(with(R"("concurrency":1)"), c).concurrency == 1);
   CHECK(must_accept(with(R"("concurrency":32)"), c).concurrency == 32);
   must_reject_field(with(R"("concurrency":33)"), "concurrency", c);
   must_reject_field(with(R"("concurrency":0)"), "concurrency", c);
 
-  // A default above the cap (validate() forbids it, but a Config built in code
-  // may hold it) is cut to the cap.
+  // A default above the cap (the configuration's validate() forbids it, but
+  // rules made in code may hold it) is cut to the cap.
   c.default_concurrency = 64;
   CHECK(must_accept(R"({"urls":["http://a/"]})", c).concurrency == 32);
 
   auto e = must_reject(with(R"("concurrency":33)"), [] {
-    Config x;
-    x.max_concurrency_per_request = 32;
+    auto x = defaults();
+    x.max_concurrency = 32;
     return x;
   }());
   CHECK(e.message.find("1..32") != std::string::npos);
@@ -168,8 +170,8 @@ TEST_CASE("fetch request: integer fields refuse other types and out-of-range val
 }
 
 TEST_CASE("fetch request: timeout_ms defaults to the configured timeout", "[fetch_request]") {
-  Config c;
-  c.timeout_ms = 1234;
+  auto c = defaults();
+  c.default_timeout = std::chrono::milliseconds(1234);
   CHECK(must_accept(R"({"urls":["http://a/"]})", c).timeout == std::chrono::milliseconds(1234));
 }
 
@@ -293,6 +295,6 @@ TEST_CASE("fetch request: read as a JSON object would be", "[fetch_request]") {
   must_reject_field(R"({"x":{"urls":["http://a/"]}})", "x");
   must_reject_field(with(R"("concurrency":{"urls":1,"concurrency":2})"), "concurrency");
   must_reject_field(R"({"urls":[{"urls":["http://a/"]},"http://b/"]})", "urls[0]");
-  // Escapes and non-ASCII are decoded as before.
+  // Escapes are decoded, non-ASCII kept as UTF-8.
   CHECK(must_accept(R"({"urls":["http://a/\u00e9\"x"]})").urls[0] == "http://a/\xc3\xa9\"x");
 }

@@ -17,7 +17,7 @@ using Fields = std::vector<std::pair<http::field, std::string>>;
 
 namespace {
 
-// The head as the API server used to make it: a message, then a serializer.
+// The same reply as a Beast message (keep_alive(), prepare_payload()), serialized by Beast.
 std::string beast_head(http::status s, unsigned version, const char* content_type, const Fields& fields,
                        bool keep_alive, const std::string& body) {
   http::response<http::string_body> res{s, version};

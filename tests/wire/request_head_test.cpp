@@ -1,6 +1,6 @@
-// request_head writes what Beast's serializer writes for the request the
-// fetcher used to build, so formatting the head directly changes no byte
-// an upstream sees.
+// request_head writes, byte for byte, what Beast's serializer writes for the
+// same request built as a message: formatting the head directly is no change
+// an upstream could see.
 #include "asyncfetch/wire/request_head.hpp"
 
 #include <boost/beast/http.hpp>
@@ -21,7 +21,7 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 namespace {
 
-// The request as the fetcher used to make it, serialized by Beast.
+// The same request as a Beast message (set() of each field), serialized by Beast.
 std::string beast_head(const std::string& method, const asyncfetch::Url& url, const Headers& headers,
                        bool strip_credentials) {
   http::request<http::empty_body> req{http::string_to_verb(method), url.target, 11};

@@ -10,12 +10,14 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 using asyncfetch::append_result;
 using asyncfetch::append_summary;
 using asyncfetch::fetch_response;
 using asyncfetch::FanOutSummary;
+using asyncfetch::FetchError;
 using asyncfetch::FetchResult;
 using nlohmann::json;
 
@@ -75,11 +77,16 @@ TEST_CASE("result JSON: a success", "[result_json]") {
 }
 
 TEST_CASE("result JSON: no response means status null", "[result_json]") {
-  for (const char* code : {"invalid_url", "blocked", "dns_failed", "connect_failed", "tls_failed", "timeout",
-                           "too_large", "protocol_error", "cancelled"}) {
+  const std::pair<FetchError, const char*> codes[] = {
+      {FetchError::invalid_url, "invalid_url"},       {FetchError::blocked, "blocked"},
+      {FetchError::dns_failed, "dns_failed"},         {FetchError::connect_failed, "connect_failed"},
+      {FetchError::tls_failed, "tls_failed"},         {FetchError::timeout, "timeout"},
+      {FetchError::too_large, "too_large"},           {FetchError::protocol_error, "protocol_error"},
+      {FetchError::cancelled, "cancelled"}};
+  for (const auto& [error, code] : codes) {
     FetchResult r;
     r.url = "http://unreachable.example/";
-    r.error = code;
+    r.error = error;
     r.detail = "this is never sent";
     r.attempts = 3;
     r.elapsed_ms = 10;
@@ -102,7 +109,7 @@ TEST_CASE("result JSON: an error status with a response", "[result_json]") {
   CHECK(j["status"] == 503);
   CHECK(j["error"].is_null());
 
-  r.error = "too_large";  // a response arrived, then its body was too large
+  r.error = FetchError::too_large;  // a response arrived, then its body was too large
   j = result_json(r, false);
   CHECK(j["status"] == 503);
   CHECK(j["error"] == "too_large");
@@ -226,7 +233,7 @@ TEST_CASE("fetch_response: results in input order, missing ones cancelled", "[re
   results[0] = a;
   FetchResult c;
   c.url = "http://c/";
-  c.error = "timeout";
+  c.error = FetchError::timeout;
   c.attempts = 2;
   results[2] = c;
   FanOutSummary s;

@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "asyncfetch/wire/cidr.hpp"
+
 namespace asyncfetch {
 
 struct Config {
@@ -34,7 +36,7 @@ struct Config {
   unsigned ready_wait_ms = 5000;
   std::vector<std::string> warmup_urls;
   unsigned drain_timeout_ms = 10000;
-  std::vector<std::string> allow_cidrs;  // validated CIDR strings ("127.0.0.0/8", "::1/128")
+  std::vector<Cidr> allow_cidrs;         // ranges the egress policy opens ("127.0.0.0/8", "::1/128")
   std::string auth_token;                // empty: no auth
   std::string ca_file;                   // empty: system CA store only
   std::string log_level = "info";        // debug | info | warn | error

@@ -20,16 +20,6 @@ namespace asyncfetch {
 
 namespace {
 
-EgressPolicy make_policy(const Config& config) {
-  std::vector<Cidr> allow;
-  for (const auto& text : config.allow_cidrs) {
-    auto c = Cidr::parse(text);
-    if (!c) throw std::runtime_error("allow_cidrs: invalid CIDR \"" + text + "\"");  // config validated it already
-    allow.push_back(*c);
-  }
-  return EgressPolicy(std::move(allow));
-}
-
 // Every warm-up URL must answer (status < 400), with retries, within timeout_ms.
 runtime::Task<bool> warm_up(const Config& config, Fetcher& fetcher, runtime::Event& done) {
   struct SetOnExit {
@@ -43,7 +33,8 @@ runtime::Task<bool> warm_up(const Config& config, Fetcher& fetcher, runtime::Eve
     auto r = co_await fetcher.fetch(url, o);
     if (!r.ok) {
       log::error("start-up failed: warm-up URL did not answer",
-                 {{"url", url}, {"error", r.error ? *r.error : "status " + std::to_string(r.status.value_or(0))},
+                 {{"url", url},
+                  {"error", r.error ? std::string(to_string(*r.error)) : "status " + std::to_string(r.status.value_or(0))},
                   {"detail", r.detail}, {"attempts", r.attempts}});
       co_return false;
     }
@@ -52,11 +43,22 @@ runtime::Task<bool> warm_up(const Config& config, Fetcher& fetcher, runtime::Eve
   co_return true;
 }
 
+// Cancels `task` and waits for it to end. Its cancellation is the expected
+// end; any other failure is logged as `what` failed.
+runtime::Task<void> cancel_and_wait(runtime::TaskHandle<void>& task, const char* what) {
+  task.cancel();
+  try {
+    co_await task.wait();
+  } catch (const std::exception& e) {
+    if (!runtime::is_cancellation(e)) log::error(std::string(what) + " failed", {{"what", e.what()}});
+  }
+}
+
 }  // namespace
 
 runtime::Task<int> run_service(const Config& config) {
   Stats stats;
-  Fetcher fetcher(config, make_policy(config));
+  Fetcher fetcher(config, EgressPolicy(config.allow_cidrs));
   FanOut fan_out(config, fetcher, stats);
   runtime::Event ready;
   ApiServer server(config, fan_out, stats, ready);
@@ -93,12 +95,7 @@ runtime::Task<int> run_service(const Config& config) {
     if (!runtime::is_cancellation(e)) throw;
   }
   if (!warmed && !stop.is_set()) {
-    serving.cancel();
-    try {
-      co_await serving.wait();
-    } catch (const std::exception& e) {
-      if (!runtime::is_cancellation(e)) log::error("accept loop failed", {{"what", e.what()}});
-    }
+    co_await cancel_and_wait(serving, "accept loop");
     co_return 1;
   }
   std::optional<runtime::TaskHandle<void>> trimming;
@@ -113,22 +110,10 @@ runtime::Task<int> run_service(const Config& config) {
 
   // Drain: not ready any more, stop accepting, let requests finish.
   ready.clear();
-  serving.cancel();
-  try {
-    co_await serving.wait();
-  } catch (const std::exception& e) {
-    if (!runtime::is_cancellation(e)) log::error("accept loop failed", {{"what", e.what()}});
-  }
+  co_await cancel_and_wait(serving, "accept loop");
   co_await server.drain(std::chrono::milliseconds(config.drain_timeout_ms));
   fetcher.close_idle();
-  if (trimming) {  // it reads `stats`: ended before `stats` goes
-    trimming->cancel();
-    try {
-      co_await trimming->wait();
-    } catch (const std::exception& e) {
-      if (!runtime::is_cancellation(e)) log::error("memory trim failed", {{"what", e.what()}});
-    }
-  }
+  if (trimming) co_await cancel_and_wait(*trimming, "memory trim");  // it reads `stats`: ended before `stats` goes
   signals.cancel();
   log::info("stopped");
   co_return 0;

@@ -3,7 +3,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -11,15 +10,16 @@
 
 #include <algorithm>
 #include <bit>
-#include <cstring>
-#include <functional>
-#include <random>
 #include <type_traits>
 
 #include "asyncfetch/telemetry/log.hpp"
 #include "asyncfetch/wire/request_head.hpp"
 #include "asyncfetch/wire/url.hpp"
+#include "capped_body.hpp"
 #include "connection_pool.hpp"
+#include "deadline.hpp"
+#include "redirect_policy.hpp"
+#include "retry_policy.hpp"
 #include "runtime/cancellation.hpp"
 #include "runtime/sleep.hpp"
 
@@ -39,58 +39,14 @@ constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
 constexpr std::size_t max_response_header_bytes = 64 * 1024;
 constexpr std::size_t max_pooled_read_buffer_bytes = 16 * 1024;
 
-// A response body that counts every byte, keeps at most `cap` of them when
-// asked to, and fails with body_limit past the cap.
-struct CappedBody {
-  struct value_type {
-    std::uint64_t cap = 0;
-    bool keep = false;
-    std::uint64_t received = 0;
-    bool truncated = false;
-    std::string data;
-  };
-
-  class reader {
-   public:
-    template <bool isRequest, class Fields>
-    reader(http::header<isRequest, Fields>&, value_type& b) : b_(b) {}
-    void init(const boost::optional<std::uint64_t>&, error_code& ec) { ec = {}; }
-    template <class Buffers>
-    std::size_t put(const Buffers& buffers, error_code& ec) {
-      std::size_t n = net::buffer_size(buffers);
-      std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(n, b_.cap - b_.received));
-      if (b_.keep) {
-        std::size_t left = take;
-        for (auto it = net::buffer_sequence_begin(buffers); left && it != net::buffer_sequence_end(buffers); ++it) {
-          net::const_buffer cb = *it;
-          std::size_t k = std::min(left, cb.size());
-          b_.data.append(static_cast<const char*>(cb.data()), k);
-          left -= k;
-        }
-      }
-      b_.received += take;
-      if (take < n) {
-        b_.truncated = true;
-        ec = http::error::body_limit;
-        return take;
-      }
-      ec = {};
-      return n;
-    }
-    void finish(error_code& ec) { ec = {}; }
-
-   private:
-    value_type& b_;
-  };
-};
-
 // The outcome of one HTTP exchange (one hop of one try). Small on purpose:
 // each coroutine of a fetch holds a few (its own, its callee's result, the
-// await temporaries) in its frame for as long as the fetch is in flight
-// (S3: 10000 fetches); the parts most hops never set live behind a pointer.
+// await temporaries) in its frame for as long as the fetch is in flight, and a
+// fan-out keeps thousands of fetches in flight; the parts most hops never set
+// live behind a pointer.
 struct Hop {
-  const char* error = nullptr;  // API error code (a string literal), or none
-  int status = 0;               // 0: no response
+  std::optional<FetchError> error;
+  int status = 0;  // 0: no response
   bool truncated = false;
   std::uint64_t bytes = 0;
   struct Rare {
@@ -107,75 +63,12 @@ struct Hop {
   }
 };
 
-bool is(const char* error, const char* code) { return error && std::strcmp(error, code) == 0; }
-
-Hop fail(const char* code, std::string detail) {
+Hop fail(FetchError code, std::string detail) {
   Hop h;
   h.error = code;
   h.more().detail = std::move(detail);
   return h;
 }
-
-bool is_redirect(int status) {
-  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-}
-
-bool retryable_status(int status) { return status == 429 || status == 502 || status == 503 || status == 504; }
-
-// Retry-After in seconds (the HTTP-date form is rare from the servers we retry; ignored).
-std::optional<std::chrono::milliseconds> parse_retry_after(beast::string_view v) {
-  if (v.empty() || v.size() > 6 || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return std::nullopt;
-  return std::chrono::milliseconds(std::stoul(std::string(v)) * 1000);
-}
-
-// A random value in [lo, hi] for backoff jitter. Not inline in the coroutine:
-// a thread_local there is initialised on the thread that first runs the
-// declaration, but the coroutine may resume on another loop thread, whose copy
-// was never initialised (a zero minstd_rand state made the distribution spin
-// forever). In a plain function each call initialises its own thread's copy.
-long jitter(long lo, long hi) {
-  thread_local std::minstd_rand rng{std::random_device{}()};
-  return std::uniform_int_distribution<long>(lo, hi)(rng);
-}
-
-// Runs `on_expiry` when a deadline passes (closing a socket, cancelling a
-// lookup), so whatever operation is pending or comes next fails. The timer runs
-// on the calling task's executor, as the operations do, so it never races with
-// them; a handler already queued when the guard dies finds it inactive.
-class Deadline {
- public:
-  Deadline(const net::any_io_executor& ex, Clock::time_point at, std::function<void()> on_expiry)
-      : st_(std::make_shared<State>()), timer_(ex, at) {
-    st_->on_expiry = std::move(on_expiry);
-    timer_.async_wait([st = st_](error_code ec) {
-      if (ec || !st->active) return;
-      st->expired = true;
-      st->on_expiry();
-    });
-  }
-  Deadline(const net::any_io_executor& ex, Clock::time_point at, tcp::socket& s)
-      : Deadline(ex, at, [&s] {
-          error_code ignored;
-          s.close(ignored);
-        }) {}
-  ~Deadline() {
-    st_->active = false;
-    timer_.cancel();
-  }
-  Deadline(const Deadline&) = delete;
-  Deadline& operator=(const Deadline&) = delete;
-  bool expired() const noexcept { return st_->expired; }
-
- private:
-  struct State {
-    bool active = true;
-    bool expired = false;
-    std::function<void()> on_expiry;
-  };
-  std::shared_ptr<State> st_;
-  net::steady_timer timer_;
-};
 
 }  // namespace
 
@@ -201,7 +94,7 @@ struct Fetcher::Impl {
   template <class Stream>
   runtime::Task<Hop> round_trip(Stream& s, Connection& c, const std::string& head, bool head_method,
                                 const FetchOptions& o, Clock::time_point deadline, bool& keep_alive);
-  runtime::Task<Hop> one_try(Url url, const FetchOptions& o, Clock::time_point deadline, Url& final_url);
+  runtime::Task<Hop> one_try(Url url, const FetchOptions& o, Clock::time_point deadline);
 };
 
 // Resolves (unless the host is an IP), applies the egress policy to every
@@ -222,9 +115,9 @@ runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point dead
     Deadline guard(ex, connect_deadline, [&resolver] { resolver.cancel(); });
     auto [ec, results] = co_await resolver.async_resolve(url.host, std::to_string(url.port), use_nothrow);
     if (guard.expired())
-      co_return fail(Clock::now() >= deadline ? "timeout" : "dns_failed", "DNS lookup timed out");
-    if (ec == net::error::operation_aborted) co_return fail("cancelled", "cancelled");
-    if (ec) co_return fail("dns_failed", ec.message());
+      co_return fail(Clock::now() >= deadline ? FetchError::timeout : FetchError::dns_failed, "DNS lookup timed out");
+    if (ec == net::error::operation_aborted) co_return fail(FetchError::cancelled, "cancelled");
+    if (ec) co_return fail(FetchError::dns_failed, ec.message());
     for (const auto& r : results) {
       ++resolved;
       // Decided on the very address we will connect to: no second lookup.
@@ -232,7 +125,7 @@ runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point dead
     }
   }
   if (allowed.empty())
-    co_return fail(resolved ? "blocked" : "dns_failed",
+    co_return fail(resolved ? FetchError::blocked : FetchError::dns_failed,
                    resolved ? "address not allowed by the egress policy" : "no address");
 
   auto c = std::make_unique<Connection>();
@@ -249,23 +142,23 @@ runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point dead
     auto [cec, ep] = co_await net::async_connect(sock, allowed, use_nothrow);
     if (cec) {
       if (guard.expired())
-        co_return fail(Clock::now() >= deadline ? "timeout" : "connect_failed", "connect timed out");
-      if (cec == net::error::operation_aborted) co_return fail("cancelled", "cancelled");
-      co_return fail("connect_failed", cec.message());
+        co_return fail(Clock::now() >= deadline ? FetchError::timeout : FetchError::connect_failed, "connect timed out");
+      if (cec == net::error::operation_aborted) co_return fail(FetchError::cancelled, "cancelled");
+      co_return fail(FetchError::connect_failed, cec.message());
     }
   }
   sock.set_option(tcp::no_delay(true));
 
   if (c->tls) {
     if (!url.host_is_ip && !SSL_set_tlsext_host_name(c->tls->native_handle(), url.host.c_str()))
-      co_return fail("tls_failed", "cannot set SNI");
+      co_return fail(FetchError::tls_failed, "cannot set SNI");
     c->tls->set_verify_callback(ssl::host_name_verification(url.host));
     Deadline guard(ex, deadline, sock);
     auto [hec] = co_await c->tls->async_handshake(ssl::stream_base::client, use_nothrow);
     if (hec) {
-      if (guard.expired()) co_return fail("timeout", "TLS handshake timed out");
-      if (hec == net::error::operation_aborted) co_return fail("cancelled", "cancelled");
-      co_return fail("tls_failed", hec.message());
+      if (guard.expired()) co_return fail(FetchError::timeout, "TLS handshake timed out");
+      if (hec == net::error::operation_aborted) co_return fail(FetchError::cancelled, "cancelled");
+      co_return fail(FetchError::tls_failed, hec.message());
     }
   }
   out = std::move(c);
@@ -294,9 +187,9 @@ runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const std
     wec = ec;
   }
   if (wec) {
-    if (guard.expired()) co_return fail("timeout", "request timed out");
-    if (wec == net::error::operation_aborted) co_return fail("cancelled", "cancelled");
-    co_return fail("protocol_error", "write: " + wec.message());
+    if (guard.expired()) co_return fail(FetchError::timeout, "request timed out");
+    if (wec == net::error::operation_aborted) co_return fail(FetchError::cancelled, "cancelled");
+    co_return fail(FetchError::protocol_error, "write: " + wec.message());
   }
 
   http::response_parser<CappedBody> parser;
@@ -320,15 +213,15 @@ runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const std
   }
   if (rec) {
     if (rec == http::error::body_limit) {
-      h.error = "too_large";
+      h.error = FetchError::too_large;
       h.more().detail = "body over max_body_bytes";
     } else if (guard.expired()) {
-      h.error = "timeout";
+      h.error = FetchError::timeout;
       h.more().detail = "response timed out";
     } else if (rec == net::error::operation_aborted) {
-      h.error = "cancelled";
+      h.error = FetchError::cancelled;
     } else {
-      h.error = "protocol_error";
+      h.error = FetchError::protocol_error;
       h.more().detail = "read: " + rec.message();
     }
     co_return h;
@@ -364,7 +257,7 @@ runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const std::string& or
     } else {
       h = co_await round_trip(*conn->plain, *conn, head, head_method, o, deadline, keep_alive);
     }
-    if (reused && h.error && h.status == 0 && !is(h.error, "timeout") && !is(h.error, "cancelled")) {
+    if (reused && h.error && h.status == 0 && *h.error != FetchError::timeout && *h.error != FetchError::cancelled) {
       continue;  // stale keep-alive connection: once more on a fresh one
     }
     if (keep_alive && !h.error) pool.put(std::move(conn));
@@ -373,8 +266,7 @@ runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const std::string& or
 }
 
 // One try: the request and the redirects it leads to.
-runtime::Task<Hop> Fetcher::Impl::one_try(Url url, const FetchOptions& base, Clock::time_point deadline,
-                                          Url& final_url) {
+runtime::Task<Hop> Fetcher::Impl::one_try(Url url, const FetchOptions& base, Clock::time_point deadline) {
   // The options are copied only when a redirect turns the method into GET;
   // the origin is built once per hop (the pool's key).
   std::optional<FetchOptions> changed;
@@ -383,21 +275,19 @@ runtime::Task<Hop> Fetcher::Impl::one_try(Url url, const FetchOptions& base, Clo
   for (unsigned redirects = 0;; ++redirects) {
     const FetchOptions& o = changed ? *changed : base;
     Hop h = co_await exchange(url, origin, o, origin != first_origin, deadline);
-    final_url = url;
     if (h.error || !is_redirect(h.status) || !h.rare || h.rare->location.empty()) co_return h;
     if (redirects >= config.max_redirects) {
-      h.error = "protocol_error";
+      h.error = FetchError::protocol_error;
       h.more().detail = "more than " + std::to_string(config.max_redirects) + " redirects";
       co_return h;
     }
     auto next = resolve_redirect(url, h.rare->location);
     if (!next) {
-      h.error = "protocol_error";
+      h.error = FetchError::protocol_error;
       h.more().detail = "bad redirect location";
       co_return h;
     }
-    // 303, and 301/302 after a POST, turn into GET (as browsers do).
-    if (h.status == 303 || ((h.status == 301 || h.status == 302) && o.method == "POST")) {
+    if (redirect_turns_into_get(h.status, o.method)) {
       if (!changed) changed = base;
       changed->method = "GET";
     }
@@ -411,7 +301,6 @@ Fetcher::Fetcher(const Config& config, EgressPolicy policy)
 Fetcher::~Fetcher() = default;
 
 void Fetcher::close_idle() { impl_->pool.clear(); }
-std::size_t Fetcher::idle_connections() const { return impl_->pool.idle(); }
 
 runtime::Task<FetchResult> Fetcher::fetch(std::string url_text, const FetchOptions& o) {
   const auto start = Clock::now();
@@ -426,7 +315,7 @@ runtime::Task<FetchResult> Fetcher::fetch(std::string url_text, const FetchOptio
 
   auto url = parse_url(r.url);
   if (!url) {
-    r.error = "invalid_url";
+    r.error = FetchError::invalid_url;
     r.detail = "not an absolute http(s) URL";
     co_return finish();
   }
@@ -434,38 +323,25 @@ runtime::Task<FetchResult> Fetcher::fetch(std::string url_text, const FetchOptio
   try {
     for (;;) {
       ++r.attempts;
-      // Each try gets an equal share of the time, so a hung try leaves room for
-      // the next — but at least a second (or what is left): a share of a few
-      // milliseconds would only turn slow answers into timeouts.
-      constexpr std::chrono::milliseconds min_try{1000};
-      auto try_deadline = std::min(deadline, Clock::now() + std::max<std::chrono::milliseconds>(
-                                                                o.timeout / (o.retries + 1), min_try));
-      if (r.attempts == o.retries + 1) try_deadline = deadline;
-      Url final_url;
-      Hop h = co_await impl_->one_try(*url, o, try_deadline, final_url);
+      Hop h = co_await impl_->one_try(*url, o, try_deadline(Clock::now(), deadline, o.timeout, o.retries, r.attempts));
 
-      r.error = h.error ? std::optional<std::string>(h.error) : std::nullopt;
+      r.error = h.error;
       r.detail = h.rare ? h.rare->detail : std::string();
       r.status = h.status ? std::optional<int>(h.status) : std::nullopt;
       r.bytes = h.bytes;
       r.truncated = h.truncated;
       if (o.include_body) r.body = h.rare ? std::move(h.rare->body) : std::string();
 
-      bool retry = h.error ? (is(h.error, "connect_failed") || is(h.error, "protocol_error") || is(h.error, "timeout"))
-                           : retryable_status(h.status);
-      if (!retry || r.attempts > o.retries) break;
-      auto now = Clock::now();
+      if (!retryable(h.error, h.status) || r.attempts > o.retries) break;
+      const auto now = Clock::now();
       if (now >= deadline) break;
-      // Exponential backoff with jitter, or the server's Retry-After if longer.
-      auto backoff = std::chrono::milliseconds(std::min(2000, 100 << (r.attempts - 1)));
-      backoff = std::chrono::milliseconds(jitter(backoff.count() / 2, backoff.count()));
-      if (h.rare && h.rare->retry_after) backoff = std::max(backoff, *h.rare->retry_after);
-      if (now + backoff >= deadline) break;
-      co_await runtime::sleep(backoff);
+      const auto pause = backoff(r.attempts, h.rare ? h.rare->retry_after : std::nullopt);
+      if (now + pause >= deadline) break;
+      co_await runtime::sleep(pause);
     }
   } catch (const std::exception& e) {
     if (!runtime::is_cancellation(e)) throw;
-    r.error = "cancelled";
+    r.error = FetchError::cancelled;
     r.detail = "cancelled";
   }
   co_return finish();

@@ -1,7 +1,7 @@
 // Notices a /fetch client going away while its request is worked on, so that
 // its fetches can be cancelled. One pending receive on the client's socket
-// with a callback: no coroutine, no task, and no race of two coroutines per
-// request (that cost a parallel group and two co_spawns).
+// with a callback: no coroutine and no task per request (racing the request
+// against a read would take a parallel group and two co_spawns).
 //
 // The client has gone when it closes or resets the connection; `on_gone` then
 // runs once. Data from the client (a pipelined request) means it is still

@@ -7,37 +7,63 @@
 
 namespace asyncfetch {
 
-runtime::Task<void> Stats::request_started() {
-  auto g = co_await lock_.acquire();
-  ++s_.requests_total;
+void Stats::request_started() { record({Change::Kind::request_started}); }
+void Stats::request_rejected() { record({Change::Kind::request_rejected}); }
+void Stats::fetch_started() { record({Change::Kind::fetch_started}); }
+void Stats::fetch_finished(bool ok, std::uint64_t bytes, double elapsed_ms) {
+  record({Change::Kind::fetch_finished, ok, bytes, elapsed_ms});
 }
 
-runtime::Task<void> Stats::request_rejected() {
-  auto g = co_await lock_.acquire();
-  ++s_.rejected_total;
+void Stats::record(const Change& c) {
+  runtime::Lock::Guard held;
+  if (!lock_.try_acquire(held)) {
+    std::lock_guard lk(backlog_m_);
+    backlog_.push_back(c);
+    backlogged_.store(true, std::memory_order_release);
+    return;
+  }
+  apply_backlog();
+  apply(c);
 }
 
-runtime::Task<void> Stats::fetch_started() {
-  auto g = co_await lock_.acquire();
-  ++s_.fetches_total;
-  ++s_.in_flight;
-  s_.max_in_flight = std::max(s_.max_in_flight, s_.in_flight);
+void Stats::apply_backlog() {
+  if (!backlogged_.load(std::memory_order_acquire)) return;
+  std::vector<Change> changes;
+  {
+    std::lock_guard lk(backlog_m_);
+    changes.swap(backlog_);
+    backlogged_.store(false, std::memory_order_relaxed);
+  }
+  for (const Change& c : changes) apply(c);
 }
 
-runtime::Task<void> Stats::fetch_finished(bool ok, std::uint64_t bytes, double elapsed_ms) {
-  auto g = co_await lock_.acquire();
-  --s_.in_flight;
-  ++(ok ? s_.fetches_succeeded : s_.fetches_failed);
-  s_.bytes_total += bytes;
-  double secs = elapsed_ms / 1000.0;
-  auto bucket = std::lower_bound(latency_buckets.begin(), latency_buckets.end(), secs) - latency_buckets.begin();
-  ++s_.latency_counts[static_cast<std::size_t>(bucket)];
-  s_.latency_sum_s += secs;
+void Stats::apply(const Change& c) {
+  switch (c.kind) {
+    case Change::Kind::request_started: ++s_.requests_total; break;
+    case Change::Kind::request_rejected: ++s_.rejected_total; break;
+    case Change::Kind::fetch_started:
+      ++s_.fetches_total;
+      fetches_.enter();
+      break;
+    case Change::Kind::fetch_finished: {
+      fetches_.leave();
+      ++(c.ok ? s_.fetches_succeeded : s_.fetches_failed);
+      s_.bytes_total += c.bytes;
+      const double secs = c.elapsed_ms / 1000.0;
+      const auto bucket = std::lower_bound(latency_buckets.begin(), latency_buckets.end(), secs) - latency_buckets.begin();
+      ++s_.latency_counts[static_cast<std::size_t>(bucket)];
+      s_.latency_sum_s += secs;
+      break;
+    }
+  }
 }
 
 runtime::Task<Stats::Snapshot> Stats::snapshot() {
-  auto g = co_await lock_.acquire();
+  auto held = co_await lock_.acquire();
+  apply_backlog();
   Snapshot s = s_;
+  s.in_flight = fetches_.now();
+  s.max_in_flight = fetches_.peak();
   s.uptime_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   co_return s;
 }

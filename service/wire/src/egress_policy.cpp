@@ -6,10 +6,11 @@
 // IPv6 addresses against a table of their own.
 #include "asyncfetch/wire/egress_policy.hpp"
 
-#include <algorithm>
 #include <array>
 #include <cstdint>
-#include <string>
+#include <optional>
+
+#include "prefix_match.hpp"
 
 namespace asyncfetch {
 namespace {
@@ -66,22 +67,6 @@ const std::array<V6Range, 11> kBlockedV6 = {{
     {{0xff}, 8},                                                              // ff00::/8 multicast
 }};
 
-bool v4_in(std::uint32_t a, std::uint32_t net, unsigned prefix) noexcept {
-  std::uint32_t mask = prefix == 0 ? 0 : ~std::uint32_t{0} << (32 - prefix);
-  return (a & mask) == (net & mask);
-}
-
-bool bytes_in(const unsigned char* a, const unsigned char* net, unsigned prefix) noexcept {
-  unsigned full = prefix / 8;
-  for (unsigned i = 0; i < full; ++i)
-    if (a[i] != net[i]) return false;
-  if (unsigned rem = prefix % 8; rem != 0) {
-    auto mask = static_cast<unsigned char>(0xff << (8 - rem));
-    if ((a[full] & mask) != (net[full] & mask)) return false;
-  }
-  return true;
-}
-
 std::uint32_t u32_at(const Bytes16& b, std::size_t i) noexcept {
   return (std::uint32_t{b[i]} << 24) | (std::uint32_t{b[i + 1]} << 16) | (std::uint32_t{b[i + 2]} << 8) |
          std::uint32_t{b[i + 3]};
@@ -122,56 +107,6 @@ bool v4_internal(std::uint32_t a) noexcept {
 }
 
 }  // namespace
-
-std::optional<Cidr> Cidr::parse(std::string_view text) {
-  auto slash = text.find('/');
-  std::string_view addr_text = text.substr(0, slash);
-  if (addr_text.empty() || addr_text.size() > 64) return std::nullopt;
-  for (char c : addr_text) {
-    bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '.' || c == ':';
-    if (!ok) return std::nullopt;  // no zone ids, no spaces, no names
-  }
-  boost::system::error_code ec;
-  auto addr = boost::asio::ip::make_address(std::string(addr_text), ec);
-  if (ec) return std::nullopt;
-  const unsigned max = addr.is_v4() ? 32 : 128;
-
-  unsigned prefix = max;
-  if (slash != std::string_view::npos) {
-    std::string_view p = text.substr(slash + 1);
-    if (p.empty() || p.size() > 3) return std::nullopt;
-    prefix = 0;
-    for (char c : p) {
-      if (c < '0' || c > '9') return std::nullopt;
-      prefix = prefix * 10 + static_cast<unsigned>(c - '0');
-    }
-    if (prefix > max) return std::nullopt;
-  }
-
-  // Host bits are cleared: "127.0.0.1/8" means 127.0.0.0/8.
-  Cidr c;
-  c.prefix_ = prefix;
-  if (addr.is_v4()) {
-    std::uint32_t mask = prefix == 0 ? 0 : ~std::uint32_t{0} << (32 - prefix);
-    c.base_ = boost::asio::ip::address_v4(addr.to_v4().to_uint() & mask);
-  } else {
-    Bytes16 b = addr.to_v6().to_bytes();
-    for (unsigned i = 0; i < 16; ++i) {
-      unsigned bits_here = prefix > i * 8 ? std::min(8u, prefix - i * 8) : 0;
-      b[i] &= static_cast<unsigned char>(bits_here == 0 ? 0 : 0xff << (8 - bits_here));
-    }
-    c.base_ = boost::asio::ip::address_v6(b);
-  }
-  return c;
-}
-
-bool Cidr::contains(const boost::asio::ip::address& a) const noexcept {
-  if (a.is_v4() != base_.is_v4()) return false;
-  if (a.is_v4()) return v4_in(a.to_v4().to_uint(), base_.to_v4().to_uint(), prefix_);
-  const Bytes16 x = a.to_v6().to_bytes();
-  const Bytes16 net = base_.to_v6().to_bytes();
-  return bytes_in(x.data(), net.data(), prefix_);
-}
 
 bool is_internal_address(const boost::asio::ip::address& a) noexcept {
   if (a.is_v4()) return v4_internal(a.to_v4().to_uint());

@@ -60,8 +60,9 @@ struct Value {
 };
 
 // Collects the body's fields while nlohmann's SAX parser reads it. Never stops
-// the parse early: a syntax error anywhere must win over a field error, as it
-// did when the whole tree was built first. Repeated keys: the last one counts.
+// the parse early: a syntax error anywhere wins over a field error (a body
+// that is not JSON is invalid_json, whatever its fields). Repeated keys: the
+// last one counts.
 class Collector final : public json::json_sax_t {
  public:
   bool top_is_object = false;
@@ -218,7 +219,7 @@ std::variant<unsigned, ApiError> get_uint(const Value& v, std::string_view field
 
 // Read with nlohmann's SAX parser into the few fields there are, instead of a
 // JSON tree (a map node, a value and strings per field) that is then searched.
-std::variant<FetchJob, ApiError> parse_fetch_request(std::string_view body, const Config& config) {
+std::variant<FetchJob, ApiError> parse_fetch_request(std::string_view body, const FetchRequestRules& rules) {
   Collector c;
   if (!json::sax_parse(body, &c)) return ApiError{400, "invalid_json", "request body is not valid JSON"};
   if (!c.top_is_object) return ApiError{400, "invalid_json", "request body must be a JSON object"};
@@ -227,19 +228,19 @@ std::variant<FetchJob, ApiError> parse_fetch_request(std::string_view body, cons
   FetchJob job;
   if (c.urls_value.kind == Value::Kind::absent) return field_error("urls", "is required");
   if (!c.urls_is_array) return field_error("urls", "must be an array of strings");
-  if (c.urls_count == 0 || c.urls_count > config.max_urls_per_request)
-    return field_error("urls", "must hold 1.." + std::to_string(config.max_urls_per_request) + " URLs, got " +
+  if (c.urls_count == 0 || c.urls_count > rules.max_urls)
+    return field_error("urls", "must hold 1.." + std::to_string(rules.max_urls) + " URLs, got " +
                                    std::to_string(c.urls_count));
   if (c.urls_not_string) return field_error("urls[" + std::to_string(*c.urls_not_string) + "]", "must be a string");
   job.urls = std::move(c.urls);
 
-  job.concurrency = std::min(config.default_concurrency, config.max_concurrency_per_request);
+  job.concurrency = std::min(rules.default_concurrency, rules.max_concurrency);
   if (c.concurrency.kind != Value::Kind::absent) {
-    auto v = get_uint(c.concurrency, "concurrency", 1, config.max_concurrency_per_request);
+    auto v = get_uint(c.concurrency, "concurrency", 1, rules.max_concurrency);
     if (auto* e = std::get_if<ApiError>(&v)) return *e;
     job.concurrency = std::get<unsigned>(v);
   }
-  job.timeout = std::chrono::milliseconds(config.timeout_ms);
+  job.timeout = rules.default_timeout;
   if (c.timeout_ms.kind != Value::Kind::absent) {
     auto v = get_uint(c.timeout_ms, "timeout_ms", 1, 600000);
     if (auto* e = std::get_if<ApiError>(&v)) return *e;

@@ -2,20 +2,11 @@
 
 #include <charconv>
 
+#include "http_text.hpp"
+
 namespace asyncfetch {
 
 namespace http = boost::beast::http;
-
-namespace {
-
-void append_field(std::string& out, std::string_view name, std::string_view value) {
-  out += name;
-  out += ": ";
-  out += value;
-  out += "\r\n";
-}
-
-}  // namespace
 
 std::string reply_head(http::status status, unsigned version, std::string_view content_type,
                        const std::vector<std::pair<http::field, std::string>>& fields, bool keep_alive,

@@ -2,26 +2,9 @@
 
 #include <boost/beast/core/string.hpp>
 
+#include "http_text.hpp"
+
 namespace asyncfetch {
-
-namespace {
-
-// Beast trims a value's leading and trailing spaces and tabs when it stores it.
-std::string_view trim_ows(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  return v;
-}
-
-void append_field(std::string& out, std::string_view name, std::string_view value) {
-  value = trim_ows(value);
-  out += name;
-  out += ": ";
-  out += value;
-  out += "\r\n";
-}
-
-}  // namespace
 
 std::string request_head(std::string_view method, const Url& url,
                          const std::vector<std::pair<std::string, std::string>>& headers, bool strip_credentials) {
@@ -49,7 +32,8 @@ std::string request_head(std::string_view method, const Url& url,
   if (!set_by_client_after(0, "Accept")) append_field(out, "Accept", "*/*");
   for (std::size_t i = 0; i < headers.size(); ++i) {
     const auto& [name, value] = headers[i];
-    if (sent(name) && !set_by_client_after(i + 1, name)) append_field(out, name, value);
+    // Trimmed, as Beast trims a value when it stores it.
+    if (sent(name) && !set_by_client_after(i + 1, name)) append_field(out, name, trim_ows(value));
   }
   // prepare_payload() of an empty body announces it only for these methods.
   if (method == "POST" || method == "PUT" || method == "OPTIONS") append_field(out, "Content-Length", "0");

@@ -12,9 +12,9 @@ namespace asyncfetch {
 namespace {
 
 // A JSON string literal; invalid UTF-8 (upstream bodies) becomes U+FFFD.
-// URLs and error codes are nearly always printable ASCII with nothing to
-// escape: those are copied as they are; only the others go through
-// nlohmann's serializer (which builds a json value, a copy, per string).
+// URLs are nearly always printable ASCII with nothing to escape: those are
+// copied as they are; only the others go through nlohmann's serializer (which
+// builds a json value, a copy, per string).
 void append_string(std::string& out, const std::string& s) {
   const bool plain = std::all_of(s.begin(), s.end(), [](char ch) {
     auto c = static_cast<unsigned char>(ch);
@@ -81,7 +81,13 @@ void append_result(std::string& out, const FetchResult& r, bool include_body) {
   out += ",\"attempts\":";
   append_int(out, r.attempts);
   out += ",\"error\":";
-  append_string_or_null(out, r.error);
+  if (r.error) {
+    out += '"';
+    out += to_string(*r.error);  // an identifier: nothing to escape
+    out += '"';
+  } else {
+    out += "null";
+  }
   if (include_body) {
     out += ",\"body\":";
     append_string_or_null(out, r.body);
@@ -116,7 +122,7 @@ std::string fetch_response(const std::vector<std::string>& urls, std::vector<std
     if (!results[i]) {
       FetchResult r;
       r.url = urls[i];
-      r.error = "cancelled";
+      r.error = FetchError::cancelled;
       results[i] = std::move(r);
     }
     append_result(out, *results[i], include_body);

@@ -19,6 +19,8 @@
 #include <cstddef>
 #include <system_error>
 
+#include "http_text.hpp"
+
 namespace asyncfetch {
 namespace {
 
@@ -381,8 +383,7 @@ std::optional<Url> parse_url(std::string_view text) {
 
 std::optional<Url> resolve_redirect(const Url& base, std::string_view location) {
   // Header values come trimmed from the parser; be lenient with stray OWS anyway.
-  while (!location.empty() && (location.front() == ' ' || location.front() == '\t')) location.remove_prefix(1);
-  while (!location.empty() && (location.back() == ' ' || location.back() == '\t')) location.remove_suffix(1);
+  location = trim_ows(location);
   if (location.size() > kMaxUrlBytes || any_ctl_or_space(location)) return std::nullopt;
 
   if (scheme_length(location) != 0) return parse_url(location);  // absolute (strict RFC 3986: "http:g" fails)

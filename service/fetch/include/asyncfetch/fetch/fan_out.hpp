@@ -7,6 +7,8 @@
 #include <atomic>
 #include <cstddef>
 #include <functional>
+#include <optional>
+#include <utility>
 
 #include "asyncfetch/config.hpp"
 #include "asyncfetch/fetch/fetcher.hpp"
@@ -46,18 +48,19 @@ class FanOut {
   // thread-safe); `index` is the URL's position in the request.
   using OnResult = std::function<void(std::size_t index, FetchResult&& result)>;
 
-  // Cancelling the calling task cancels every outstanding fetch (their permits
-  // come back, their connections close); URLs not finished get no result.
+  // Cancelling the calling task cancels every outstanding fetch (each reports
+  // a cancelled result, gives its permits back and closes its connection); URLs
+  // not started get no result. run() then throws the cancellation, unless
+  // every URL had its result by then.
   runtime::Task<FanOutSummary> run(const FetchJob& job, OnResult on_result);
 
  private:
-  // One URL; true when the fetch was cancelled (the worker then stops).
-  runtime::Task<bool> fetch_one(std::size_t index, const FetchJob& job, const FetchOptions& options,
+  // One URL, once a permit of each semaphore is free; its result goes to on_result.
+  runtime::Task<void> fetch_one(std::size_t index, const FetchJob& job, const FetchOptions& options,
                                 runtime::Semaphore& per_request, RequestProgress& progress,
                                 const OnResult& on_result);
-  // Takes the next URL of the request until none is left; true when it
-  // stopped because it was cancelled.
-  runtime::Task<bool> worker(const FetchJob& job, const FetchOptions& options, runtime::Semaphore& per_request,
+  // Takes the next URL of the request until none is left.
+  runtime::Task<void> worker(const FetchJob& job, const FetchOptions& options, runtime::Semaphore& per_request,
                              RequestProgress& progress, const OnResult& on_result);
 
   const Config& config_;

@@ -2,14 +2,11 @@
 // the egress guard, a keep-alive connection pool, redirects and retries.
 //
 // Errors here are data, not exceptions: every failure becomes a FetchResult
-// with one of the error codes of the API (invalid_url, blocked, dns_failed,
-// connect_failed, tls_failed, timeout, too_large, protocol_error, cancelled).
+// with a FetchError, cancellation included.
 #pragma once
 
 #include <chrono>
-#include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,9 +35,8 @@ class Fetcher {
 
   runtime::Task<FetchResult> fetch(std::string url, const FetchOptions& options);
 
-  // Closes every idle pooled connection (drain, or between benchmark runs).
+  // Closes every idle pooled connection (at the end of a drain).
   void close_idle();
-  std::size_t idle_connections() const;
 
  private:
   struct Impl;

@@ -1,6 +1,6 @@
 // The inbound side: an HTTP/1.1 server on Beast with keep-alive, serving
-// POST /fetch, GET /healthz, /readyz, /stats and /metrics (see the README for
-// the contract). Limits on header size, body size, connections and idle or
+// POST /fetch, GET /healthz, /readyz, /stats and /metrics (the contract is in
+// docs/api.md). Limits on header size, body size, connections and idle or
 // slow clients; bearer-token auth when configured; one JSON log line per
 // request. Knows nothing of how fetches are throttled: it hands a validated
 // job to the FanOut.
@@ -34,7 +34,6 @@ class ApiServer {
   // requests in progress finish within `limit`, then cut what remains.
   // Call after the task in serve() has been cancelled.
   runtime::Task<void> drain(std::chrono::milliseconds limit);
-  bool draining() const noexcept;
 
  private:
   struct Impl;

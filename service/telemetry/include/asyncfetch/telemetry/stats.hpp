@@ -1,15 +1,26 @@
 // Service-wide counters, kept behind the runtime's Lock, and their two
 // renderings: JSON for /stats and Prometheus text for /metrics.
 //
-// fetches_total counts fetches started, so at any moment
+// fetches_total counts fetches started, so in every snapshot
 // fetches_total == fetches_succeeded + fetches_failed + in_flight.
+//
+// Counting never waits. An update takes the Lock when it is free; when it is
+// not, the change goes to a backlog that the Lock's next holder applies before
+// anything else, so changes keep the order they were made in. That is what
+// lets a cancelled fetch, which can await nothing more, still be counted; and
+// the count of a finished fetch, made before its permits go back, lands before
+// that of the fetch that takes them.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <string>
+#include <vector>
 
+#include "asyncfetch/telemetry/in_flight.hpp"
 #include "runtime/lock.hpp"
 #include "runtime/task.hpp"
 
@@ -34,18 +45,37 @@ class Stats {
     double latency_sum_s = 0;
   };
 
-  runtime::Task<void> request_started();
-  runtime::Task<void> request_rejected();
-  runtime::Task<void> fetch_started();
-  runtime::Task<void> fetch_finished(bool ok, std::uint64_t bytes, double elapsed_ms);
+  void request_started();
+  void request_rejected();
+  void fetch_started();
+  void fetch_finished(bool ok, std::uint64_t bytes, double elapsed_ms);
+  // Waits for the Lock (the one wait there is).
   runtime::Task<Snapshot> snapshot();
 
   static std::string to_json(const Snapshot& s);
   static std::string to_prometheus(const Snapshot& s);
 
  private:
+  struct Change {
+    enum class Kind : unsigned char { request_started, request_rejected, fetch_started, fetch_finished };
+    Kind kind;
+    bool ok = false;
+    std::uint64_t bytes = 0;
+    double elapsed_ms = 0;
+  };
+  void record(const Change& c);
+  // With lock_ held:
+  void apply(const Change& c);
+  void apply_backlog();
+
   runtime::Lock lock_;
-  Snapshot s_;
+  Snapshot s_;        // under lock_; its in-flight counts live in fetches_
+  InFlight fetches_;  // under lock_
+
+  std::mutex backlog_m_;  // held only to add or take changes, never across an await
+  std::vector<Change> backlog_;
+  std::atomic<bool> backlogged_{false};  // backlog_ may hold changes
+
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 

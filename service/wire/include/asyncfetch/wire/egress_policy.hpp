@@ -13,22 +13,12 @@
 
 #include <boost/asio/ip/address.hpp>
 
-#include <optional>
-#include <string_view>
+#include <utility>
 #include <vector>
 
+#include "asyncfetch/wire/cidr.hpp"
+
 namespace asyncfetch {
-
-class Cidr {
- public:
-  // "10.0.0.0/8", "::1/128", or a bare address (a /32 or /128). nullopt when invalid.
-  static std::optional<Cidr> parse(std::string_view text);
-  bool contains(const boost::asio::ip::address& a) const noexcept;
-
- private:
-  boost::asio::ip::address base_;
-  unsigned prefix_ = 0;
-};
 
 class EgressPolicy {
  public:

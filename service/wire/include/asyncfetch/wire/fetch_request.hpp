@@ -9,8 +9,6 @@
 #include <variant>
 #include <vector>
 
-#include "asyncfetch/config.hpp"
-
 namespace asyncfetch {
 
 // What a client asked for, every field checked and defaulted.
@@ -24,6 +22,16 @@ struct FetchJob {
   unsigned retries = 0;
 };
 
+// What the configuration allows a /fetch body (max_urls_per_request,
+// max_concurrency_per_request) and what the body gets for the fields it leaves
+// out (default_concurrency, cut to the maximum; timeout_ms).
+struct FetchRequestRules {
+  unsigned max_urls = 0;
+  unsigned max_concurrency = 0;
+  unsigned default_concurrency = 0;
+  std::chrono::milliseconds default_timeout{0};
+};
+
 // An error the client caused: HTTP status, a machine code and a message that
 // names the field.
 struct ApiError {
@@ -32,7 +40,7 @@ struct ApiError {
   std::string message;  // e.g. `"concurrency": must be an integer 1..256`
 };
 
-std::variant<FetchJob, ApiError> parse_fetch_request(std::string_view body, const Config& config);
+std::variant<FetchJob, ApiError> parse_fetch_request(std::string_view body, const FetchRequestRules& rules);
 
 // `{"error":{"code":...,"message":...}}`
 std::string error_body(const ApiError& e);

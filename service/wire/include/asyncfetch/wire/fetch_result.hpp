@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "asyncfetch/wire/fetch_error.hpp"
+
 namespace asyncfetch {
 
 struct FetchResult {
@@ -16,7 +18,7 @@ struct FetchResult {
   std::uint64_t bytes = 0;     // body bytes of the final response
   double elapsed_ms = 0;       // all tries
   unsigned attempts = 0;
-  std::optional<std::string> error;  // an API error code, or none
+  std::optional<FetchError> error;   // none when a whole response arrived, whatever its status
   std::string detail;                // a human hint for the error (logged, not part of the API)
   std::optional<std::string> body;   // with include_body
   bool truncated = false;            // body cut at max_body_bytes

@@ -1,0 +1,38 @@
+// A /fetch answer as NDJSON: a 200 head with chunked transfer coding at once,
+// then one chunk per result line as the results come, then the summary line
+// and the last chunk. Each write must finish within `timeout`. Each step
+// returns none when written, else why it failed (see cut_by); after a failed
+// one nothing more should be written.
+#pragma once
+
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string_view>
+
+#include "asyncfetch/wire/fetch_result.hpp"
+#include "reply.hpp"
+#include "runtime/task.hpp"
+
+namespace asyncfetch {
+
+class NdjsonStream {
+ public:
+  NdjsonStream(boost::beast::tcp_stream& stream, unsigned version, bool keep_alive, std::chrono::milliseconds timeout)
+      : stream_(stream), version_(version), keep_alive_(keep_alive), timeout_(timeout) {}
+
+  runtime::Task<std::optional<Cut>> begin();
+  // One line, its '\n' included.
+  runtime::Task<std::optional<Cut>> line(std::string_view text);
+  // {"summary":{...}}, then the end of the body.
+  runtime::Task<std::optional<Cut>> end(const FanOutSummary& summary);
+
+ private:
+  boost::beast::tcp_stream& stream_;
+  const unsigned version_;
+  const bool keep_alive_;
+  const std::chrono::milliseconds timeout_;
+};
+
+}  // namespace asyncfetch
