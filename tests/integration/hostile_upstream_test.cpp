@@ -110,7 +110,7 @@ TEST_CASE("hostile upstream: 1 MiB of response headers is protocol_error, read n
   CHECK(svc.stop() == 0);
 }
 
-TEST_CASE("hostile upstream: chunked and gzip bodies are passed through; bytes counts what arrived",
+TEST_CASE("hostile upstream: chunked and gzip bodies are passed through, and bytes counts what arrived",
           "[hostile-upstream]") {
   // gzip of {"hello":"gzip"}\n three times (51 bytes), 40 bytes compressed.
   const std::string gz("\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03\xab\x56\xca\x48\xcd\xc9\xc9\x57\xb2\x52\x4a\xaf"
