@@ -3,15 +3,19 @@
 #
 #   bench/primitives.sh
 #
-# Builds runtime_bench in Release (build-bench/, only that target, -j2) when
-# needed, runs it and bench/asyncio_primitives.py, and prints a markdown table
-# (also written to bench/results/primitives.md). Takes about 80 s plus the
-# first build.
+# Builds runtime_bench in Release twice, on the runtime's Asio fast path and on
+# its public-API fallback (runtime/detail/asio_path.hpp; build-bench-fast/ and
+# build-bench-public/, only that target, -j2) when needed, runs both and
+# bench/asyncio_primitives.py, and prints a markdown table with the two paths
+# side by side (also written to bench/results/primitives.md). Takes about
+# 2 minutes plus the first builds.
 #
 # Environment: PYTHON (default /usr/bin/python3, Debian's PGO/LTO build, the
 # faster asyncio baseline; else python3), MIN_TIME (seconds per timed run,
 # default 0.3), REPS (repetitions, best kept, default 3), ROUNDS (separate
 # processes of each side, alternating, best kept, default 3), JOBS (default 2),
+# PATHS (default "fast public"; a Boost the fast path was not written for
+# builds only "public"),
 # WALL=1 (wall-clock instead of CPU time; CPU time is the default because the
 # machine is shared and both benchmarks are single-threaded).
 set -euo pipefail
@@ -34,39 +38,50 @@ trap 'rm -rf "$tmp"' EXIT
 # The whole project first (as a user would build it); if it does not configure
 # or build (a component elsewhere in the tree under construction), a
 # runtime-only project (bench/standalone) with the same flags.
-bench_bin=""
-build_top() {
-  local dir="$root/build-bench"
+boost_version="$(sed -n 's/^#define BOOST_LIB_VERSION "\(.*\)"/\1/p' /usr/include/boost/version.hpp | tr _ .)"
+if [[ -z "${PATHS:-}" ]]; then
+  case "$boost_version" in
+    1.81|1.83) PATHS="fast public" ;;
+    *) PATHS="public" ;;
+  esac
+fi
+declare -A bench_bin=() build_kind=()
+option_of() { [[ $1 == fast ]] && echo ON || echo OFF; }
+build_top() {  # path
+  local dir="$root/build-bench-$1"
   if [[ ! -f "$dir/CMakeCache.txt" ]]; then
     cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=Release -DASYNCFETCH_BUILD_EXAMPLES=OFF \
-      -DASYNCFETCH_BUILD_BENCH=ON >"$tmp/configure.log" 2>&1 || { rm -rf "$dir"; return 1; }
+      -DASYNCFETCH_BUILD_BENCH=ON -DASYNCFETCH_ASIO_FAST_PATH="$(option_of "$1")" >"$tmp/configure.log" 2>&1 \
+      || { rm -rf "$dir"; return 1; }
   fi
   cmake --build "$dir" --target runtime_bench -j"$jobs" >"$tmp/build.log" 2>&1 || return 1
-  bench_bin="$dir/bench/runtime_bench"
+  bench_bin[$1]="$dir/bench/runtime_bench"
+  build_kind[$1]="top-level project, build-bench-$1/"
 }
-build_standalone() {
-  local dir="$root/build-bench-runtime-only"
+build_standalone() {  # path
+  local dir="$root/build-bench-runtime-only-$1"
   if [[ ! -f "$dir/CMakeCache.txt" ]]; then
-    cmake -S "$root/bench/standalone" -B "$dir" -DCMAKE_BUILD_TYPE=Release >"$tmp/configure2.log" 2>&1 \
+    cmake -S "$root/bench/standalone" -B "$dir" -DCMAKE_BUILD_TYPE=Release \
+      -DASYNCFETCH_ASIO_FAST_PATH="$(option_of "$1")" >"$tmp/configure2.log" 2>&1 \
       || { cat "$tmp/configure2.log" >&2; rm -rf "$dir"; return 1; }
   fi
   cmake --build "$dir" --target runtime_bench -j"$jobs" >"$tmp/build2.log" 2>&1 \
     || { tail -40 "$tmp/build2.log" >&2; return 1; }
-  bench_bin="$dir/runtime_bench"
+  bench_bin[$1]="$dir/runtime_bench"
+  build_kind[$1]="runtime-only project bench/standalone, build-bench-runtime-only-$1/"
 }
 t0=$SECONDS
-echo "building runtime_bench (Release)..." >&2
-if build_top; then
-  build_kind="top-level project, build-bench/"
-else
-  echo "the top-level project did not configure/build (see below); using bench/standalone" >&2
-  for f in "$tmp/configure.log" "$tmp/build.log"; do
-    [[ -f "$f" ]] && grep -m3 -iE 'error' "$f" | sed 's/^/  | /' >&2
-  done
-  build_standalone
-  build_kind="runtime-only project bench/standalone, build-bench-runtime-only/"
-fi
-echo "built in $((SECONDS - t0)) s: $bench_bin" >&2
+for path in $PATHS; do
+  echo "building runtime_bench (Release, $path path)..." >&2
+  if ! build_top "$path"; then
+    echo "the top-level project did not configure/build (see below); using bench/standalone" >&2
+    for f in "$tmp/configure.log" "$tmp/build.log"; do
+      [[ -f "$f" ]] && grep -m3 -iE 'error' "$f" | sed 's/^/  | /' >&2
+    done
+    build_standalone "$path"
+  fi
+  echo "built in $((SECONDS - t0)) s: ${bench_bin[$path]}" >&2
+done
 
 # --- run -----------------------------------------------------------------------
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -78,10 +93,12 @@ load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 py_clock=()
 [[ "${WALL:-0}" == 1 ]] && py_clock=(--wall)
 for ((r = 1; r <= rounds; r++)); do
-  echo "round $r/$rounds: runtime_bench..." >&2
-  timeout 90 "$bench_bin" --benchmark_format=json --benchmark_min_time="$min_time" \
-    --benchmark_repetitions="$reps" >"$tmp/runtime.$r.json" 2>"$tmp/runtime.err" \
-    || { cat "$tmp/runtime.err" >&2; exit 1; }
+  for path in $PATHS; do
+    echo "round $r/$rounds: runtime_bench ($path path)..." >&2
+    timeout 90 "${bench_bin[$path]}" --benchmark_format=json --benchmark_min_time="$min_time" \
+      --benchmark_repetitions="$reps" >"$tmp/runtime-$path.$r.json" 2>"$tmp/runtime.err" \
+      || { cat "$tmp/runtime.err" >&2; exit 1; }
+  done
   echo "round $r/$rounds: asyncio_primitives.py ($PYTHON)..." >&2
   timeout 90 "$PYTHON" "$root/bench/asyncio_primitives.py" --min-time "$min_time" --repetitions "$reps" "${py_clock[@]}" \
     >"$tmp/asyncio.$r.json" 2>"$tmp/asyncio.err" || { cat "$tmp/asyncio.err" >&2; exit 1; }
@@ -93,17 +110,18 @@ cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 TIME_FIELD="'cpu_time'"
 [[ "${WALL:-0}" == 1 ]] && TIME_FIELD="'real_time'"
-"$PYTHON" - "$tmp" "$rounds" >"$tmp/table.md" <<PY
+"$PYTHON" - "$tmp" "$rounds" "$boost_version" $PATHS >"$tmp/table.md" <<PY
 import json, sys
-tmp, rounds = sys.argv[1], int(sys.argv[2])
-best = {}
+tmp, rounds, boost, paths = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+best = {p: {} for p in paths}
 py = None
 for r in range(1, rounds + 1):
-    for b in json.load(open(f"{tmp}/runtime.{r}.json"))["benchmarks"]:
-        if b.get("run_type") != "iteration":
-            continue
-        assert b["time_unit"] == "ns", b
-        best[b["run_name"]] = min(best.get(b["run_name"], float("inf")), b[$TIME_FIELD])
+    for p in paths:
+        for b in json.load(open(f"{tmp}/runtime-{p}.{r}.json"))["benchmarks"]:
+            if b.get("run_type") != "iteration":
+                continue
+            assert b["time_unit"] == "ns", b
+            best[p][b["run_name"]] = min(best[p].get(b["run_name"], float("inf")), b[$TIME_FIELD])
     this = json.load(open(f"{tmp}/asyncio.{r}.json"))
     if py is None:
         py = this
@@ -122,25 +140,31 @@ rows = [  # label, asyncio key, runtime benchmark, divisor
 ]
 def fmt(ns):
     return f"{ns:,.0f}" if ns >= 100 else f"{ns:.1f}"
-print("| operation | asyncio ns/op | runtime ns/op | speed-up × |")
-print("|---|---:|---:|---:|")
+head = "| operation | asyncio ns/op |" + "".join(f" {p} path ns/op | × |" for p in paths)
+print(head)
+print("|---|---:|" + "---:|---:|" * len(paths))
 misses = []
 for label, pk, rk, div in rows:
-    a, r = py["results"][pk] / div, best[rk] / div
-    x = a / r
-    if x < 30:
-        misses.append(f"{label} ({x:.1f}×)")
-    print(f"| {label} | {fmt(a)} | {fmt(r)} | {x:.1f} |")
+    a = py["results"][pk] / div
+    cells = []
+    for p in paths:
+        r = best[p][rk] / div
+        x = a / r
+        if p == paths[0] and x < 30:
+            misses.append(f"{label} ({x:.1f}×)")
+        cells.append(f" {fmt(r)} | {x:.1f} |")
+    print(f"| {label} | {fmt(a)} |" + "".join(cells))
 print()
-print("Goal ≥30× everywhere. " + ("Below it: " + "; ".join(misses) + "." if misses else "Met for every operation."))
+print(f"Boost {boost}. Goal ≥30× everywhere on the {paths[0]} path. "
+      + ("Below it: " + "; ".join(misses) + "." if misses else "Met for every operation."))
 print()
 print("Runtime-only baselines (no asyncio counterpart; they split the costs above):")
 print()
-print("| baseline | runtime ns/op |")
-print("|---|---:|")
-for name in sorted(best):
+print("| baseline |" + "".join(f" {p} path ns/op |" for p in paths))
+print("|---|" + "---:|" * len(paths))
+for name in sorted(best[paths[0]]):
     if name.startswith("BM_Baseline_"):
-        print(f"| {name[len('BM_Baseline_'):]} | {fmt(best[name])} |")
+        print(f"| {name[len('BM_Baseline_'):]} |" + "".join(f" {fmt(best[p][name])} |" for p in paths))
 print()
 print(f"asyncio: {py['python']} ({py['executable']}). Both sides: best of {rounds} rounds (separate processes, "
       f"the two sides alternating) × {py['repetitions']} repetitions of ≥{py['min_time_s']} s each, "
@@ -149,7 +173,9 @@ PY
 {
   echo "Command: \`bench/primitives.sh\` (commit $commit, $(date -u +%Y-%m-%dT%H:%MZ))"
   echo
-  echo "Machine: $(nproc) CPUs (nproc), $cpu; load average $load_before before, $load_after after the runs. Build: $build_kind."
+    kinds=""
+  for path in $PATHS; do kinds+="${kinds:+; }$path path: ${build_kind[$path]}"; done
+  echo "Machine: $(nproc) CPUs (nproc), $cpu; load average $load_before before, $load_after after the runs. Builds: $kinds."
   echo
   cat "$tmp/table.md"
 } >"$out_dir/primitives.md"

@@ -3,12 +3,13 @@
 #   1. the normal build (scripts/build.sh: RelWithDebInfo in build/, warnings are errors):
 #      all unit, integration and example tests;
 #   2. the Prometheus rules: promtool check rules and test rules (docker/prometheus/test_rules.sh);
-#   3. the runtime with clang (14 on Debian 12, 19 on Debian 13; warnings are errors):
-#      its tests and the tutorial examples;
+#   3. the runtime with clang (14 on Debian 12, 19 on Debian 13; warnings are errors) on its
+#      public-API path under ASan+UBSan: its tests and the tutorial examples;
 #   4. a smoke run of the peer benchmark (bench/run.sh --smoke: S1 at small N,
 #      asyncfetch and wrk, on the binary of stage 1; fails only on a correctness check);
 #   5. AddressSanitizer + UndefinedBehaviorSanitizer build: the test suites again;
-#   6. ThreadSanitizer build: the test suites again (the service runs with 2 threads);
+#   6. ThreadSanitizer build: the test suites again (the service runs with 2 threads), and
+#      the runtime's tests once more on its public-API path;
 #   7. short fuzz runs, when fuzz/run.sh exists;
 #   8. the Docker test (docker/test.sh, which says itself when it skips): the image
 #      built on Debian 13 with stage 1 run inside it (so Debian 13 builds and passes
@@ -57,14 +58,27 @@ esac
 export CXX_FUZZ=${CXX_FUZZ:-clang++-$clang_version}
 
 # The runtime is a library of its own, so it is also built with clang (the
-# compiler of the fuzz stage): only its tests and the examples, which is all that
-# includes it apart from the service. Catch2 registers a placeholder test for
-# each test program not built; those are left out.
+# compiler of the fuzz stage), on its public-API path (runtime/detail/asio_path.hpp:
+# the fallback for a Boost the fast path was not written for), under ASan+UBSan:
+# only its tests and the examples, which is all that includes it apart from the
+# service. Catch2 registers a placeholder test for each test program not built,
+# and the ops tests need the service: those are left out. (The tsan stage runs
+# the runtime's tests on this path under TSan.)
 clang_runtime() {
   CC=clang-$clang_version CXX=clang++-$clang_version cmake -S . -B build-ci-clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DASYNCFETCH_WERROR=ON -DASYNCFETCH_BUILD_BENCH=OFF > /dev/null &&
+    -DASYNCFETCH_WERROR=ON -DASYNCFETCH_BUILD_BENCH=OFF -DASYNCFETCH_ASIO_FAST_PATH=OFF \
+    -DASYNCFETCH_SANITIZE=address > /dev/null &&
   cmake --build build-ci-clang -j"$jobs" --target runtime_tests examples_tests &&
-  (cd build-ci-clang && ctest --output-on-failure -j"$jobs" --timeout 300 -E '_NOT_BUILT')
+  (cd build-ci-clang && ctest --output-on-failure -j"$jobs" --timeout 300 -E '_NOT_BUILT|^ops\.')
+}
+# The runtime's tests on the public-API path under TSan (the normal and
+# sanitizer builds above take the fast path).
+tsan_runtime_public() {
+  cmake -S . -B build-ci-tsan-public -DCMAKE_BUILD_TYPE=Debug -DASYNCFETCH_SANITIZE=thread \
+    -DASYNCFETCH_ASIO_FAST_PATH=OFF -DASYNCFETCH_BUILD_EXAMPLES=OFF -DASYNCFETCH_BUILD_BENCH=OFF \
+    -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" > /dev/null &&
+  cmake --build build-ci-tsan-public -j"$jobs" --target runtime_tests &&
+  (cd build-ci-tsan-public && ctest --output-on-failure -j"$jobs" --timeout 300 -E '_NOT_BUILT|^ops\.')
 }
 
 # clang only when a stage needs it.
@@ -99,6 +113,7 @@ if [[ -z "${SKIP_SANITIZERS:-}" ]]; then
         -DASYNCFETCH_BUILD_EXAMPLES=OFF -DASYNCFETCH_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_DEBUG="-g -O1"
   stage "tsan" build_and_test build-ci-tsan -DCMAKE_BUILD_TYPE=Debug -DASYNCFETCH_SANITIZE=thread \
         -DASYNCFETCH_BUILD_EXAMPLES=OFF -DASYNCFETCH_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_DEBUG="-g -O1"
+  stage "tsan, runtime on the public-API path" tsan_runtime_public
 fi
 if [[ -z "${SKIP_FUZZ:-}" && -x fuzz/run.sh ]]; then
   stage "fuzz" bash fuzz/run.sh "${FUZZ_SECONDS:-60}"

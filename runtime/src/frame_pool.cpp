@@ -1,8 +1,9 @@
 #include <array>
 #include <new>
+#include <utility>
 
 #include "runtime/detail/asan.hpp"
-#include "runtime/detail/thread_frame.hpp"
+#include "runtime/detail/frame_pool.hpp"
 
 namespace runtime::detail {
 namespace {

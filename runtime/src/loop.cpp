@@ -1,6 +1,7 @@
 #include "runtime/detail/loop.hpp"
 
-#include <boost/asio/detail/scheduler.hpp>
+#include "runtime/detail/asio_path.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
@@ -25,8 +26,7 @@ struct CurrentLoop {
 struct Loop::Impl {
   explicit Impl(std::size_t n)
       : threads(n == 0 ? 1 : n),
-        ctx(static_cast<int>(threads)),
-        scheduler(boost::asio::use_service<boost::asio::detail::scheduler>(ctx)) {}
+        ctx(static_cast<int>(threads)) {}
 
   // The registry's lock: only needed when several threads share the loop.
   std::unique_lock<std::mutex> lock_registry() {
@@ -35,7 +35,9 @@ struct Loop::Impl {
 
   std::size_t threads;
   boost::asio::io_context ctx;
-  boost::asio::detail::scheduler& scheduler;  // the io_context's own queue
+#if RUNTIME_ASIO_FAST_PATH
+  LoopQueue queue{ctx};  // the io_context's own queue
+#endif
   std::mutex m;
   TaskList<&TaskNode::in_loop> tasks;
 };
@@ -57,9 +59,9 @@ bool Loop::one_thread() const noexcept { return impl_->threads == 1; }
 
 boost::asio::io_context& Loop::context() noexcept { return impl_->ctx; }
 
-void Loop::post(boost::asio::detail::scheduler_operation& op) noexcept {
-  impl_->scheduler.post_immediate_completion(&op, /*is_continuation=*/false);
-}
+#if RUNTIME_ASIO_FAST_PATH
+void Loop::post(LoopOp& op) noexcept { impl_->queue.post(op); }
+#endif
 
 void Loop::add(TaskNode* t) noexcept {
   auto lk = impl_->lock_registry();

@@ -55,7 +55,7 @@ Task<void> TaskGroup::join() {
   auto cancel_children = detail::OnCancel::call<&State::cancel_all>(st.get());
   auto all_done = [s = st.get()] { return s->running == 0; };  // called under s->m
   detail::Waiter w;
-  co_await detail::ParkHook<decltype(all_done)>{st->m, st->joiners, all_done, w, &cancel_children};
+  co_await detail::park_on(detail::ParkHook<decltype(all_done)>{st->m, st->joiners, all_done, w, &cancel_children});
   w.check();
   std::exception_ptr e;
   {

@@ -1,5 +1,5 @@
 // detail::FramePool: the per-thread free list behind task threads' bottom
-// frames (detail/thread_frame.hpp).
+// frames on the fast path (detail/asio_path.hpp).
 #include <catch2/catch.hpp>
 
 #include <malloc.h>
@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-#include "runtime/detail/thread_frame.hpp"
+#include "runtime/detail/frame_pool.hpp"
 
 using runtime::detail::FramePool;
 

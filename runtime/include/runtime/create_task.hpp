@@ -18,7 +18,6 @@
 
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/cancellation_state.hpp>
-#include <boost/asio/detail/scheduler_operation.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/recycling_allocator.hpp>
 
@@ -31,10 +30,10 @@
 #include "runtime/detail/asan.hpp"
 #include "runtime/detail/future_state.hpp"
 #include "runtime/detail/loop.hpp"
+#include "runtime/detail/asio_path.hpp"
+#include "runtime/detail/direct_wait.hpp"
 #include "runtime/detail/resume.hpp"
 #include "runtime/detail/state_ref.hpp"
-#include "runtime/detail/thread_frame.hpp"
-#include "runtime/detail/direct_wait.hpp"
 #include "runtime/task.hpp"
 
 namespace runtime {
@@ -69,7 +68,7 @@ class TaskState final : public FutureState<T>, public TaskNode {
     if (this->done()) return;  // nothing left to interrupt
     // Cancellation is emitted on the task's own executor, where it runs.
     auto emit = [self = StateRef<TaskState>::share(this)] {
-      if (!self->done()) self->signal_.emit(boost::asio::cancellation_type::terminal);
+      if (!self->done()) self->signal_.emit();
     };
     if (on_loop_) return boost::asio::post(loop_.context(), std::move(emit));
     Executor ex;
@@ -99,20 +98,21 @@ class TaskState final : public FutureState<T>, public TaskNode {
 
   // `self` is this state (one more reference for the task's own thread).
   void start(StateRef<TaskState> self, Task<T> body) {
-    // The task gets an Asio "awaitable thread" of its own (what co_spawn
-    // builds, without co_spawn's extra hops and completion handler), its
-    // cancellation hung on signal_. Made before the task is registered: from
-    // then on another loop thread may cancel it, which needs signal_'s slot
-    // complete, and a failure to make it (bad_alloc) leaves nothing registered.
-    Thread thread(drive(std::move(self), std::move(body)), on_loop_ ? Executor(loop_.context().get_executor()) : ex_,
-                  signal_.slot(), boost::asio::cancellation_state(signal_.slot()));
+    // The task gets an Asio "awaitable thread" of its own (on the fast path,
+    // what co_spawn builds without co_spawn's extra hops and completion
+    // handler), its cancellation hung on signal_. Made before the task is
+    // registered: from then on another loop thread may cancel it, which
+    // needs signal_'s slot complete, and a failure to make it (bad_alloc)
+    // leaves nothing registered.
+    TaskThread thread(drive(kAsioFastPath ? std::move(self) : StateRef<TaskState>(self), std::move(body)),
+                      on_loop_ ? Executor(loop_.context().get_executor()) : ex_, signal_.slot(),
+                      [&] { return keep_alive(self); });
     loop_.add(this);
     const bool cancel_now = watcher_ && watcher_->task_started(*this);
     // Posted, not launched inline: like asyncio, the creator keeps running
     // and the new task starts at the loop's next turn.
     if (on_loop_) {
-      launch_.thread.emplace(std::move(thread));
-      loop_.post(launch_);
+      launch_.post(loop_, std::move(thread));
     } else {
       post_to(ex_, [thread = std::move(thread)]() mutable { thread.launch(); });
     }
@@ -123,9 +123,10 @@ class TaskState final : public FutureState<T>, public TaskNode {
  private:
   // The bottom frame of the task's thread. It owns a reference to the state
   // until its very end: the thread's cancellation state lives in signal_.
-  static ThreadFrame drive(StateRef<TaskState> self, Task<T> body) {
+  static ThreadBody drive(StateRef<TaskState> self, Task<T> body) {
     std::exception_ptr error;
     WakeList awaiters;
+    self->signal_.started();
     try {
       if constexpr (std::is_void_v<T>) {
         co_await std::move(body);
@@ -148,6 +149,7 @@ class TaskState final : public FutureState<T>, public TaskNode {
       while (auto* w = awaiters.pop_front()) w->complete({});
       throw;
     }
+    if constexpr (!kAsioFastPath) co_await ThreadSignal::finished();
   }
 
   // Once the task is done: with several loop threads its executor is a
@@ -159,32 +161,19 @@ class TaskState final : public FutureState<T>, public TaskNode {
     ex_ = Executor();
   }
 
-  // A task's launch on a one-thread loop: an Asio operation embedded in its
-  // state, so that starting a task allocates no posted handler and goes to
-  // the loop's queue without a type-erased executor (Boost 1.81 detail API,
-  // what io_context's own executor does with a handler it has wrapped).
-  struct Launch final : boost::asio::detail::scheduler_operation {
-    Launch() noexcept : scheduler_operation(&complete) {}
-    std::optional<Thread> thread;
-
-    // `owner` is null when the loop is destroyed with the launch still
-    // queued: the thread is then dropped unlaunched (and unwound by Asio).
-    static void complete(void* owner, scheduler_operation* op, const boost::system::error_code&, std::size_t) {
-      auto& self = static_cast<Launch&>(*op);
-      // Out of the state first: the task may end, and free it, while it runs.
-      Thread t = std::move(*self.thread);
-      self.thread.reset();
-      if (owner) t.launch();
-    }
-  };
+  // What keeps this state alive until its thread is over (the public path's
+  // TaskThread holds it; the fast path's thread ends with drive()).
+  static std::shared_ptr<void> keep_alive(const StateRef<TaskState>& self) {
+    return std::shared_ptr<void>(self.get(), [ref = self](void*) {});
+  }
 
   std::atomic<int> refs_ = 1;
   Loop& loop_;
   const bool on_loop_;  // one loop thread: the task runs on the loop, launched by launch_
   Executor ex_;         // else its strand, until it is done; read under mutex() once its launch is posted
   std::shared_ptr<TaskWatcher> watcher_;
-  boost::asio::cancellation_signal signal_;
-  Launch launch_;
+  ThreadSignal signal_;
+  TaskLaunch launch_;
 };
 
 template <class T>

@@ -52,7 +52,7 @@ Task<std::invoke_result_t<F>> run_on(Executor pool, F f) {
     st->set_exception(std::move(error));
   });
   Waiter w;
-  co_await st->wait_hook(w);
+  co_await detail::park_on(st->wait_hook(w));
   w.check();
   if constexpr (std::is_void_v<R>) {
     st->take();

@@ -37,7 +37,7 @@ class FutureState {
   // own wait coroutine to co_await (no frame of its own; see ParkHook):
   //
   //   detail::Waiter w;
-  //   co_await st->wait_hook(w);
+  //   co_await park_on(st->wait_hook(w));
   //   w.check();
   //
   // `on_cancel`: see detail::OnCancel; it must outlive the co_await.

@@ -29,9 +29,9 @@
 #include <vector>
 
 #include "runtime/cancellation.hpp"
+#include "runtime/detail/asio_path.hpp"
 #include "runtime/detail/loop.hpp"
 #include "runtime/detail/resume.hpp"
-#include "runtime/detail/thread_frame.hpp"
 #include "runtime/detail/wait_queue.hpp"
 #include "runtime/task.hpp"
 
@@ -58,7 +58,7 @@ class GatherRun : public std::enable_shared_from_this<GatherRun<T>> {
       // Every strand and every child's cancellation state exist before the
       // first child can run (and fail, and cancel the others).
       strands_.reset(new Executor[n_]);
-      std::vector<Thread> threads;
+      std::vector<TaskThread> threads;
       threads.reserve(n_);
       for (std::size_t i = 0; i < n_; ++i) {
         strands_[i] = i == 0 ? ex_ : loop.new_task_executor();
@@ -85,7 +85,7 @@ class GatherRun : public std::enable_shared_from_this<GatherRun<T>> {
     auto cancel_children = OnCancel::call<&GatherRun::cancel_all>(this);
     auto all_done = [this] { return remaining_.load(std::memory_order_acquire) == 0; };
     Waiter w;
-    co_await ParkHook<decltype(all_done)>{m_, joiner_, all_done, w, &cancel_children};
+    co_await park_on(ParkHook<decltype(all_done)>{m_, joiner_, all_done, w, &cancel_children});
     w.check();
     if (first_error_) std::rethrow_exception(first_error_);
     auto cs = co_await boost::asio::this_coro::cancellation_state;
@@ -104,21 +104,22 @@ class GatherRun : public std::enable_shared_from_this<GatherRun<T>> {
   struct Child {
     std::optional<value_t<T>> value;
     std::exception_ptr error;
-    boost::asio::cancellation_signal signal;
+    ThreadSignal signal;
     bool done = false;  // read and written on the child's executor only
   };
 
   Executor executor(std::size_t i) const { return strands_ ? strands_[i] : ex_; }
 
-  Thread make_thread(std::size_t i) {
+  TaskThread make_thread(std::size_t i) {
     Child& c = children_[i];
-    return Thread(drive(this->shared_from_this(), i, std::move(bodies_[i])), executor(i), c.signal.slot(),
-                  boost::asio::cancellation_state(c.signal.slot()));
+    return TaskThread(drive(this->shared_from_this(), i, std::move(bodies_[i])), executor(i), c.signal.slot(),
+                      [this] { return std::shared_ptr<void>(this->shared_from_this()); });
   }
 
   // The bottom frame of child i's thread.
-  static ThreadFrame drive(std::shared_ptr<GatherRun> self, std::size_t i, Task<T> body) {
+  static ThreadBody drive(std::shared_ptr<GatherRun> self, std::size_t i, Task<T> body) {
     Child& c = self->children_[i];
+    c.signal.started();
     try {
       if constexpr (std::is_void_v<T>) {
         co_await std::move(body);
@@ -132,11 +133,10 @@ class GatherRun : public std::enable_shared_from_this<GatherRun<T>> {
     // Past the catch block: the exception is referenced from the slot only,
     // so the gathering task can take it while this thread still runs.
     c.done = true;
-    // Its thread has nothing left to cancel: the cancellation state's block
-    // goes back to Asio's cache for the next child. The thread still points
-    // at it, so nothing below may co_await or read this_coro's state.
-    c.signal.slot().clear();
+    // Nothing below may co_await or read this_coro's state (see there).
+    c.signal.release();
     self->child_done(c);
+    if constexpr (!kAsioFastPath) co_await ThreadSignal::finished();
   }
 
   void child_done(Child& c) {
@@ -177,7 +177,7 @@ class GatherRun : public std::enable_shared_from_this<GatherRun<T>> {
   }
   void cancel_child(std::size_t i) {
     Child& c = children_[i];
-    if (!c.done) c.signal.emit(boost::asio::cancellation_type::terminal);
+    if (!c.done) c.signal.emit();
   }
 
   std::vector<Task<T>> bodies_;  // each moved into its child's thread as it starts

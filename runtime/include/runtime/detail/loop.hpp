@@ -11,12 +11,11 @@
 
 namespace boost::asio {
 class io_context;
-namespace detail {
-class scheduler_operation;
-}
 }  // namespace boost::asio
 
 namespace runtime::detail {
+
+struct LoopOp;  // asio_path.hpp, fast path only
 
 class Loop {
  public:
@@ -36,8 +35,8 @@ class Loop {
   bool one_thread() const noexcept;
   boost::asio::io_context& context() noexcept;
   // Queues an Asio operation on the loop, as a post would, without the
-  // allocation and type-erased executor of a post.
-  void post(boost::asio::detail::scheduler_operation& op) noexcept;
+  // allocation and type-erased executor of a post (fast path only).
+  void post(LoopOp& op) noexcept;
 
   // The registry of live tasks. Called on loop threads only; with one thread
   // it needs no lock.

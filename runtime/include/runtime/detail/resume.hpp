@@ -1,16 +1,12 @@
 // How the runtime resumes a suspended coroutine: the cheapest correct trip
 // through the loop.
 //
-// Asio's awaitable machinery (Boost 1.81 detail API, the same path Asio's own
-// `co_await async_op` takes): a suspended coroutine's "awaitable thread" (its
-// stack of frames) is detached into a Resumer; calling the Resumer attaches it
-// again and pumps it. post_to() queues that call on the coroutine's executor,
-// reaching past any_io_executor's type erasure to the loop's two concrete
-// executors (a strand, or the io_context itself): each require/prefer on the
-// type-erased executor builds a new one, which costs more than the post.
+// post_to() queues a resumption on the coroutine's executor, reaching past
+// any_io_executor's type erasure to the loop's two concrete executors (a
+// strand, or the io_context itself): each require/prefer on the type-erased
+// executor builds a new one, which costs more than the post.
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -23,10 +19,6 @@
 #include "runtime/task.hpp"
 
 namespace runtime::detail {
-
-using Frame = boost::asio::detail::awaitable_frame_base<Executor>;
-using Thread = boost::asio::detail::awaitable_thread<Executor>;
-using Resumer = boost::asio::detail::awaitable_async_op_handler<void(), Executor>;
 
 using IoExecutor = boost::asio::io_context::executor_type;
 using IoStrand = boost::asio::strand<IoExecutor>;

@@ -17,69 +17,10 @@
 #include <optional>
 #include <utility>
 
-#include "runtime/detail/resume.hpp"
+#include "runtime/detail/asio_path.hpp"
 #include "runtime/task.hpp"
 
 namespace runtime::detail {
-
-// A parked coroutine. It lives in the parked coroutine's own frame (see park),
-// so parking allocates nothing; it is valid until it has been completed.
-struct Waiter {
-  // User-provided: GCC 12 value-initialised the whole node (optionals' storage
-  // included) with a `rep stos` in every waiting frame, slow for 144 bytes.
-  Waiter() noexcept {}
-
-  Waiter* prev = nullptr;
-  Waiter* next = nullptr;
-  bool linked = false;
-  void* payload = nullptr;  // primitive-specific hand-off slot (e.g. Queue's item)
-  boost::system::error_code ec;  // what the wait ended with
-
-  // Resumes the coroutine on its own executor, never inline: a release on one
-  // thread resumes a waiter on its own strand. `this` may be gone as soon as
-  // this returns.
-  void complete(boost::system::error_code e) {
-    ec = e;
-    ResumePoint where = std::move(*resume_point);
-    where.post([this] {
-      // Moved out first: pumping resumes the parked frame, which may end and
-      // take this node with it. The resumer also drops the cancellation
-      // handler (which points at this node) on this executor, where
-      // cancellation is emitted, so the two never race.
-      Resumer r = std::move(*resumer);
-      resumer.reset();
-      r();
-    });
-  }
-
-  // Completes the wait successfully, resuming the coroutine inline when this
-  // thread runs its loop and it is on no strand (a one-thread loop: with
-  // several threads every task has a strand), else as complete().
-  // Only for a caller that has nothing left to do after this (a task at its
-  // very end), so the inline run cannot interleave with its work; nested
-  // inline runs are bounded, so a chain of tasks awaiting each other cannot
-  // overflow the stack.
-  void continue_here_or_post() {
-    static thread_local int depth = 0;
-    if (depth >= 16 || !resume_point->runs_here()) return complete({});
-    struct Nested {
-      Nested() noexcept { ++depth; }
-      ~Nested() { --depth; }
-    } nested;
-    resume_point.reset();  // its hold on the loop is not needed: we are in it
-    Resumer r = std::move(*resumer);
-    resumer.reset();
-    r();
-  }
-
-  // After the wait: throws the cancellation error if it was cancelled.
-  void check() const {
-    if (ec) throw boost::system::system_error(ec);
-  }
-
-  std::optional<Resumer> resumer;
-  std::optional<ResumePoint> resume_point;
-};
 
 // Waiters taken out of a WaitQueue all at once, to be woken after the owner's
 // mutex is released. They are no longer linked: a cancellation that comes in
@@ -203,16 +144,14 @@ struct RunOnCancel {
   void operator()(boost::asio::cancellation_type) const { f(); }
 };
 
-// The co_await hook that parks a coroutine; it runs right after the coroutine
-// has suspended (Asio's await_transform(Function) extension point). Either
+// How a coroutine parks (co_await park_on(hook), see asio_path.hpp). Either
 // `ready()` (called under `m`; it may also claim the resource: take a permit,
-// etc.) says the coroutine may go on, and it does at once (its thread is not
-// detached, so Asio's pump loop resumes it without a trip through the loop),
-// or its thread is detached into `w` and queued in `q`. A primitive's own wait
-// coroutine uses it directly, saving park()'s frame:
+// etc.) says the coroutine may go on, and it does at once (on the fast path
+// without a trip through the loop), or it is parked in `w` and queued in `q`.
+// A primitive's own wait coroutine uses it directly, saving park()'s frame:
 //
 //   detail::Waiter w;
-//   co_await detail::ParkHook<decltype(ready)>{m_, waiters_, ready, w};
+//   co_await detail::park_on(detail::ParkHook<decltype(ready)>{m_, waiters_, ready, w});
 //   w.check();
 // (Name `Ready` explicitly: clang 14, which CI also builds the runtime with, cannot
 // deduce an aggregate's template arguments.)
@@ -224,14 +163,21 @@ struct ParkHook {
   Waiter& w;
   OnCancel* on_cancel = nullptr;  // see OnCancel; null: the default, abort the wait
 
-  Thread* operator()(Frame* frame) const {
+  // `ready()` under the mutex, without parking.
+  bool ready_now() const {
     std::lock_guard lk(m);
-    if (ready()) return nullptr;
-    Resumer::result_type unused;
-    w.resumer.emplace(frame->detach_thread(), unused);
-    w.resume_point.emplace(w.resumer->get_executor());
+    return ready();
+  }
+
+  // Under the mutex: false when `ready()`; else `make(w.parked)` makes the
+  // way back to the suspended coroutine, which is queued, and true.
+  template <class MakeParked>
+  bool park(MakeParked&& make) const {
+    std::lock_guard lk(m);
+    if (ready()) return false;
+    make(w.parked);
     q.push_back(&w);
-    auto slot = w.resumer->get_cancellation_slot();
+    auto slot = w.parked->slot();
     if (slot.is_connected()) {
       if (on_cancel && *on_cancel) {
         slot.template emplace<RunOnCancel>(*on_cancel);
@@ -239,7 +185,7 @@ struct ParkHook {
         slot.template emplace<AbortWait>(&m, &q, &w);
       }
     }
-    return nullptr;
+    return true;
   }
 };
 
@@ -250,7 +196,7 @@ Task<void> park(std::mutex& m, WaitQueue& q, Ready ready, void* payload = nullpt
                 OnCancel on_cancel = {}) {
   Waiter w;
   w.payload = payload;
-  co_await ParkHook<Ready>{m, q, ready, w, &on_cancel};
+  co_await park_on(ParkHook<Ready>{m, q, ready, w, &on_cancel});
   w.check();
 }
 

@@ -1,0 +1,557 @@
+// Where the runtime meets Asio's coroutine machinery: the one header that uses
+// Asio detail APIs, and the fallback on Asio's public API beside each.
+//
+// RUNTIME_ASIO_FAST_PATH (set by runtime/CMakeLists.txt, option
+// ASYNCFETCH_ASIO_FAST_PATH) picks the path. The fast path names, and is the
+// only code that names:
+//   boost::asio::detail::awaitable_frame_base, awaitable_frame,
+//     awaitable_thread, awaitable_thread_entry_point,
+//     awaitable_async_op_handler            parking and resuming a coroutine
+//                                           without an initiation frame
+//   awaitable_frame_base::after_suspend through
+//     await_transform(Function)             (the hook a ParkHook rides on)
+//   a specialisation of boost::asio::awaitable<WaitOp<Op>, Executor>
+//                                           Wait<Op>: a wait without a frame
+//   boost::asio::detail::scheduler, scheduler_operation,
+//     scheduler::post_immediate_completion  a task's launch without a posted
+//                                           handler's allocation
+// It is written against Boost 1.81 and 1.83 (checked below). The public path
+// does the same with co_spawn, async_initiate, deferred and post: every test
+// passes on it too, each wait merely costs a coroutine frame or a loop turn
+// more (docs/performance.md has both paths side by side).
+//
+// What the rest of the runtime sees, on either path:
+//   Parked          the way back to a parked coroutine (in every Waiter)
+//   park_on(hook)   co_await it to park on a ParkHook (wait_queue.hpp)
+//   Wait<Op>        what a primitive's wait returns (direct_wait.hpp)
+//   ThreadBody, TaskThread, TaskLaunch, ThreadSignal
+//                   a task's own Asio "thread" of execution, its launch and
+//                   its cancellation
+//   yield_op        co_await it to give the loop a turn
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/cancellation_state.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/version.hpp>
+
+#include <cassert>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "runtime/detail/frame_pool.hpp"
+#include "runtime/detail/loop.hpp"
+#include "runtime/detail/resume.hpp"
+#include "runtime/task.hpp"
+
+#ifndef RUNTIME_ASIO_FAST_PATH
+#error "RUNTIME_ASIO_FAST_PATH is set by runtime/CMakeLists.txt"
+#endif
+
+#if RUNTIME_ASIO_FAST_PATH
+#include <boost/asio/detail/scheduler.hpp>
+#include <boost/asio/detail/scheduler_operation.hpp>
+// The layouts and hooks used below, as Boost 1.81 and 1.83 have them
+// (boost/asio/impl/awaitable.hpp, detail/scheduler.hpp). Another Boost builds
+// with -DASYNCFETCH_ASIO_FAST_PATH=OFF (CMake's AUTO picks that itself).
+static_assert(BOOST_VERSION / 100 == 1081 || BOOST_VERSION / 100 == 1083,
+              "runtime/detail/asio_path.hpp's fast path is written for Boost 1.81 and 1.83");
+#else
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#endif
+
+namespace runtime {
+namespace detail {
+
+inline constexpr bool kAsioFastPath = RUNTIME_ASIO_FAST_PATH;
+
+template <class Op>
+struct WaitOp {};
+
+#if RUNTIME_ASIO_FAST_PATH
+
+using Frame = boost::asio::detail::awaitable_frame_base<Executor>;
+using Thread = boost::asio::detail::awaitable_thread<Executor>;
+using Resumer = boost::asio::detail::awaitable_async_op_handler<void(), Executor>;
+
+// A parked coroutine's "awaitable thread" (its stack of frames), detached
+// from it, and where it resumes.
+class Parked {
+ public:
+  explicit Parked(Frame* frame) {
+    Resumer::result_type unused;
+    resumer_.emplace(frame->detach_thread(), unused);
+    where_.emplace(resumer_->get_executor());
+  }
+
+  boost::asio::cancellation_slot slot() { return resumer_->get_cancellation_slot(); }
+
+  // Resumes it on its own executor, never inline. `p` (in the parked frame)
+  // may be gone as soon as the coroutine runs.
+  static void resume_posted(std::optional<Parked>& p) {
+    ResumePoint where = std::move(*p->where_);
+    where.post([&p] {
+      // Moved out first: pumping resumes the parked frame, which may end and
+      // take `p` with it. The resumer also drops the cancellation handler
+      // on this executor, where cancellation is emitted, so the two never race.
+      Resumer r = std::move(*p->resumer_);
+      p.reset();
+      r();
+    });
+  }
+
+  // Resumes it inline when this thread runs its loop and it is on no strand
+  // (a one-thread loop); false, and nothing done, otherwise.
+  static bool resume_here(std::optional<Parked>& p) {
+    if (!p->where_->runs_here()) return false;
+    p->where_.reset();  // its hold on the loop is not needed: we are in it
+    Resumer r = std::move(*p->resumer_);
+    p.reset();
+    r();
+    return true;
+  }
+
+ private:
+  std::optional<Resumer> resumer_;
+  std::optional<ResumePoint> where_;
+};
+
+// co_await park_on(hook): the hook runs right after the coroutine has
+// suspended (await_transform(Function)); when it does not park it, Asio's
+// pump resumes it at once, without a trip through the loop.
+template <class Hook>
+struct FrameHook {
+  Hook hook;
+  Thread* operator()(Frame* frame) const {
+    hook.park([frame](std::optional<Parked>& p) { p.emplace(frame); });
+    return nullptr;
+  }
+};
+template <class Hook>
+FrameHook<Hook> park_on(Hook hook) {
+  return {std::move(hook)};
+}
+
+// A task's launch on a one-thread loop: an Asio operation embedded in its
+// state, so that starting a task allocates no posted handler and goes to
+// the loop's queue without a type-erased executor.
+struct LoopOp : boost::asio::detail::scheduler_operation {
+  explicit LoopOp(func_type f) noexcept : scheduler_operation(f) {}
+};
+class LoopQueue {
+ public:
+  explicit LoopQueue(boost::asio::io_context& ctx)
+      : s_(boost::asio::use_service<boost::asio::detail::scheduler>(ctx)) {}
+  void post(LoopOp& op) noexcept { s_.post_immediate_completion(&op, /*is_continuation=*/false); }
+
+ private:
+  boost::asio::detail::scheduler& s_;
+};
+
+// The bottom frame of a task's thread: Asio's
+// awaitable<awaitable_thread_entry_point>, its frames from the FramePool.
+//
+// Why: Asio recycles coroutine frames through a cache of 8 blocks per thread,
+// shared by frames of every size. A gather of 1000 tasks keeps 1000 bottom
+// frames alive at once; malloc then served them from its slow path, and that
+// was a third of gather's time. The promise adds no data, so Asio's own code,
+// which sees only its base, finds everything where it expects it.
+using EntryPoint = boost::asio::awaitable<boost::asio::detail::awaitable_thread_entry_point, Executor>;
+
+class ThreadBody : public EntryPoint {
+ public:
+  explicit ThreadBody(EntryPoint&& e) noexcept : EntryPoint(std::move(e)) {}
+
+  class promise_type : public boost::asio::detail::awaitable_frame<
+                           boost::asio::detail::awaitable_thread_entry_point, Executor> {
+   public:
+    static void* operator new(std::size_t n) { return FramePool::allocate(n); }
+    static void operator delete(void* p, std::size_t n) noexcept { FramePool::deallocate(p, n); }
+    ThreadBody get_return_object() { return ThreadBody(awaitable_frame::get_return_object()); }
+
+    // Asio's awaitables suspend with a handle to Asio's promise type; this
+    // hands them one, to the same frame.
+    template <class A>
+    auto await_transform(A&& a) {
+      using Inner = decltype(awaitable_frame::await_transform(std::forward<A>(a)));
+      struct Adapter {
+        Inner inner;
+        bool await_ready() { return inner.await_ready(); }
+        auto await_suspend(std::coroutine_handle<promise_type> h) {
+          return inner.await_suspend(std::coroutine_handle<awaitable_frame>::from_address(h.address()));
+        }
+        decltype(auto) await_resume() { return inner.await_resume(); }
+      };
+      return Adapter{awaitable_frame::await_transform(std::forward<A>(a))};
+    }
+  };
+  // Asio finds the promise from a handle to its own promise type: the two
+  // must be laid out alike.
+  static_assert(sizeof(promise_type) == sizeof(promise_type::awaitable_frame) &&
+                alignof(promise_type) == alignof(promise_type::awaitable_frame));
+};
+
+// A task's thread of execution, made (not started) from its bottom frame,
+// its cancellation hung on `slot`. `keep` is for the public path (see there).
+class TaskThread {
+ public:
+  template <class MakeKeep>
+  TaskThread(ThreadBody body, const Executor& ex, boost::asio::cancellation_slot slot, MakeKeep&&)
+      : t_(std::move(body), ex, slot, boost::asio::cancellation_state(slot)) {}
+  // Runs it now, on the calling thread (which runs its executor).
+  void launch() { t_.launch(); }
+
+ private:
+  Thread t_;
+};
+
+// Posts a task's launch to a one-thread loop (see LoopOp).
+class TaskLaunch {
+ public:
+  TaskLaunch() noexcept = default;
+  void post(Loop& loop, TaskThread t) {
+    op_.thread.emplace(std::move(t));
+    loop.post(op_);
+  }
+
+ private:
+  struct Op final : LoopOp {
+    Op() noexcept : LoopOp(&complete) {}
+    std::optional<TaskThread> thread;
+    // `owner` is null when the loop is destroyed with the launch still
+    // queued: the thread is then dropped unlaunched (and unwound by Asio).
+    static void complete(void* owner, scheduler_operation* op, const boost::system::error_code&, std::size_t) {
+      auto& self = static_cast<Op&>(*op);
+      // Out of the state first: the task may end, and free it, while it runs.
+      TaskThread t = std::move(*self.thread);
+      self.thread.reset();
+      if (owner) t.launch();
+    }
+  };
+  Op op_;
+};
+
+// co_await yield_op(ex): detaches the coroutine's thread and posts its
+// resumption to its own executor, the cheapest trip through the loop (no
+// initiation frame).
+struct YieldHook {
+  Thread* operator()(Frame* frame) const {
+    Resumer::result_type unused;
+    Resumer r(frame->detach_thread(), unused);
+    auto ex = r.get_executor();
+    post_to(ex, [r = std::move(r)]() mutable { r(); });
+    return nullptr;
+  }
+};
+inline YieldHook yield_op(const Executor&) { return {}; }
+
+#else  // the public API
+
+// A parked coroutine: the completion handler of the async operation it is
+// suspended on (use_awaitable's), type-erased, with a hold on its executor's
+// work, as any pending Asio operation has.
+class Parked {
+  struct Base {
+    virtual ~Base() = default;
+    virtual boost::asio::cancellation_slot slot() noexcept = 0;
+    virtual bool runs_here() const noexcept = 0;
+    virtual void post() = 0;        // each takes ownership of itself
+    virtual void run_inline() = 0;
+  };
+  template <class Handler>
+  struct Impl final : Base {
+    explicit Impl(Handler h)
+        : handler(std::move(h)), work(boost::asio::get_associated_executor(handler)) {}
+    boost::asio::cancellation_slot slot() noexcept override {
+      return boost::asio::get_associated_cancellation_slot(handler);
+    }
+    bool runs_here() const noexcept override {
+      auto* io = work.get_executor().template target<IoExecutor>();
+      return io && io->running_in_this_thread();
+    }
+    void post() override {
+      auto ex = work.get_executor();
+      boost::asio::post(ex, [self = std::unique_ptr<Impl>(this)]() mutable { resume(std::move(self)); });
+    }
+    void run_inline() override { resume(std::unique_ptr<Impl>(this)); }
+    static void resume(std::unique_ptr<Impl> self) {
+      Handler h = std::move(self->handler);
+      // Dropped here, on the coroutine's executor, where cancellation is
+      // emitted: the cancellation handler points at the parked Waiter.
+      boost::asio::get_associated_cancellation_slot(h).clear();
+      self.reset();
+      std::move(h)();
+    }
+    Handler handler;
+    boost::asio::executor_work_guard<Executor> work;
+  };
+
+ public:
+  template <class Handler>
+    requires(!std::is_same_v<std::decay_t<Handler>, Parked>)
+  explicit Parked(Handler&& h) : impl_(std::make_unique<Impl<std::decay_t<Handler>>>(std::forward<Handler>(h))) {}
+
+  boost::asio::cancellation_slot slot() noexcept { return impl_->slot(); }
+
+  static void resume_posted(std::optional<Parked>& p) {
+    Base* b = p->impl_.release();
+    p.reset();
+    b->post();
+  }
+  static bool resume_here(std::optional<Parked>& p) {
+    if (!p->impl_->runs_here()) return false;
+    Base* b = p->impl_.release();
+    p.reset();
+    b->run_inline();
+    return true;
+  }
+
+ private:
+  std::unique_ptr<Base> impl_;
+};
+
+// co_await park_on(hook): a coroutine that asks the hook first (no
+// suspension when it may go on), then suspends on an async operation whose
+// initiation parks it, or, when it became ready meanwhile, resumes it
+// through the loop.
+template <class Hook>
+Task<void> park_on(Hook hook) {
+  if (hook.ready_now()) co_return;
+  co_await boost::asio::async_initiate<const boost::asio::deferred_t&, void()>(
+      [&hook](auto handler) {
+        std::optional<Parked> p;
+        p.emplace(std::move(handler));
+        if (!hook.park([&p](std::optional<Parked>& dst) { dst = std::move(p); })) Parked::resume_posted(p);
+      },
+      boost::asio::deferred);
+}
+
+// A task's thread: co_spawn's, started on its executor. Its bottom frame is
+// co_spawn's, which runs on after the task's own (ThreadBody) has ended and
+// still reads the cancellation state hung on `slot`: `make_keep()` returns
+// what keeps that slot's owner alive, held by the completion handler.
+using ThreadBody = Task<void>;
+
+class TaskThread {
+ public:
+  template <class MakeKeep>
+  TaskThread(ThreadBody body, const Executor& ex, boost::asio::cancellation_slot slot, MakeKeep&& make_keep)
+      : body_(std::move(body)), ex_(ex), slot_(slot), keep_(make_keep()) {}
+
+  void launch() {
+    boost::asio::co_spawn(ex_, std::move(body_), boost::asio::bind_cancellation_slot(slot_, Done{std::move(keep_)}));
+  }
+
+ private:
+  // A thread's bottom frame catches what its task throws; what is left (an
+  // awaiter's exception, see create_task.hpp) leaves the loop's run(), as on
+  // the fast path.
+  struct Done {
+    std::shared_ptr<void> keep;
+    void operator()(std::exception_ptr e) const {
+      if (e) std::rethrow_exception(e);
+    }
+  };
+  ThreadBody body_;
+  Executor ex_;
+  boost::asio::cancellation_slot slot_;
+  std::shared_ptr<void> keep_;
+};
+
+class TaskLaunch {
+ public:
+  void post(Loop& loop, TaskThread t) {
+    boost::asio::post(loop.context(), [t = std::move(t)]() mutable { t.launch(); });
+  }
+};
+
+inline auto yield_op(const Executor& ex) { return boost::asio::post(ex, boost::asio::deferred); }
+
+#endif
+
+// The cancellation signal of a task's thread, emitted on the thread's own
+// executor. On the public path the thread's cancellation state is made at its
+// launch (by co_spawn): a cancellation emitted before then is remembered, and
+// emitted again when its bottom frame starts (started()).
+class ThreadSignal {
+ public:
+  boost::asio::cancellation_slot slot() noexcept { return signal_.slot(); }
+  void emit() {
+    asked_ = true;
+    signal_.emit(boost::asio::cancellation_type::terminal);
+  }
+  // First thing in the thread's bottom frame.
+  void started() {
+    if (asked_) signal_.emit(boost::asio::cancellation_type::terminal);
+  }
+  // co_await it last in the thread's bottom frame. On the public path the
+  // thread's bottom is co_spawn's frame, which posts itself once more when
+  // the task never suspended, and that await throws when the thread was
+  // cancelled: the exception would leave run(). A fresh cancellation state
+  // (the task is over) keeps it quiet.
+  static auto finished() {
+    if constexpr (kAsioFastPath) {
+      return boost::asio::this_coro::executor;  // not awaited there
+    } else {
+      return boost::asio::this_coro::reset_cancellation_state();
+    }
+  }
+  // At the end of the bottom frame: on the fast path the thread has nothing
+  // left to cancel, and its cancellation state's block goes back to Asio's
+  // cache for the next thread. The thread still points at it, so nothing
+  // after this may co_await or read this_coro's state. (On the public path
+  // co_spawn's frame, which runs on, still reads it: nothing to do.)
+  void release() noexcept {
+    if constexpr (kAsioFastPath) signal_.slot().clear();
+  }
+
+ private:
+  struct Nothing {
+    Nothing& operator=(bool) noexcept { return *this; }
+    explicit operator bool() const noexcept { return false; }
+  };
+  boost::asio::cancellation_signal signal_;
+  [[no_unique_address]] std::conditional_t<kAsioFastPath, Nothing, bool> asked_{};
+};
+
+// A parked coroutine, in a primitive's WaitQueue. It lives in the parked
+// coroutine's own frame, so parking allocates nothing (on the fast path); it
+// is valid until it has been completed.
+struct Waiter {
+  // User-provided: GCC 12 value-initialised the whole node (optionals' storage
+  // included) with a `rep stos` in every waiting frame, slow for 144 bytes.
+  Waiter() noexcept {}
+
+  Waiter* prev = nullptr;
+  Waiter* next = nullptr;
+  bool linked = false;
+  void* payload = nullptr;  // primitive-specific hand-off slot (e.g. Queue's item)
+  boost::system::error_code ec;  // what the wait ended with
+  std::optional<Parked> parked;
+
+  // Resumes the coroutine on its own executor, never inline: a release on one
+  // thread resumes a waiter on its own strand. `this` may be gone as soon as
+  // this returns.
+  void complete(boost::system::error_code e) {
+    ec = e;
+    Parked::resume_posted(parked);
+  }
+
+  // Completes the wait successfully, resuming the coroutine inline when this
+  // thread runs its loop and it is on no strand (a one-thread loop: with
+  // several threads every task has a strand), else as complete().
+  // Only for a caller that has nothing left to do after this (a task at its
+  // very end), so the inline run cannot interleave with its work; nested
+  // inline runs are bounded, so a chain of tasks awaiting each other cannot
+  // overflow the stack.
+  void continue_here_or_post() {
+    static thread_local int depth = 0;
+    if (depth >= 16) return complete({});
+    struct Nested {
+      Nested() noexcept { ++depth; }
+      ~Nested() { --depth; }
+    } nested;
+    if (!Parked::resume_here(parked)) complete({});
+  }
+
+  // After the wait: throws the cancellation error if it was cancelled.
+  void check() const {
+    if (ec) throw boost::system::system_error(ec);
+  }
+};
+
+}  // namespace detail
+
+#if RUNTIME_ASIO_FAST_PATH
+// A Wait is an awaitable<WaitOp<Op>>, which Asio's await_transform checks for
+// cancellation and hands back unchanged; specialised below, it is awaited
+// through its own members.
+template <class Op>
+using Wait = boost::asio::awaitable<detail::WaitOp<Op>, Executor>;
+#else
+// A Wait is the coroutine that waits: try_now, else park.
+template <class Op>
+class WaitTask : public Task<typename Op::result_type> {
+ public:
+  using value_type = typename Op::result_type;
+  explicit WaitTask(Op op) : Task<value_type>(body(std::move(op))) {}
+
+ private:
+  static Task<value_type> body(Op op) {
+    if (!op.try_now()) {
+      detail::Waiter w;
+      co_await detail::park_on(op.park_hook(w));
+      w.check();
+    }
+    co_return op.result();
+  }
+};
+template <class Op>
+using Wait = WaitTask<Op>;
+#endif
+
+}  // namespace runtime
+
+#if RUNTIME_ASIO_FAST_PATH
+namespace boost::asio {
+
+// The resource is claimed in await_ready when it is free (no suspension at
+// all), and otherwise the coroutine parks through its ParkHook right after it
+// has suspended.
+template <class Op>
+class awaitable<runtime::detail::WaitOp<Op>, runtime::Executor> {
+ public:
+  using value_type = typename Op::result_type;
+  using executor_type = runtime::Executor;
+
+  explicit awaitable(Op op) noexcept(std::is_nothrow_move_constructible_v<Op>) : op_(std::move(op)) {}
+  // Moved only before it is awaited (await_transform takes and returns it by
+  // value); the waiter is never linked then.
+  awaitable(awaitable&& o) noexcept(std::is_nothrow_move_constructible_v<Op>) : op_(std::move(o.op_)) {
+    o.moved_from_ = true;
+  }
+  awaitable& operator=(awaitable&&) = delete;
+
+  bool await_ready() noexcept {
+    assert(!moved_from_ && "a Wait is awaited once, where it was made or moved to");
+    return op_.try_now();
+  }
+
+  template <class U>
+  void await_suspend(detail::coroutine_handle<detail::awaitable_frame<U, runtime::Executor>> h) noexcept {
+    frame_ = &h.promise();
+    frame_->after_suspend(&park, this);
+  }
+
+  value_type await_resume() {
+    waiter_.check();
+    return op_.result();
+  }
+
+ private:
+  static void park(void* self) {
+    auto* a = static_cast<awaitable*>(self);
+    runtime::detail::park_on(a->op_.park_hook(a->waiter_))(a->frame_);
+  }
+
+  Op op_;
+  runtime::detail::Waiter waiter_;
+  runtime::detail::Frame* frame_ = nullptr;
+  bool moved_from_ = false;
+};
+
+}  // namespace boost::asio
+#endif
