@@ -279,7 +279,8 @@ class Parked {
       return boost::asio::get_associated_cancellation_slot(handler);
     }
     bool runs_here() const noexcept override {
-      auto* io = work.get_executor().template target<IoExecutor>();
+      const Executor ex = work.get_executor();  // a copy: target() points into it
+      auto* io = ex.template target<IoExecutor>();
       return io && io->running_in_this_thread();
     }
     void post() override {
@@ -352,16 +353,21 @@ class TaskThread {
       : body_(std::move(body)), ex_(ex), slot_(slot), keep_(make_keep()) {}
 
   void launch() {
-    boost::asio::co_spawn(ex_, std::move(body_), boost::asio::bind_cancellation_slot(slot_, Done{std::move(keep_)}));
+    boost::asio::co_spawn(ex_, std::move(body_),
+                          boost::asio::bind_cancellation_slot(slot_, Done{slot_, std::move(keep_)}));
   }
 
  private:
-  // A thread's bottom frame catches what its task throws; what is left (an
-  // awaiter's exception, see create_task.hpp) leaves the loop's run(), as on
-  // the fast path.
+  // Once the thread is over, co_spawn's cancellation handler goes from the
+  // slot: it holds the thread's executor (a strand), and the slot's owner, a
+  // task's state, may outlive the loop. A thread's bottom frame catches what
+  // its task throws; what is left (an awaiter's exception, see
+  // create_task.hpp) leaves the loop's run(), as on the fast path.
   struct Done {
+    boost::asio::cancellation_slot slot;
     std::shared_ptr<void> keep;
-    void operator()(std::exception_ptr e) const {
+    void operator()(std::exception_ptr e) {
+      slot.clear();
       if (e) std::rethrow_exception(e);
     }
   };
