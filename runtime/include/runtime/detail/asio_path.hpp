@@ -91,11 +91,7 @@ using Resumer = boost::asio::detail::awaitable_async_op_handler<void(), Executor
 // from it, and where it resumes.
 class Parked {
  public:
-  explicit Parked(Frame* frame) {
-    Resumer::result_type unused;
-    resumer_.emplace(frame->detach_thread(), unused);
-    where_.emplace(resumer_->get_executor());
-  }
+  explicit Parked(Frame* frame) : Parked(frame, Resumer::result_type{}) {}
 
   boost::asio::cancellation_slot slot() { return resumer_->get_cancellation_slot(); }
 
@@ -125,6 +121,11 @@ class Parked {
   }
 
  private:
+  // Made in place, not emplaced: GCC 14 cannot tell that a fresh optional
+  // holds nothing to destroy (-Wmaybe-uninitialized).
+  Parked(Frame* frame, Resumer::result_type&& unused)
+      : resumer_(std::in_place, frame->detach_thread(), unused), where_(std::in_place, resumer_->get_executor()) {}
+
   std::optional<Resumer> resumer_;
   std::optional<ResumePoint> where_;
 };
