@@ -16,6 +16,7 @@
 # processes of each side, alternating, best kept, default 3), JOBS (default 2),
 # PATHS (default "fast public"; a Boost the fast path was not written for
 # builds only "public"),
+# RESULTS (where the table goes, default bench/results/primitives.md),
 # WALL=1 (wall-clock instead of CPU time; CPU time is the default because the
 # machine is shared and both benchmarks are single-threaded).
 set -euo pipefail
@@ -29,8 +30,8 @@ jobs="${JOBS:-2}"
 if [[ -z "${PYTHON:-}" ]]; then
   if [[ -x /usr/bin/python3 ]]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
 fi
-out_dir="$root/bench/results"
-mkdir -p "$out_dir"
+results="${RESULTS:-$root/bench/results/primitives.md}"
+mkdir -p "$(dirname "$results")"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
@@ -178,6 +179,6 @@ PY
   echo "Machine: $(nproc) CPUs (nproc), $cpu; load average $load_before before, $load_after after the runs. Builds: $kinds."
   echo
   cat "$tmp/table.md"
-} >"$out_dir/primitives.md"
-cat "$out_dir/primitives.md"
-echo "total $((SECONDS - t0)) s; table written to bench/results/primitives.md" >&2
+} >"$results"
+cat "$results"
+echo "total $((SECONDS - t0)) s; table written to $results" >&2
