@@ -1,4 +1,5 @@
-// /stats and /metrics stay consistent under load: 200 concurrent clients.
+// /stats and /metrics stay consistent under load: 200 concurrent clients;
+// /metrics counts fetches per error code and HTTP version, and shows readiness.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -75,5 +76,38 @@ TEST_CASE("stats: fetches_total == succeeded + failed + in_flight while fetches 
   s = stats(svc.port());
   CHECK(s["fetches_total"] == 3);
   CHECK(s["in_flight"] == 0);
+  CHECK(svc.stop() == 0);
+}
+
+TEST_CASE("/metrics: finished fetches per error code and HTTP version, and readiness", "[stats]") {
+  Upstream up;
+  // A slow warm-up, so that /metrics can be asked before the service is ready.
+  Service svc({.flags = {"--warmup_urls=" + up.url("/delay?ms=1000")}, .wait_ready = false});
+  const std::string finished = "asyncfetch_fetches_finished_total{";
+  auto m = get(svc.port(), "/metrics");
+  REQUIRE(m.status == 200);
+  CHECK_THAT(m.body, Catch::Contains("\nasyncfetch_ready 0\n"));
+  // Warm-up fetches are not counted; the success series is there from the start.
+  CHECK_THAT(m.body, Catch::Contains("\n" + finished + "error=\"none\",http_version=\"1.1\"} 0\n"));
+
+  REQUIRE(eventually([&] { return get(svc.port(), "/readyz").status == 200; }, std::chrono::seconds(10)));
+  const std::string refused = "http://127.0.0.1:" + std::to_string(closed_port()) + "/";
+  auto r = post(svc.port(), "/fetch", Json{{"urls", {up.url("/bytes?n=10"), refused, up.url("/status?code=404")}}}.dump());
+  REQUIRE(r.status == 200);
+  auto j = r.json();
+  CHECK(j["results"][1]["error"] == "connect_failed");
+  CHECK(j["results"][2]["ok"] == false);  // a response, so error "none" on /metrics all the same
+
+  m = get(svc.port(), "/metrics");
+  REQUIRE(m.status == 200);
+  INFO(m.body);
+  CHECK_THAT(m.body, Catch::Contains("\nasyncfetch_ready 1\n"));
+  CHECK_THAT(m.body, Catch::Contains("\n" + finished + "error=\"none\",http_version=\"1.1\"} 2\n"));
+  CHECK_THAT(m.body, Catch::Contains("\n" + finished + "error=\"connect_failed\",http_version=\"none\"} 1\n"));
+  CHECK_THAT(m.body, Catch::Contains("\nasyncfetch_fetches_total 3\n"));
+  // Those two and no other outcome.
+  std::size_t series = 0;
+  for (auto at = m.body.find("\n" + finished); at != std::string::npos; at = m.body.find("\n" + finished, at + 1)) ++series;
+  CHECK(series == 2);
   CHECK(svc.stop() == 0);
 }

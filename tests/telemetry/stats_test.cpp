@@ -9,6 +9,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "runtime/cancellation.hpp"
@@ -21,6 +22,12 @@ using asyncfetch::Stats;
 using nlohmann::json;
 
 namespace {
+
+// Outcomes as the fetch side names them: a response over HTTP/1.1 (whatever
+// its status), and two errors that come without one.
+constexpr Stats::Outcome response{"none", "1.1"};
+constexpr Stats::Outcome refused{"connect_failed", "none"};
+constexpr Stats::Outcome timed_out{"timeout", "none"};
 
 // Prometheus text → {"name{labels}" → value}; comment lines checked for shape.
 std::map<std::string, double> parse_prometheus(const std::string& text) {
@@ -50,9 +57,23 @@ runtime::Task<Stats::Snapshot> one_of_each(Stats& stats) {
   stats.fetch_started();
   stats.fetch_started();
   stats.fetch_started();
-  stats.fetch_finished(true, 100, 3.0);
-  stats.fetch_finished(false, 7, 20000.0);
+  stats.fetch_finished(true, 100, 3.0, response);
+  stats.fetch_finished(false, 7, 20000.0, timed_out);
   co_return co_await stats.snapshot();
+}
+
+// Snapshot::finished as (error, http_version, count), to compare whole and print.
+using Finished = std::vector<std::tuple<std::string, std::string, std::uint64_t>>;
+Finished finished(const Stats::Snapshot& s) {
+  Finished out;
+  for (const auto& [o, n] : s.finished) out.emplace_back(o.error, o.http_version, n);
+  return out;
+}
+
+std::uint64_t finished_sum(const Stats::Snapshot& s) {
+  std::uint64_t n = 0;
+  for (const auto& f : s.finished) n += f.count;
+  return n;
 }
 
 std::string bucket(const char* le) { return std::string("asyncfetch_fetch_duration_seconds_bucket{le=\"") + le + "\"}"; }
@@ -70,9 +91,12 @@ TEST_CASE("stats: a fresh snapshot is all zeros", "[stats]") {
   for (auto c : s.latency_counts) CHECK(c == 0);
   auto j = json::parse(Stats::to_json(s));
   CHECK(j["fetches_total"] == 0);
-  auto m = parse_prometheus(Stats::to_prometheus(s));
+  CHECK(finished(s) == Finished{{"none", "1.1", 0}});
+  auto m = parse_prometheus(Stats::to_prometheus(s, false));
   CHECK(m.at(bucket("+Inf")) == 0);
   CHECK(m.at("asyncfetch_fetch_duration_seconds_count") == 0);
+  CHECK(m.at("asyncfetch_fetches_finished_total{error=\"none\",http_version=\"1.1\"}") == 0);
+  CHECK(m.at("asyncfetch_ready") == 0);
 }
 
 TEST_CASE("stats: counters", "[stats]") {
@@ -88,6 +112,62 @@ TEST_CASE("stats: counters", "[stats]") {
   CHECK(s.bytes_total == 107);
   CHECK(s.fetches_total == s.fetches_succeeded + s.fetches_failed + s.in_flight);
   CHECK(s.latency_sum_s == Approx(20.003));
+  CHECK(finished(s) == Finished{{"none", "1.1", 1}, {"timeout", "none", 1}});
+}
+
+TEST_CASE("stats: finished fetches are counted per outcome, in order of error then HTTP version", "[stats]") {
+  Stats stats;
+  auto body = [&stats]() -> runtime::Task<Stats::Snapshot> {
+    // Label values from strings of static storage, as the contract asks, but
+    // not the test's constants: outcomes are told apart by value.
+    static const std::string timeout = "timeout", none = "none", v11 = "1.1";
+    for (Stats::Outcome o : {timed_out, response, refused, Stats::Outcome{"too_large", "1.1"}, response,
+                             Stats::Outcome{timeout, none}, Stats::Outcome{"timeout", v11}, Stats::Outcome{none, v11}}) {
+      stats.fetch_started();
+      stats.fetch_finished(o == response, 0, 1.0, o);
+    }
+    co_return co_await stats.snapshot();
+  };
+  const auto s = runtime::run(body());
+  CHECK(finished(s) == Finished{{"connect_failed", "none", 1},
+                                {"none", "1.1", 3},
+                                {"timeout", "1.1", 1},
+                                {"timeout", "none", 2},
+                                {"too_large", "1.1", 1}});
+  CHECK(finished_sum(s) == s.fetches_succeeded + s.fetches_failed);
+}
+
+TEST_CASE("stats: Prometheus lines of the outcomes and of readiness", "[stats]") {
+  Stats stats;
+  auto body = [&stats]() -> runtime::Task<Stats::Snapshot> {
+    for (Stats::Outcome o : {refused, response, timed_out, response}) {
+      stats.fetch_started();
+      stats.fetch_finished(o == response, 0, 1.0, o);
+    }
+    co_return co_await stats.snapshot();
+  };
+  const auto s = runtime::run(body());
+  const std::string ready = Stats::to_prometheus(s, true);
+  INFO(ready);
+  // One HELP and TYPE, then a line per outcome in the snapshot's order.
+  CHECK_THAT(ready, Catch::Contains(
+                        "# HELP asyncfetch_fetches_finished_total Fetches finished, per error code (none: a response "
+                        "came) and HTTP version of the response (none: no response came).\n"
+                        "# TYPE asyncfetch_fetches_finished_total counter\n"
+                        "asyncfetch_fetches_finished_total{error=\"connect_failed\",http_version=\"none\"} 1\n"
+                        "asyncfetch_fetches_finished_total{error=\"none\",http_version=\"1.1\"} 2\n"
+                        "asyncfetch_fetches_finished_total{error=\"timeout\",http_version=\"none\"} 1\n"
+                        "# HELP asyncfetch_bytes_total "));
+  CHECK_THAT(ready, Catch::Contains("# HELP asyncfetch_ready 1 while the service is ready (GET /readyz answers 200), "
+                                    "else 0.\n# TYPE asyncfetch_ready gauge\nasyncfetch_ready 1\n"));
+  const std::string not_ready = Stats::to_prometheus(s, false);
+  CHECK_THAT(not_ready, Catch::Contains("\nasyncfetch_ready 0\n"));
+  CHECK_THAT(not_ready, !Catch::Contains("\nasyncfetch_ready 1\n"));
+  // The rest is the same whether ready or not.
+  CHECK(not_ready.size() == ready.size());
+  // Every line parses: a name with its labels, a value, no name twice.
+  const auto m = parse_prometheus(ready);
+  CHECK(m.at("asyncfetch_fetches_finished_total{error=\"timeout\",http_version=\"none\"}") == 1);
 }
 
 TEST_CASE("stats: in_flight goes up and down, max_in_flight keeps the peak", "[stats]") {
@@ -96,12 +176,12 @@ TEST_CASE("stats: in_flight goes up and down, max_in_flight keeps the peak", "[s
     std::vector<Stats::Snapshot> seen;
     for (int i = 0; i < 4; ++i) stats.fetch_started();
     seen.push_back(co_await stats.snapshot());
-    for (int i = 0; i < 3; ++i) stats.fetch_finished(true, 0, 1);
+    for (int i = 0; i < 3; ++i) stats.fetch_finished(true, 0, 1, response);
     seen.push_back(co_await stats.snapshot());
     stats.fetch_started();
     stats.fetch_started();
     seen.push_back(co_await stats.snapshot());
-    for (int i = 0; i < 3; ++i) stats.fetch_finished(i == 0, 0, 1);
+    for (int i = 0; i < 3; ++i) stats.fetch_finished(i == 0, 0, 1, i == 0 ? response : refused);
     seen.push_back(co_await stats.snapshot());
     co_return seen;
   };
@@ -125,7 +205,8 @@ TEST_CASE("stats: concurrent updates from several threads add up", "[stats]") {
   auto worker = [&stats](int id) -> runtime::Task<int> {
     for (int i = 0; i < kFetches; ++i) {
       stats.fetch_started();
-      stats.fetch_finished((i + id) % 2 == 0, 10, 1.0 * i);
+      const bool ok = (i + id) % 2 == 0;
+      stats.fetch_finished(ok, 10, 1.0 * i, ok ? response : refused);
     }
     stats.request_started();
     co_return id;
@@ -149,6 +230,7 @@ TEST_CASE("stats: concurrent updates from several threads add up", "[stats]") {
   std::uint64_t n = 0;
   for (auto c : s.latency_counts) n += c;
   CHECK(n == kTasks * kFetches);
+  CHECK(finished(s) == Finished{{"connect_failed", "none", kTasks * kFetches / 2}, {"none", "1.1", kTasks * kFetches / 2}});
 }
 
 TEST_CASE("stats: latency buckets are upper-inclusive, over 10 s goes to +Inf", "[stats]") {
@@ -156,7 +238,7 @@ TEST_CASE("stats: latency buckets are upper-inclusive, over 10 s goes to +Inf", 
   auto body = [&stats]() -> runtime::Task<Stats::Snapshot> {
     for (double ms : {0.0, 5.0, 5.001, 10.0, 99.0, 100.0, 2500.0, 10000.0, 10000.5, 60000.0}) {
       stats.fetch_started();
-      stats.fetch_finished(true, 0, ms);
+      stats.fetch_finished(true, 0, ms, response);
     }
     co_return co_await stats.snapshot();
   };
@@ -195,13 +277,13 @@ TEST_CASE("stats: Prometheus text with a cumulative histogram", "[stats]") {
     stats.request_started();
     for (double ms : {1.0, 1.0, 7.0, 30.0, 400.0, 400.0, 400.0, 3000.0, 12000.0}) {
       stats.fetch_started();
-      stats.fetch_finished(ms < 10000, 1, ms);
+      stats.fetch_finished(ms < 10000, 1, ms, ms < 10000 ? response : timed_out);
     }
     stats.fetch_started();  // one still in flight
     co_return co_await stats.snapshot();
   };
   auto s = runtime::run(body());
-  std::string text = Stats::to_prometheus(s);
+  std::string text = Stats::to_prometheus(s, true);
   INFO(text);
   CHECK(text.back() == '\n');
   auto m = parse_prometheus(text);
@@ -258,7 +340,7 @@ TEST_CASE("stats: Prometheus values keep their precision", "[stats]") {
   s.latency_sum_s = 1234567.891;
   s.uptime_s = 3456789.25;
   s.latency_counts.back() = 1;
-  auto m = parse_prometheus(Stats::to_prometheus(s));
+  auto m = parse_prometheus(Stats::to_prometheus(s, true));
   CHECK(m.at("asyncfetch_bytes_total") == 12345678901234.0);
   CHECK(m.at("asyncfetch_fetch_duration_seconds_sum") == Approx(1234567.891).epsilon(1e-12));
   CHECK(m.at("asyncfetch_uptime_seconds") == Approx(3456789.25).epsilon(1e-12));
@@ -277,9 +359,10 @@ TEST_CASE("stats: every snapshot balances while tasks on several threads count",
         const auto s = co_await stats.snapshot();
         ++snapshots;
         if (s.fetches_total != s.fetches_succeeded + s.fetches_failed + s.in_flight) ++unbalanced;
+        if (finished_sum(s) != s.fetches_succeeded + s.fetches_failed) ++unbalanced;
         if (s.in_flight > kTasks || s.max_in_flight > kTasks) ++too_many;
       }
-      stats.fetch_finished(i % 3 != 0, 1, 1.0);
+      stats.fetch_finished(i % 3 != 0, 1, 1.0, i % 3 != 0 ? response : refused);
     }
     co_return id;
   };
@@ -298,6 +381,7 @@ TEST_CASE("stats: every snapshot balances while tasks on several threads count",
   CHECK(s.fetches_failed == kTasks * kFetches / 3);
   CHECK(s.in_flight == 0);
   CHECK(s.bytes_total == kTasks * kFetches);
+  CHECK(finished(s) == Finished{{"connect_failed", "none", kTasks * kFetches / 3}, {"none", "1.1", kTasks * kFetches / 3 * 2}});
 }
 
 TEST_CASE("stats: a task that has been cancelled still counts", "[stats]") {
@@ -310,7 +394,7 @@ TEST_CASE("stats: a task that has been cancelled still counts", "[stats]") {
     try {
       co_await never.wait();
     } catch (const std::exception&) {
-      stats.fetch_finished(false, 0, 1.0);
+      stats.fetch_finished(false, 0, 1.0, {"cancelled", "none"});
       throw;
     }
   };
@@ -331,4 +415,5 @@ TEST_CASE("stats: a task that has been cancelled still counts", "[stats]") {
   CHECK(s.fetches_total == 1);
   CHECK(s.fetches_failed == 1);
   CHECK(s.in_flight == 0);
+  CHECK(finished(s) == Finished{{"cancelled", "none", 1}, {"none", "1.1", 0}});
 }

@@ -5,10 +5,21 @@
 
 #include "asyncfetch/telemetry/in_flight.hpp"
 #include "asyncfetch/telemetry/log.hpp"
+#include "asyncfetch/wire/fetch_error.hpp"
 #include "runtime/cancellation.hpp"
 #include "runtime/task_group.hpp"
 
 namespace asyncfetch {
+
+namespace {
+
+// The result's labels on /metrics. The fetcher speaks HTTP/1.1 only, so a
+// result with a status came over 1.1.
+Stats::Outcome outcome_of(const FetchResult& r) {
+  return {r.error ? to_string(*r.error) : "none", r.status ? "1.1" : "none"};
+}
+
+}  // namespace
 
 struct RequestProgress {
   std::atomic<std::size_t> next{0};  // the next URL a worker takes
@@ -58,7 +69,7 @@ runtime::Task<void> FanOut::fetch_one(std::size_t index, const FetchJob& job, co
   // can be counted in flight while we still are, and /stats max_in_flight
   // passes global_concurrency. Counting does not wait, so a cancelled fetch
   // is counted too.
-  stats_.fetch_finished(r.ok, r.bytes, r.elapsed_ms);
+  stats_.fetch_finished(r.ok, r.bytes, r.elapsed_ms, outcome_of(r));
   global_permit.release();
   request_permit.release();
   on_result(index, std::move(r));

@@ -51,6 +51,8 @@ bool Router::authorized(const Request& req) const {
   return constant_time_equal(v.substr(prefix.size()), config_.auth_token);
 }
 
+bool Router::ready() const { return ready_.is_set() && !drain_.draining(); }
+
 runtime::Task<Handled> Router::route(Request& req, boost::beast::tcp_stream& stream) {
   const std::string_view target(req.target().data(), req.target().size());
   const std::string_view path = target.substr(0, target.find('?'));
@@ -61,16 +63,15 @@ runtime::Task<Handled> Router::route(Request& req, boost::beast::tcp_stream& str
   }
   if (path == "/readyz") {
     if (auto r = method_not_allowed(req, path, http::verb::get, "GET, HEAD")) co_return *r;
-    const bool ready = ready_.is_set() && !drain_.draining();
-    co_return json_reply(ready ? http::status::ok : http::status::service_unavailable,
-                         ready ? "{\"ready\":true}\n" : "{\"ready\":false}\n");
+    if (ready()) co_return json_reply(http::status::ok, "{\"ready\":true}\n");
+    co_return json_reply(http::status::service_unavailable, "{\"ready\":false}\n");
   }
   if (path == "/stats" || path == "/metrics") {
     if (auto r = method_not_allowed(req, path, http::verb::get, "GET, HEAD")) co_return *r;
     if (!authorized(req)) co_return unauthorized();
     const auto snap = co_await stats_.snapshot();
     if (path == "/stats") co_return json_reply(http::status::ok, Stats::to_json(snap));
-    Reply r = json_reply(http::status::ok, Stats::to_prometheus(snap));
+    Reply r = json_reply(http::status::ok, Stats::to_prometheus(snap, ready()));
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     co_return r;
   }

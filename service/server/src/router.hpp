@@ -26,6 +26,8 @@ class Router {
 
  private:
   bool authorized(const Request& req) const;
+  // What /readyz answers and the asyncfetch_ready gauge of /metrics shows.
+  bool ready() const;
 
   const Config& config_;
   Stats& stats_;

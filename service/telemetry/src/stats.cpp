@@ -10,8 +10,8 @@ namespace asyncfetch {
 void Stats::request_started() { record({Change::Kind::request_started}); }
 void Stats::request_rejected() { record({Change::Kind::request_rejected}); }
 void Stats::fetch_started() { record({Change::Kind::fetch_started}); }
-void Stats::fetch_finished(bool ok, std::uint64_t bytes, double elapsed_ms) {
-  record({Change::Kind::fetch_finished, ok, bytes, elapsed_ms});
+void Stats::fetch_finished(bool ok, std::uint64_t bytes, double elapsed_ms, Outcome outcome) {
+  record({Change::Kind::fetch_finished, ok, bytes, elapsed_ms, outcome});
 }
 
 void Stats::record(const Change& c) {
@@ -53,6 +53,13 @@ void Stats::apply(const Change& c) {
       const auto bucket = std::lower_bound(latency_buckets.begin(), latency_buckets.end(), secs) - latency_buckets.begin();
       ++s_.latency_counts[static_cast<std::size_t>(bucket)];
       s_.latency_sum_s += secs;
+      // A handful of outcomes occur, so a sorted vector: the search is short
+      // and a snapshot copies one block.
+      auto& f = s_.finished;
+      auto it = std::lower_bound(f.begin(), f.end(), c.outcome,
+                                 [](const OutcomeCount& e, const Outcome& o) { return e.outcome < o; });
+      if (it == f.end() || it->outcome != c.outcome) it = f.insert(it, {c.outcome, 0});
+      ++it->count;
       break;
     }
   }
@@ -79,7 +86,7 @@ std::string Stats::to_json(const Snapshot& s) {
   return j.dump() + "\n";
 }
 
-std::string Stats::to_prometheus(const Snapshot& s) {
+std::string Stats::to_prometheus(const Snapshot& s, bool ready) {
   std::ostringstream o;
   // 15 significant digits: bucket bounds print as written (0.005, 2.5, 10) and
   // sums and uptime keep their precision (the default 6 would print 1.23457e+06).
@@ -97,10 +104,18 @@ std::string Stats::to_prometheus(const Snapshot& s) {
   counter("fetches_total", "Outbound fetches started.", s.fetches_total);
   counter("fetches_succeeded_total", "Fetches that got a response with status < 400.", s.fetches_succeeded);
   counter("fetches_failed_total", "Fetches that failed or got status >= 400.", s.fetches_failed);
+  o << "# HELP asyncfetch_fetches_finished_total Fetches finished, per error code (none: a response came) and "
+       "HTTP version of the response (none: no response came).\n"
+    << "# TYPE asyncfetch_fetches_finished_total counter\n";
+  for (const auto& [outcome, n] : s.finished) {
+    o << "asyncfetch_fetches_finished_total{error=\"" << outcome.error << "\",http_version=\"" << outcome.http_version
+      << "\"} " << n << '\n';
+  }
   counter("bytes_total", "Response body bytes received.", s.bytes_total);
   gauge("in_flight", "Fetches in flight now.", static_cast<double>(s.in_flight));
   gauge("max_in_flight", "Most fetches in flight at once since start.", static_cast<double>(s.max_in_flight));
   gauge("uptime_seconds", "Seconds since start.", s.uptime_s);
+  gauge("ready", "1 while the service is ready (GET /readyz answers 200), else 0.", ready ? 1 : 0);
 
   o << "# HELP asyncfetch_fetch_duration_seconds Fetch latency, all tries included.\n"
     << "# TYPE asyncfetch_fetch_duration_seconds histogram\n";

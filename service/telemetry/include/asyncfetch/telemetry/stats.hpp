@@ -3,6 +3,9 @@
 //
 // fetches_total counts fetches started, so in every snapshot
 // fetches_total == fetches_succeeded + fetches_failed + in_flight.
+// Finished fetches are also counted per Outcome (error code, HTTP version),
+// which telemetry takes as label values: what an error is, and which versions
+// there are, is the fetch side's to say.
 //
 // Counting never waits. An update takes the Lock when it is free; when it is
 // not, the change goes to a backlog that the Lock's next holder applies before
@@ -18,6 +21,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "asyncfetch/telemetry/in_flight.hpp"
@@ -31,6 +35,20 @@ class Stats {
   // Upper bounds (seconds) of the fetch-latency histogram; +Inf is implied.
   static constexpr std::array<double, 11> latency_buckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                                              0.5,   1.0,  2.5,   5.0,  10.0};
+  // The labels of a finished fetch on /metrics. Both are viewed, not copied
+  // (a count can wait in the backlog, and the table keeps them), so they must
+  // outlive the Stats: string literals, such as to_string(FetchError)
+  // returns. Plain label values: no quotes, backslashes or newlines.
+  struct Outcome {
+    std::string_view error;         // the error code; "none" when a whole response came, whatever its status
+    std::string_view http_version;  // of the response: "1.1"; "none" when no response came
+    friend auto operator<=>(const Outcome&, const Outcome&) = default;
+  };
+  struct OutcomeCount {
+    Outcome outcome{};
+    std::uint64_t count = 0;
+  };
+
   struct Snapshot {
     std::uint64_t requests_total = 0;
     std::uint64_t fetches_total = 0;
@@ -43,17 +61,23 @@ class Stats {
     double uptime_s = 0;
     std::array<std::uint64_t, latency_buckets.size() + 1> latency_counts{};  // per bucket, last is +Inf
     double latency_sum_s = 0;
+    // Sorted by outcome; an outcome is here once counted. A success over
+    // HTTP/1.1 is here from the start, so that rate() over it has a series
+    // from the first scrape on, not only from the first fetch.
+    std::vector<OutcomeCount> finished = {{{"none", "1.1"}, 0}};
   };
 
   void request_started();
   void request_rejected();
   void fetch_started();
-  void fetch_finished(bool ok, std::uint64_t bytes, double elapsed_ms);
+  void fetch_finished(bool ok, std::uint64_t bytes, double elapsed_ms, Outcome outcome);
   // Waits for the Lock (the one wait there is).
   runtime::Task<Snapshot> snapshot();
 
   static std::string to_json(const Snapshot& s);
-  static std::string to_prometheus(const Snapshot& s);
+  // `ready`: whether the service is ready (what GET /readyz says), which the
+  // Stats does not know: the asyncfetch_ready gauge.
+  static std::string to_prometheus(const Snapshot& s, bool ready);
 
  private:
   struct Change {
@@ -62,6 +86,7 @@ class Stats {
     bool ok = false;
     std::uint64_t bytes = 0;
     double elapsed_ms = 0;
+    Outcome outcome{};
   };
   void record(const Change& c);
   // With lock_ held:
