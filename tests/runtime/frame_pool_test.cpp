@@ -12,7 +12,8 @@
 using runtime::detail::FramePool;
 
 namespace {
-// AddressSanitizer builds hand every frame to malloc: no reuse to check there.
+// AddressSanitizer builds hand every frame to malloc, which quarantines a
+// freed block: there each test checks that nothing is reused instead.
 const bool kPooled = FramePool::pooled();
 }  // namespace
 
@@ -20,7 +21,11 @@ TEST_CASE("a freed frame is reused for the next one of its size class", "[frame_
   void* a = FramePool::allocate(200);
   FramePool::deallocate(a, 200);
   void* b = FramePool::allocate(250);  // the same 64-byte class (193..256)
-  if (kPooled) CHECK(b == a);
+  if (kPooled) {
+    CHECK(b == a);
+  } else {
+    CHECK(b != a);
+  }
   FramePool::deallocate(b, 250);
   void* c = FramePool::allocate(300);  // another class: not that block
   if (kPooled) CHECK(c != b);
@@ -38,16 +43,24 @@ TEST_CASE("a thread keeps up to 256 KiB of a class, reused last freed first", "[
   for (void* p : blocks) FramePool::deallocate(p, 240);  // the second half goes back to malloc
   std::vector<void*> again;
   for (int i = 0; i < kKept; ++i) again.push_back(FramePool::allocate(240));
-  if (kPooled) {
-    for (int i = 0; i < kKept; ++i) REQUIRE(again[i] == blocks[kKept - 1 - i]);
+  for (int i = 0; i < kKept; ++i) {
+    if (kPooled) {
+      REQUIRE(again[i] == blocks[kKept - 1 - i]);
+    } else {
+      REQUIRE(again[i] != blocks[kKept - 1 - i]);
+    }
   }
   for (void* p : again) FramePool::deallocate(p, 240);
 }
 
 TEST_CASE("frames bigger than the largest class go to malloc", "[frame_pool]") {
   auto* p = static_cast<char*>(FramePool::allocate(5000));
+  CHECK(malloc_usable_size(p) >= 5000);  // not a block of the largest class (1 KiB)
   p[4999] = 1;
   FramePool::deallocate(p, 5000);
+  void* q = FramePool::allocate(1024);  // the largest class: its list did not take the big block
+  CHECK(malloc_usable_size(q) < 5000);
+  FramePool::deallocate(q, 1024);
 }
 
 TEST_CASE("a frame freed on another thread goes to that thread's list", "[frame_pool]") {
@@ -59,7 +72,11 @@ TEST_CASE("a frame freed on another thread goes to that thread's list", "[frame_
     FramePool::deallocate(reused, 100);
   });  // the thread's pool is released when it exits
   other.join();
-  if (kPooled) CHECK(reused == a);
+  if (kPooled) {
+    CHECK(reused == a);
+  } else {
+    CHECK(reused != a);
+  }
 }
 
 namespace {
