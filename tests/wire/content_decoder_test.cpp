@@ -291,6 +291,25 @@ TEST_CASE("zstd: several frames and skippable frames are one body, legacy and un
   if (heap_measurable) CHECK(heap_in_use() < heap_before + 1024 * 1024);
 }
 
+TEST_CASE("zstd: a frame header cut anywhere reads the same: a frame needing a dictionary is corrupt", "[content_decoder]") {
+  // content_decoder_fuzz found it: magic, a descriptor asking for dictionary
+  // 0x4d, a window, a content size of 280, an empty raw block. Fed with the
+  // magic apart from the rest, libzstd's single-pass shortcut read the rest
+  // as a skippable frame of its own and called it done.
+  const std::string wire("\x28\xb5\x2f\xfd\x51\x2a\x4d\x18\x00\x00\x00\x00\x00", 13);
+  CHECK(decode_whole({ContentCoding::zstd}, wire).status == DecodeStatus::corrupt);
+  CHECK(decode_bytewise({ContentCoding::zstd}, wire).status == DecodeStatus::corrupt);
+  for (std::size_t cut = 1; cut < wire.size(); ++cut) {
+    INFO("cut at " << cut);
+    ContentDecoder d(std::vector{ContentCoding::zstd}, unlimited);
+    DiscardSink sink;
+    DecodeStatus s = d.feed(std::string_view(wire).substr(0, cut), sink);
+    if (s == DecodeStatus::ok) s = d.feed(std::string_view(wire).substr(cut), sink);
+    if (s == DecodeStatus::ok) s = d.finish();
+    CHECK(s == DecodeStatus::corrupt);
+  }
+}
+
 TEST_CASE("zstd: a window up to 8 MiB decodes, a frame asking for more is refused before it is allocated",
           "[content_decoder]") {
   // Streamed without a known size, the frame header carries the window asked

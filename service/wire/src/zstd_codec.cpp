@@ -20,11 +20,28 @@ constexpr int max_window_log = 23;
 // library also decodes the pre-standard "legacy" formats, whose frames it
 // sizes without windowLogMax: a 14-byte v0.7 frame makes it allocate 128 MiB.
 // Only the two standard magics are let through.
-bool is_standard_frame_magic(const std::byte (&m)[4]) noexcept {
-  const std::uint32_t magic = static_cast<std::uint32_t>(m[0]) | static_cast<std::uint32_t>(m[1]) << 8 |
-                              static_cast<std::uint32_t>(m[2]) << 16 | static_cast<std::uint32_t>(m[3]) << 24;
-  return magic == ZSTD_MAGICNUMBER || (magic & 0xFFFFFFF0u) == 0x184D2A50u;
+constexpr std::uint32_t skippable_magic_mask = 0xFFFFFFF0u;
+constexpr std::uint32_t skippable_magic = 0x184D2A50u;
+
+std::uint32_t magic_of(const std::byte* m) noexcept {
+  return static_cast<std::uint32_t>(m[0]) | static_cast<std::uint32_t>(m[1]) << 8 |
+         static_cast<std::uint32_t>(m[2]) << 16 | static_cast<std::uint32_t>(m[3]) << 24;
 }
+
+// The size of a frame's header (RFC 8878 §3.1.1.1): magic, descriptor, window
+// descriptor, dictionary id, content size; a skippable frame's is its magic
+// and length. Needs the first 5 bytes (4 for a skippable frame).
+std::size_t frame_header_size(const std::byte* h) noexcept {
+  if ((magic_of(h) & skippable_magic_mask) == skippable_magic) return 8;
+  const auto fhd = static_cast<unsigned>(h[4]);
+  const bool single_segment = (fhd >> 5) & 1u;
+  constexpr std::size_t dict_id_size[] = {0, 1, 2, 4};
+  constexpr std::size_t content_size_size[] = {0, 2, 4, 8};
+  const unsigned fcs_flag = fhd >> 6;
+  return 5 + (single_segment ? 0 : 1) + dict_id_size[fhd & 3u] +
+         (fcs_flag == 0 && single_segment ? 1 : content_size_size[fcs_flag]);
+}
+constexpr std::size_t max_frame_header_size = 18;
 
 class ZstdCodec final : public Codec {
  public:
@@ -45,15 +62,17 @@ class ZstdCodec final : public Codec {
   bool decode(std::span<const std::byte>& in, std::span<std::byte>& out) override {
     while (true) {
       if (at_frame_start_) {
-        while (magic_size_ < 4 && !in.empty()) {
-          magic_[magic_size_++] = in.front();
-          in = in.subspan(1);
-        }
-        if (magic_size_ < 4) return true;
-        if (!is_standard_frame_magic(magic_)) return false;
+        // A frame's header goes to the library in one piece, from its magic
+        // on: libzstd 1.5.4, holding the first bytes of a header from an
+        // earlier call, looks for the whole frame in the new input alone
+        // (its single-pass shortcut) and reads the rest of the header there
+        // as a frame of its own (a frame needing a dictionary then decoded
+        // as an empty skippable one, or not, by where the input was cut).
+        if (!gather_header(in)) return false;
+        if (!header_complete()) return true;
         at_frame_start_ = false;
-        magic_size_ = 0;
-        held_ = std::span<const std::byte>(magic_, 4);
+        held_ = std::span<const std::byte>(header_, header_size_);
+        header_size_ = 0;
       }
       if (!held_.empty()) {
         if (!decompress(held_, out)) return false;
@@ -65,11 +84,32 @@ class ZstdCodec final : public Codec {
     }
   }
 
-  bool at_end_of_stream() const noexcept override { return at_frame_start_ && magic_size_ == 0; }
+  bool at_end_of_stream() const noexcept override { return at_frame_start_ && header_size_ == 0; }
 
   std::size_t peak_memory_bytes() const noexcept override { return peak_; }
 
  private:
+  // Moves bytes of the next frame's header from `in` to header_; false when
+  // it is not a standard frame.
+  bool gather_header(std::span<const std::byte>& in) noexcept {
+    while (!in.empty()) {
+      const std::size_t want = header_size_ < 4 ? 4 : header_size_ < 5 && !skippable() ? 5 : frame_header_size(header_);
+      if (header_size_ == want) break;
+      const std::size_t n = std::min(want - header_size_, in.size());
+      std::copy_n(in.begin(), n, header_ + header_size_);
+      header_size_ += n;
+      in = in.subspan(n);
+      if (header_size_ >= 4 && magic_of(header_) != ZSTD_MAGICNUMBER && !skippable()) return false;
+    }
+    return true;
+  }
+  bool skippable() const noexcept {
+    return header_size_ >= 4 && (magic_of(header_) & skippable_magic_mask) == skippable_magic;
+  }
+  bool header_complete() const noexcept {
+    return (header_size_ >= 5 || skippable()) && header_size_ == frame_header_size(header_);
+  }
+
   // Runs the library until `in` is empty, `out` is full, or the frame ends.
   bool decompress(std::span<const std::byte>& in, std::span<std::byte>& out) {
     ZSTD_inBuffer src{in.data(), in.size(), 0};
@@ -100,9 +140,9 @@ class ZstdCodec final : public Codec {
   ZSTD_DCtx* ctx_;
   std::size_t peak_ = 0;
   bool at_frame_start_ = true;
-  std::byte magic_[4]{};  // a frame's first four bytes, held until checked
-  std::size_t magic_size_ = 0;
-  std::span<const std::byte> held_;  // of magic_, not yet decompressed
+  std::byte header_[max_frame_header_size]{};  // a frame's header, gathered before the library sees it
+  std::size_t header_size_ = 0;
+  std::span<const std::byte> held_;  // of header_, not yet decompressed
 };
 
 }  // namespace
