@@ -310,6 +310,24 @@ TEST_CASE("zstd: a frame header cut anywhere reads the same: a frame needing a d
   }
 }
 
+TEST_CASE("zstd: an empty skippable frame, its header all of it, is followed by the next frame's checks",
+          "[content_decoder]") {
+  // content_decoder_fuzz found it: a frame, an empty skippable frame, then 3
+  // bytes of no frame yet. Fed whole, the 3 bytes reached libzstd unchecked.
+  const std::string frame = encode(ContentCoding::zstd, "one");
+  const std::string empty_skippable("\x50\x2a\x4d\x18\x00\x00\x00\x00", 8);
+  for (const std::string& tail : {std::string("\x64\x8f\x77"), std::string()}) {
+    const std::string wire = frame + empty_skippable + tail;
+    const DecodeStatus expected = tail.empty() ? DecodeStatus::done : DecodeStatus::truncated;
+    INFO("tail of " << tail.size());
+    const Decoded whole = decode_whole({ContentCoding::zstd}, wire);
+    CHECK(whole.status == expected);
+    CHECK(whole.bytes == "one");
+    CHECK(decode_bytewise({ContentCoding::zstd}, wire).status == expected);
+  }
+  CHECK(decode_whole({ContentCoding::zstd}, frame + empty_skippable + "junk").status == DecodeStatus::corrupt);
+}
+
 TEST_CASE("zstd: a window up to 8 MiB decodes, a frame asking for more is refused before it is allocated",
           "[content_decoder]") {
   // Streamed without a known size, the frame header carries the window asked

@@ -77,6 +77,7 @@ class ZstdCodec final : public Codec {
       if (!held_.empty()) {
         if (!decompress(held_, out)) return false;
         if (!held_.empty()) return true;  // out is full
+        if (at_frame_start_) continue;    // the header was the whole frame (an empty skippable one)
       }
       if (!decompress(in, out)) return false;
       if (!at_frame_start_ || in.empty()) return true;
