@@ -21,6 +21,7 @@
 #include <string_view>
 #include <variant>
 
+#include "asyncfetch/wire/proxy.hpp"
 #include "asyncfetch/wire/url.hpp"
 
 namespace asyncfetch {
@@ -56,6 +57,14 @@ bool is_visible_ascii(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
+bool is_proxy_setting(std::string_view s) { return s.empty() || s == "none" || parse_proxy(s).has_value(); }
+
+// A name `resolve` may map: what a URL's host can be, and not an address.
+bool is_host_name(std::string_view s) {
+  const auto url = parse_url("http://" + std::string(s) + "/");
+  return !s.empty() && url && !url->host_is_ip && s.find_first_of(":/?#[]@") == std::string_view::npos;
+}
+
 bool is_log_level(std::string_view s) {
   return s == "debug" || s == "info" || s == "warn" || s == "error";
 }
@@ -75,10 +84,12 @@ bool is_readable_file_or_empty(std::string_view s) {
 // ---------------------------------------------------------------------------
 // The table.
 
+using HostMap = std::map<std::string, std::vector<std::string>>;
 using Member = std::variant<std::uint16_t Config::*, unsigned Config::*, std::uint64_t Config::*,
-                            std::string Config::*, std::vector<std::string> Config::*, std::vector<Cidr> Config::*>;
+                            std::string Config::*, std::vector<std::string> Config::*, std::vector<Cidr> Config::*,
+                            HostMap Config::*>;
 
-enum class Kind { integer, string, list };
+enum class Kind { integer, string, list, map };
 
 struct Key {
   std::string_view name;
@@ -94,6 +105,7 @@ struct Key {
       case 3: return Kind::string;
       case 4:
       case 5: return Kind::list;
+      case 6: return Kind::map;
       default: return Kind::integer;
     }
   }
@@ -107,6 +119,11 @@ Key integer(std::string_view name, T Config::*m, std::uint64_t min, std::uint64_
 Key text(std::string_view name, std::string Config::*m, bool (*check)(std::string_view),
          std::string_view type, std::string_view rule, std::string_view help) {
   return Key{name, Member{m}, 0, 0, check, rule, type, help};
+}
+// An object of host names, each mapped to a non-empty list of IP addresses.
+Key host_map(std::string_view name, HostMap Config::*m, std::string_view help) {
+  return Key{name, Member{m}, 0, 0, is_ip_address, "a host name mapped to a non-empty list of IP addresses",
+             "object {name: [addresses]}", help};
 }
 template <class T>
 Key list(std::string_view name, std::vector<T> Config::*m, bool (*check)(std::string_view), std::string_view type,
@@ -169,6 +186,13 @@ const std::vector<Key>& keys() {
               "Idle keep-alive upstream connections kept per host; 0 disables reuse."),
       integer("pool_idle_timeout_ms", &Config::pool_idle_timeout_ms, 0, 3600000,
               "How long an idle upstream connection is kept before it is closed, in ms."),
+      text("proxy", &Config::proxy, is_proxy_setting, "proxy URL",
+           "empty, \"none\" or http://[user:password@]host:port",
+           "Forward proxy for every fetch (CONNECT for https); empty: HTTP_PROXY/HTTPS_PROXY; \"none\": direct."),
+      integer("happy_eyeballs_delay_ms", &Config::happy_eyeballs_delay_ms, 10, 10000,
+              "Stagger between connection attempts to a name's addresses, IPv6 first (RFC 8305)."),
+      host_map("resolve", &Config::resolve,
+               "Static addresses for host names, used instead of DNS (still checked by the egress policy)."),
       integer("memory_trim_ms", &Config::memory_trim_ms, 0, 3600000,
               "After fetches, once none has run for this long, freed memory goes back to the OS; 0: never."),
   };
@@ -193,7 +217,7 @@ std::string env_name(std::string_view key) { return std::string(kEnvPrefix) + up
 // ---------------------------------------------------------------------------
 // Values and messages.
 
-using Value = std::variant<std::uint64_t, std::string, std::vector<std::string>>;
+using Value = std::variant<std::uint64_t, std::string, std::vector<std::string>, HostMap>;
 
 // What the user wrote, for "got ...": JSON text, cut when long. Flags and
 // environment values are raw bytes: invalid UTF-8 is shown as U+FFFD (a strict
@@ -223,6 +247,7 @@ std::string rule_of(const Key& k) {
     case Kind::integer: return "must be an integer " + std::to_string(k.min) + ".." + std::to_string(k.max);
     case Kind::string: return "must be " + std::string(k.rule);
     case Kind::list: return "each entry must be " + std::string(k.rule);
+    case Kind::map: return "each entry must be " + std::string(k.rule);
   }
   return {};
 }
@@ -244,6 +269,14 @@ void check(const Key& k, const Value& v, const std::string& origin) {
     case Kind::list:
       for (const auto& entry : std::get<std::vector<std::string>>(v))
         if (!k.check(entry)) fail(k.name, rule_of(k), shown(entry), origin);
+      break;
+    case Kind::map:
+      for (const auto& [name, entries] : std::get<HostMap>(v)) {
+        if (!is_host_name(name)) fail(k.name, "each name must be a host name (not an address)", shown(name), origin);
+        if (entries.empty()) fail(k.name, shown(name) + " must list at least one address", "[]", origin);
+        for (const auto& entry : entries)
+          if (!k.check(entry)) fail(k.name, shown(name) + ": each entry must be an IPv4 or IPv6 address", shown(entry), origin);
+      }
       break;
   }
 }
@@ -268,7 +301,7 @@ Value read(const Key& k, const Config& c) {
 }
 
 // `v` has passed check().
-void store(const Key& k, Value v, Config& c) {
+void store(const Key& k, const Value& v, Config& c) {
   std::visit(
       [&](auto m) {
         auto& field = c.*m;
@@ -278,11 +311,30 @@ void store(const Key& k, Value v, Config& c) {
         } else if constexpr (std::is_same_v<T, std::vector<Cidr>>) {
           field.clear();
           for (const auto& text : std::get<std::vector<std::string>>(v)) field.push_back(*Cidr::parse(text));
+        } else if constexpr (std::is_same_v<T, HostMap>) {
+          // Names as URLs canonicalise hosts, so that the lookup is one string compare.
+          field.clear();
+          for (const auto& [name, entries] : std::get<HostMap>(v)) field[parse_url("http://" + name + "/")->host] = entries;
         } else {
-          field = std::get<T>(std::move(v));
+          field = std::get<T>(v);
         }
       },
       k.member);
+}
+
+// {"name": ["address", ...], ...}
+HostMap host_map_from_json(const Key& k, const json& j, const std::string& origin) {
+  auto is_strings = [](const json& e) {
+    return e.is_array() && std::all_of(e.begin(), e.end(), [](const json& x) { return x.is_string(); });
+  };
+  if (!j.is_object()) fail(k.name, "must be an object of host names to arrays of addresses", shown_json(j), origin);
+  HostMap out;
+  for (const auto& [name, entries] : j.items()) {
+    if (!is_strings(entries))
+      fail(k.name, shown(name) + " must map to an array of address strings", shown_json(entries), origin);
+    out[name] = entries.get<std::vector<std::string>>();
+  }
+  return out;
 }
 
 // A value as the JSON file holds it.
@@ -301,6 +353,8 @@ Value from_json(const Key& k, const json& j, const std::string& origin) {
       if (!ok) fail(k.name, "must be an array of strings", shown_json(j), origin);
       return j.get<std::vector<std::string>>();
     }
+    case Kind::map:
+      return host_map_from_json(k, j, origin);
   }
   return {};
 }
@@ -347,6 +401,12 @@ Value from_text(const Key& k, std::string_view text, const std::string& origin) 
         pos = comma + 1;
       }
       return out;
+    }
+    case Kind::map: {
+      // JSON only: a name's addresses are a list already.
+      const json j = json::parse(trim(text), nullptr, /*allow_exceptions=*/false);
+      if (j.is_discarded()) fail(k.name, "must be a JSON object of host names to arrays of addresses", shown(text), origin);
+      return host_map_from_json(k, j, origin);
     }
   }
   return {};
@@ -406,9 +466,9 @@ enum class Source { file, env, flag };
 
 using Origins = std::map<std::string_view, std::string>;  // key -> where its value came from
 
-void apply(const Key& k, Value v, const std::string& origin, Config& c, Origins& origins) {
+void apply(const Key& k, const Value& v, const std::string& origin, Config& c, Origins& origins) {
   check(k, v, origin);
-  store(k, std::move(v), c);
+  store(k, v, c);
   origins[k.name] = origin;
 }
 
@@ -525,6 +585,17 @@ void validate_impl(const Config& c, const Origins* origins) {
   };
   for (const Key& k : keys()) check(k, read(k, c), origin_of(k.name));
 
+  // The proxy variables, when they are what the fetches will use.
+  std::string why;
+  auto check_proxy_env = [&](const std::string& value, const char* name) {
+    if (!value.empty() && !parse_proxy(value, &why)) fail(name, why, shown(value), "the environment");
+  };
+  if (c.proxy.empty()) {
+    check_proxy_env(c.proxy_env.http_proxy, "HTTP_PROXY");
+    check_proxy_env(c.proxy_env.https_proxy, "HTTPS_PROXY");
+  }
+  if (!NoProxy::parse(c.proxy_env.no_proxy, &why)) fail("NO_PROXY", why, shown(c.proxy_env.no_proxy), "the environment");
+
   // Rules between keys.
   if (c.default_concurrency > c.max_concurrency_per_request) {
     std::string limit = std::to_string(c.max_concurrency_per_request);
@@ -613,6 +684,15 @@ LoadResult load_config(int argc, const char* const* argv, const char* const* env
   for (const auto& e : env_values) apply(*e.key, from_text(*e.key, e.value, e.origin), e.origin, c, origins);
   for (const auto& f : args.flags) apply(*f.key, from_text(*f.key, f.value, f.origin), f.origin, c, origins);
 
+  // The standard proxy variables: the upper-case name wins, as in Go.
+  auto proxy_var = [&](const char* upper_name, const char* lower_name) {
+    auto v = env_get(env, upper_name);
+    if (!v || v->empty()) v = env_get(env, lower_name);
+    return v.value_or("");
+  };
+  c.proxy_env = {proxy_var("HTTP_PROXY", "http_proxy"), proxy_var("HTTPS_PROXY", "https_proxy"),
+                 proxy_var("NO_PROXY", "no_proxy")};
+
   validate_impl(c, &origins);
   return result;
 }
@@ -631,6 +711,10 @@ std::string help_text() {
       "  4. the built-in default   shown below\n"
       "List keys take a JSON array or a comma-separated list in flags and environment\n"
       "variables (ASYNCFETCH_ALLOW_CIDRS=127.0.0.0/8,::1/128); the file takes a JSON array.\n"
+      "resolve takes a JSON object everywhere (--resolve '{\"api.test\":[\"::1\",\"127.0.0.1\"]}').\n"
+      "With proxy empty, HTTP_PROXY/http_proxy and HTTPS_PROXY/https_proxy name the proxies for\n"
+      "http:// and https:// targets; NO_PROXY/no_proxy (names, .suffixes, addresses, CIDRs, *)\n"
+      "lists targets fetched directly, whichever proxy is in force.\n"
       "Numbers are plain decimal integers. An unknown key, a wrong type or an out-of-range\n"
       "value, from any source, stops start-up with exit code 2 and a message naming the key.\n"
       "\n"

@@ -648,3 +648,68 @@ TEST_CASE("values that are not UTF-8 are refused with a ConfigError, not another
   REQUIRE(dots != std::string::npos);
   CHECK((static_cast<unsigned char>(what[dots - 1]) & 0xC0) != 0xC0);  // not a lead byte left alone
 }
+
+TEST_CASE("proxy: empty, none or an http:// proxy; the environment's variables read and checked", "[config][proxy]") {
+  CHECK(load_nofile({}).config.proxy.empty());
+  CHECK(load_nofile({"--proxy=none"}).config.proxy == "none");
+  CHECK(load_nofile({"--proxy=http://u:p@proxy.corp:3128"}).config.proxy == "http://u:p@proxy.corp:3128");
+  for (const char* bad : {"https://proxy:443", "socks5://proxy:1080", "http://proxy:3128/x", "http://pro xy", "http://:1"}) {
+    INFO(bad);
+    const auto e = error_nofile({std::string("--proxy=") + bad});
+    CHECK(e.key == "proxy");
+    CHECK(contains(e.what(), "must be empty, \"none\" or http://[user:password@]host:port"));
+  }
+  // The upper-case name wins, as in Go; the lower-case one when it is unset or empty.
+  auto c = load_nofile({}, {"HTTP_PROXY=http://a:1", "http_proxy=http://b:2", "https_proxy=http://c:3",
+                            "HTTPS_PROXY=", "no_proxy=.internal,10.0.0.0/8"}).config;
+  CHECK(c.proxy_env.http_proxy == "http://a:1");
+  CHECK(c.proxy_env.https_proxy == "http://c:3");
+  CHECK(c.proxy_env.no_proxy == ".internal,10.0.0.0/8");
+  // A bad variable stops start-up, named.
+  auto e = error_nofile({}, {"HTTPS_PROXY=socks5://proxy:1080"});
+  CHECK(e.key == "HTTPS_PROXY");
+  CHECK(contains(e.what(), "socks5:// proxies are not supported"));
+  CHECK(contains(e.what(), "(from the environment)"));
+  e = error_nofile({}, {"http_proxy=http://proxy:http"});
+  CHECK(e.key == "HTTP_PROXY");
+  e = error_nofile({}, {"NO_PROXY=a.test,b test"});
+  CHECK(e.key == "NO_PROXY");
+  CHECK(contains(e.what(), "has an invalid entry \"b test\""));
+  // With the key set, the proxy variables are not used, so not checked; NO_PROXY still is.
+  CHECK_NOTHROW(load_nofile({"--proxy=none"}, {"HTTPS_PROXY=socks5://proxy:1080"}));
+  CHECK(error_nofile({"--proxy=none"}, {"NO_PROXY=[::1"}).key == "NO_PROXY");
+}
+
+TEST_CASE("happy_eyeballs_delay_ms: 10..10000 ms, 250 by default", "[config]") {
+  CHECK(load_nofile({}).config.happy_eyeballs_delay_ms == 250);
+  CHECK(load_nofile({"--happy_eyeballs_delay_ms=100"}).config.happy_eyeballs_delay_ms == 100);
+  CHECK(error_nofile({"--happy_eyeballs_delay_ms=5"}).key == "happy_eyeballs_delay_ms");
+  CHECK(error_nofile({"--happy_eyeballs_delay_ms=10001"}).key == "happy_eyeballs_delay_ms");
+}
+
+TEST_CASE("resolve: an object of host names to addresses, from the file, a flag or the environment", "[config]") {
+  CHECK(load_nofile({}).config.resolve.empty());
+  using Map = std::map<std::string, std::vector<std::string>>;
+  const Map want = {{"api.internal.test", {"::1", "127.0.0.1"}}, {"b.test", {"10.0.0.1"}}};
+  // Names are held as URLs canonicalise them (lower case).
+  CHECK(load_nofile({R"(--resolve={"API.internal.test":["::1","127.0.0.1"],"b.test":["10.0.0.1"]})"}).config.resolve ==
+        want);
+  CHECK(load_nofile({}, {R"(ASYNCFETCH_RESOLVE={"api.internal.test":["::1","127.0.0.1"],"b.test":["10.0.0.1"]})"})
+            .config.resolve == want);
+  TempDir dir;
+  const auto path = dir.write("r.json", R"({"resolve": {"api.internal.test": ["::1", "127.0.0.1"], "b.test": ["10.0.0.1"]}})");
+  CHECK(load({"--config", path}).config.resolve == want);
+  CHECK(load({"--config", path, "--resolve={}"}).config.resolve.empty());
+
+  for (const char* bad : {R"(--resolve=["a.test"])", "--resolve=a.test:127.0.0.1", R"(--resolve={"a.test":"127.0.0.1"})",
+                          R"(--resolve={"a.test":[]})", R"(--resolve={"a.test":["localhost"]})",
+                          R"(--resolve={"a.test":["fe80::1%eth0"]})", R"(--resolve={"127.0.0.1":["127.0.0.1"]})",
+                          R"(--resolve={"a.test:80":["127.0.0.1"]})", R"(--resolve={"a b":["127.0.0.1"]})",
+                          R"(--resolve={"a.test":[1]})"}) {
+    INFO(bad);
+    CHECK(error_nofile({bad}).key == "resolve");
+  }
+  CHECK(contains(error_nofile({R"(--resolve={"a.test":["x"]})"}).what(),
+                 R"("a.test": each entry must be an IPv4 or IPv6 address, got "x")"));
+  CHECK(contains(error_nofile({R"(--resolve={"a.test":[]})"}).what(), R"("a.test" must list at least one address)"));
+}

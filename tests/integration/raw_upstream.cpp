@@ -64,17 +64,35 @@ int closed_port() {
   return port;
 }
 
-FullBacklog::FullBacklog() {
-  listen_fd_ = bind_loopback(port_);
-  if (::listen(listen_fd_, 0) != 0) throw std::runtime_error("listen failed");
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<std::uint16_t>(port_));
+FullBacklog::FullBacklog(const std::string& address, int port) : address_(address) {
+  const bool v6 = address.find(':') != std::string::npos;
+  sockaddr_storage storage{};
+  socklen_t len = 0;
+  if (v6) {
+    auto& a = reinterpret_cast<sockaddr_in6&>(storage);
+    a.sin6_family = AF_INET6;
+    a.sin6_port = htons(static_cast<std::uint16_t>(port));
+    if (::inet_pton(AF_INET6, address.c_str(), &a.sin6_addr) != 1) throw std::runtime_error("bad address");
+    len = sizeof a;
+  } else {
+    auto& a = reinterpret_cast<sockaddr_in&>(storage);
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    if (::inet_pton(AF_INET, address.c_str(), &a.sin_addr) != 1) throw std::runtime_error("bad address");
+    len = sizeof a;
+  }
+  auto* sa = reinterpret_cast<sockaddr*>(&storage);
+  listen_fd_ = ::socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (listen_fd_ < 0 || ::bind(listen_fd_, sa, len) != 0 || ::listen(listen_fd_, 0) != 0) {
+    if (listen_fd_ >= 0) ::close(listen_fd_);
+    throw std::runtime_error("FullBacklog: cannot listen on " + address + ":" + std::to_string(port));
+  }
+  ::getsockname(listen_fd_, sa, &len);
+  port_ = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(sa)->sin6_port : reinterpret_cast<sockaddr_in*>(sa)->sin_port);
   // The first connection fills the queue; the later ones wait with their SYNs dropped.
   for (int i = 0; i < 3; ++i) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    int fd = ::socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    ::connect(fd, sa, len);
     fillers_.push_back(fd);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -86,7 +104,8 @@ FullBacklog::~FullBacklog() {
 }
 
 std::string FullBacklog::url(const std::string& path) const {
-  return "http://127.0.0.1:" + std::to_string(port_) + path;
+  const std::string host = address_.find(':') != std::string::npos ? "[" + address_ + "]" : address_;
+  return "http://" + host + ":" + std::to_string(port_) + path;
 }
 
 RawUpstream::RawUpstream(Mode mode, std::string canned) : mode_(mode), canned_(std::move(canned)) {

@@ -61,7 +61,8 @@ class RawUpstream {
 // to it hangs until the connecting side gives up — a connect timeout on demand.
 class FullBacklog {
  public:
-  FullBacklog();
+  // On `address` ("127.0.0.1", "::1"), `port` (0: a free one).
+  explicit FullBacklog(const std::string& address = "127.0.0.1", int port = 0);
   ~FullBacklog();
   FullBacklog(const FullBacklog&) = delete;
   FullBacklog& operator=(const FullBacklog&) = delete;
@@ -69,6 +70,7 @@ class FullBacklog {
   std::string url(const std::string& path = "/") const;
 
  private:
+  std::string address_;
   int listen_fd_ = -1;
   int port_ = 0;
   std::vector<int> fillers_;

@@ -28,13 +28,20 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The child's environment: ours without ASYNCFETCH_* (an unknown one makes the service exit 2).
-std::vector<std::string> child_env() {
+// The child's environment: ours without ASYNCFETCH_* (an unknown one makes
+// the service exit 2) and without the proxy variables (the service honours
+// them, and a test's upstreams are on loopback), plus the test's own.
+std::vector<std::string> child_env(const std::vector<std::string>& extra) {
+  static const char* const proxy_vars[] = {"HTTP_PROXY=", "http_proxy=", "HTTPS_PROXY=", "https_proxy=",
+                                           "NO_PROXY=",   "no_proxy=",   "ALL_PROXY=",   "all_proxy="};
   std::vector<std::string> env;
   for (char** e = environ; *e; ++e) {
     if (std::strncmp(*e, "ASYNCFETCH_", 11) == 0) continue;
-    env.emplace_back(*e);
+    bool proxy = false;
+    for (const char* v : proxy_vars) proxy = proxy || std::strncmp(*e, v, std::strlen(v)) == 0;
+    if (!proxy) env.emplace_back(*e);
   }
+  env.insert(env.end(), extra.begin(), extra.end());
   return env;
 }
 
@@ -84,7 +91,7 @@ bool Service::spawn(const ServiceOptions& options) {
                                     "--log_level", "info"};
   args.push_back(options.allow_loopback ? "--allow_cidrs=127.0.0.0/8" : "--allow_cidrs=");
   args.insert(args.end(), options.flags.begin(), options.flags.end());
-  auto env = child_env();
+  auto env = child_env(options.env);
   auto argv = c_strings(args);
   auto envp = c_strings(env);
 

@@ -17,7 +17,8 @@
 namespace it {
 
 struct ServiceOptions {
-  std::vector<std::string> flags;  // after the defaults, so they win ("--key=value" or "--key", "value")
+  std::vector<std::string> flags = {};  // after the defaults, so they win ("--key=value" or "--key", "value")
+  std::vector<std::string> env = {};  // "NAME=value" added to the child's environment
   bool allow_loopback = true;      // --allow_cidrs 127.0.0.0/8
   bool wait_ready = true;          // wait for /readyz 200 (else only /healthz)
   bool wait_healthy = true;        // wait for /healthz (false: the child may exit at once)

@@ -143,3 +143,27 @@ TEST_CASE("routes: http and https targets each have their proxy, NO_PROXY wins")
   CHECK(https_only.for_target(url("http://a.test/")) == nullptr);
   CHECK(https_only.for_target(url("https://a.test/")) != nullptr);
 }
+
+TEST_CASE("the CONNECT request names the target, not its address, and carries the proxy's credentials") {
+  const auto p = parse_proxy("http://alice:s3cret@proxy:3128");
+  REQUIRE(p);
+  CHECK(connect_request(url("https://api.example.test/x"), *p) ==
+        "CONNECT api.example.test:443 HTTP/1.1\r\nHost: api.example.test:443\r\n"
+        "Proxy-Authorization: Basic YWxpY2U6czNjcmV0\r\n\r\n");
+  const auto anonymous = parse_proxy("http://proxy:3128");
+  REQUIRE(anonymous);
+  CHECK(connect_request(url("https://[::1]:8443/"), *anonymous) == "CONNECT [::1]:8443 HTTP/1.1\r\nHost: [::1]:8443\r\n\r\n");
+}
+
+TEST_CASE("an http target's head goes to the proxy in absolute form") {
+  const auto p = parse_proxy("http://alice:s3cret@proxy:3128");
+  REQUIRE(p);
+  const std::string head = "GET /a?b=1 HTTP/1.1\r\nHost: example.test:8080\r\nAccept: */*\r\n\r\n";
+  CHECK(via_proxy(head, url("http://example.test:8080/a?b=1"), *p) ==
+        "GET http://example.test:8080/a?b=1 HTTP/1.1\r\nProxy-Authorization: Basic YWxpY2U6czNjcmV0\r\n"
+        "Host: example.test:8080\r\nAccept: */*\r\n\r\n");
+  const auto anonymous = parse_proxy("http://proxy:3128");
+  REQUIRE(anonymous);
+  CHECK(via_proxy("HEAD / HTTP/1.1\r\nHost: h\r\n\r\n", url("http://h/"), *anonymous) ==
+        "HEAD http://h/ HTTP/1.1\r\nHost: h\r\n\r\n");
+}

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -18,6 +19,14 @@
 #include "asyncfetch/wire/cidr.hpp"
 
 namespace asyncfetch {
+
+// The standard proxy variables as the environment set them (the upper-case
+// name first, then the lower-case one, as Go reads them); empty when unset.
+struct ProxyEnvironment {
+  std::string http_proxy;   // HTTP_PROXY / http_proxy: for http:// targets
+  std::string https_proxy;  // HTTPS_PROXY / https_proxy: for https:// targets
+  std::string no_proxy;     // NO_PROXY / no_proxy: targets fetched directly
+};
 
 struct Config {
   std::string listen_address = "127.0.0.1";
@@ -47,6 +56,11 @@ struct Config {
   // Outbound connection pool.
   unsigned pool_max_idle_per_host = 256;
   unsigned pool_idle_timeout_ms = 15000;
+  // Outbound routes.
+  std::string proxy;                     // "": the environment's; "none": direct; else http://[user:password@]host:port
+  ProxyEnvironment proxy_env;            // read by load_config; NO_PROXY applies to `proxy` too
+  unsigned happy_eyeballs_delay_ms = 250;  // RFC 8305's Connection Attempt Delay
+  std::map<std::string, std::vector<std::string>> resolve;  // host name -> IP addresses, before DNS
   // Memory.
   unsigned memory_trim_ms = 10000;       // idle time before freed heap memory is returned; 0: never
 };

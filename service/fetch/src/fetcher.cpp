@@ -13,11 +13,14 @@
 #include <type_traits>
 
 #include "asyncfetch/telemetry/log.hpp"
+#include "asyncfetch/wire/address_order.hpp"
+#include "asyncfetch/wire/proxy.hpp"
 #include "asyncfetch/wire/request_head.hpp"
 #include "asyncfetch/wire/url.hpp"
 #include "capped_body.hpp"
 #include "connection_pool.hpp"
 #include "deadline.hpp"
+#include "happy_eyeballs.hpp"
 #include "redirect_policy.hpp"
 #include "retry_policy.hpp"
 #include "runtime/cancellation.hpp"
@@ -38,6 +41,7 @@ namespace {
 constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
 constexpr std::size_t max_response_header_bytes = 64 * 1024;
 constexpr std::size_t max_pooled_read_buffer_bytes = 16 * 1024;
+constexpr std::size_t max_proxy_answer_bytes = 16 * 1024;
 
 // The outcome of one HTTP exchange (one hop of one try). Small on purpose:
 // each coroutine of a fetch holds a few (its own, its callee's result, the
@@ -70,12 +74,28 @@ Hop fail(FetchError code, std::string detail) {
   return h;
 }
 
+// The proxies in force: the `proxy` key, else the environment's variables;
+// NO_PROXY either way. The configuration has validated every value.
+ProxyRoutes proxy_routes(const Config& c) {
+  ProxyRoutes r;
+  r.no_proxy = *NoProxy::parse(c.proxy_env.no_proxy);
+  if (c.proxy == "none") return r;
+  if (!c.proxy.empty()) {
+    r.http = r.https = parse_proxy(c.proxy);
+    return r;
+  }
+  if (!c.proxy_env.http_proxy.empty()) r.http = parse_proxy(c.proxy_env.http_proxy);
+  if (!c.proxy_env.https_proxy.empty()) r.https = parse_proxy(c.proxy_env.https_proxy);
+  return r;
+}
+
 }  // namespace
 
 struct Fetcher::Impl {
   Impl(const Config& c, EgressPolicy p)
       : config(c),
         policy(std::move(p)),
+        routes(proxy_routes(c)),
         tls_ctx(ssl::context::tls_client),
         pool(c.pool_max_idle_per_host, std::chrono::milliseconds(c.pool_idle_timeout_ms)) {
     tls_ctx.set_default_verify_paths();
@@ -85,9 +105,14 @@ struct Fetcher::Impl {
 
   const Config config;
   const EgressPolicy policy;
+  const ProxyRoutes routes;
   ssl::context tls_ctx;
   ConnectionPool pool;
 
+  runtime::Task<Hop> lookup(const std::string& host, std::uint16_t port, Clock::time_point connect_deadline,
+                            Clock::time_point deadline, std::vector<tcp::endpoint>& out);
+  runtime::Task<Hop> open_tunnel(tcp::socket& sock, const Url& url, const ProxyServer& proxy,
+                                 Clock::time_point connect_deadline, Clock::time_point deadline);
   runtime::Task<Hop> connect(const Url& url, Clock::time_point deadline, std::unique_ptr<Connection>& out);
   runtime::Task<Hop> exchange(const Url& url, const std::string& origin, const FetchOptions& o,
                               bool strip_credentials, Clock::time_point deadline);
@@ -97,36 +122,108 @@ struct Fetcher::Impl {
   runtime::Task<Hop> one_try(Url url, const FetchOptions& o, Clock::time_point deadline);
 };
 
+// The addresses of a host name: the `resolve` map's when it names the host,
+// else the resolver's.
+runtime::Task<Hop> Fetcher::Impl::lookup(const std::string& host, std::uint16_t port,
+                                         Clock::time_point connect_deadline, Clock::time_point deadline,
+                                         std::vector<tcp::endpoint>& out) {
+  if (auto it = config.resolve.find(host); it != config.resolve.end()) {
+    for (const auto& a : it->second) out.emplace_back(net::ip::make_address(a), port);
+    co_return Hop{};
+  }
+  auto ex = co_await net::this_coro::executor;
+  tcp::resolver resolver(ex);
+  Deadline guard(ex, connect_deadline, [&resolver] { resolver.cancel(); });
+  auto [ec, results] = co_await resolver.async_resolve(host, std::to_string(port), use_nothrow);
+  if (guard.expired())
+    co_return fail(Clock::now() >= deadline ? FetchError::timeout : FetchError::dns_failed, "DNS lookup timed out");
+  if (ec == net::error::operation_aborted) co_return fail(FetchError::cancelled, "cancelled");
+  if (ec) co_return fail(FetchError::dns_failed, ec.message());
+  for (const auto& r : results) out.push_back(r.endpoint());
+  co_return Hop{};
+}
+
+// Asks a forward proxy for a tunnel to `url` (CONNECT) on a socket connected
+// to it; anything but a 2xx answer is the proxy refusing.
+runtime::Task<Hop> Fetcher::Impl::open_tunnel(tcp::socket& sock, const Url& url, const ProxyServer& proxy,
+                                              Clock::time_point connect_deadline, Clock::time_point deadline) {
+  Deadline guard(co_await net::this_coro::executor, connect_deadline, sock);
+  // A proxy that fails is the operator's to fix (results carry only the
+  // error code): each failure is logged, the proxy named with its
+  // credentials masked.
+  auto proxy_failed = [&](FetchError error, std::string why) {
+    log::warn("proxy failed", {{"proxy", proxy.display}, {"target", url.origin()}, {"why", why}});
+    return fail(error, "proxy " + proxy.display + ": " + why);
+  };
+  auto timed_out_or = [&](FetchError otherwise, std::string why) {
+    if (guard.expired())
+      return proxy_failed(Clock::now() >= deadline ? FetchError::timeout : FetchError::connect_failed,
+                          "did not answer CONNECT in time");
+    return proxy_failed(otherwise, std::move(why));
+  };
+  const std::string request = connect_request(url, proxy);
+  auto [wec, wn] = co_await net::async_write(sock, net::buffer(request), use_nothrow);
+  if (wec == net::error::operation_aborted && !guard.expired()) co_return fail(FetchError::cancelled, "cancelled");
+  if (wec) co_return timed_out_or(FetchError::connect_failed, wec.message());
+
+  beast::flat_buffer buffer(max_proxy_answer_bytes);
+  http::response_parser<http::empty_body> parser;
+  parser.header_limit(max_proxy_answer_bytes);
+  parser.skip(true);  // a 2xx answer to CONNECT has no body: the tunnel follows
+  auto [rec, rn] = co_await http::async_read_header(sock, buffer, parser, use_nothrow);
+  if (rec == net::error::operation_aborted && !guard.expired()) co_return fail(FetchError::cancelled, "cancelled");
+  if (rec)
+    co_return timed_out_or(FetchError::connect_failed, "answered CONNECT with no HTTP response (" + rec.message() + ")");
+  const auto& res = parser.get();
+  const unsigned status = res.result_int();
+  if (status < 200 || status > 299)
+    co_return proxy_failed(FetchError::connect_failed,
+                           "refused CONNECT: " + std::to_string(status) + " " + std::string(res.reason()));
+  // The server speaks first only after our ClientHello: bytes here are not
+  // the target's, and TLS would read them as its own.
+  if (buffer.size() != 0) co_return proxy_failed(FetchError::protocol_error, "sent data after its CONNECT answer");
+  co_return Hop{};
+}
+
 // Resolves (unless the host is an IP), applies the egress policy to every
-// address, connects to an allowed one and, for https, shakes hands.
+// address, connects to an allowed one (or, through a proxy, to the proxy,
+// once the target's addresses are allowed) and, for https, shakes hands.
 runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point deadline,
                                           std::unique_ptr<Connection>& out) {
   auto ex = co_await net::this_coro::executor;
   auto connect_deadline = std::min(deadline, Clock::now() + std::chrono::milliseconds(config.connect_timeout_ms));
 
-  std::vector<tcp::endpoint> allowed;
-  std::size_t resolved = 0;
+  std::vector<tcp::endpoint> resolved;
   if (url.host_is_ip) {
-    auto addr = net::ip::make_address(url.host);
-    resolved = 1;
-    if (policy.allows(addr)) allowed.emplace_back(addr, url.port);
+    resolved.emplace_back(net::ip::make_address(url.host), url.port);
   } else {
-    tcp::resolver resolver(ex);
-    Deadline guard(ex, connect_deadline, [&resolver] { resolver.cancel(); });
-    auto [ec, results] = co_await resolver.async_resolve(url.host, std::to_string(url.port), use_nothrow);
-    if (guard.expired())
-      co_return fail(Clock::now() >= deadline ? FetchError::timeout : FetchError::dns_failed, "DNS lookup timed out");
-    if (ec == net::error::operation_aborted) co_return fail(FetchError::cancelled, "cancelled");
-    if (ec) co_return fail(FetchError::dns_failed, ec.message());
-    for (const auto& r : results) {
-      ++resolved;
-      // Decided on the very address we will connect to: no second lookup.
-      if (policy.allows(r.endpoint().address())) allowed.push_back(r.endpoint());
+    Hop h = co_await lookup(url.host, url.port, connect_deadline, deadline, resolved);
+    if (h.error) co_return h;
+  }
+  std::vector<tcp::endpoint> allowed;
+  // Decided on the very addresses we will connect to: no second lookup.
+  for (const auto& ep : resolved)
+    if (policy.allows(ep.address())) allowed.push_back(ep);
+  if (allowed.empty())
+    co_return fail(resolved.empty() ? FetchError::dns_failed : FetchError::blocked,
+                   resolved.empty() ? "no address" : "address not allowed by the egress policy");
+
+  // Through a proxy, what is dialled is the proxy (the operator's choice: no
+  // policy on it), and only once the target has passed.
+  const ProxyServer* proxy = routes.for_target(url);
+  if (proxy) {
+    allowed.clear();
+    if (proxy->host_is_ip) {
+      allowed.emplace_back(net::ip::make_address(proxy->host), proxy->port);
+    } else {
+      Hop h = co_await lookup(proxy->host, proxy->port, connect_deadline, deadline, allowed);
+      if (h.error) {
+        if (*h.error == FetchError::dns_failed) h.error = FetchError::connect_failed;
+        h.more().detail = "proxy " + proxy->display + ": " + h.more().detail;
+        co_return h;
+      }
     }
   }
-  if (allowed.empty())
-    co_return fail(resolved ? FetchError::blocked : FetchError::dns_failed,
-                   resolved ? "address not allowed by the egress policy" : "no address");
 
   auto c = std::make_unique<Connection>();
   c->origin = url.origin();
@@ -138,16 +235,26 @@ runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point dead
   }
   auto& sock = c->socket();
   {
-    Deadline guard(ex, connect_deadline, sock);
-    auto [cec, ep] = co_await net::async_connect(sock, allowed, use_nothrow);
-    if (cec) {
-      if (guard.expired())
-        co_return fail(Clock::now() >= deadline ? FetchError::timeout : FetchError::connect_failed, "connect timed out");
-      if (cec == net::error::operation_aborted) co_return fail(FetchError::cancelled, "cancelled");
-      co_return fail(FetchError::connect_failed, cec.message());
+    // Happy Eyeballs over the addresses, IPv6 and IPv4 alternating (all share the port).
+    std::vector<net::ip::address> addresses;
+    for (const auto& ep : allowed) addresses.push_back(ep.address());
+    std::vector<tcp::endpoint> order;
+    for (const auto& a : interleave_families(addresses)) order.emplace_back(a, allowed.front().port());
+    const auto r = co_await connect_first(sock, order, std::chrono::milliseconds(config.happy_eyeballs_delay_ms),
+                                          connect_deadline);
+    if (r.error) {
+      if (r.error == net::error::operation_aborted && !r.timed_out) co_return fail(FetchError::cancelled, "cancelled");
+      const std::string why = r.timed_out ? "connect timed out" : r.error.message();
+      if (proxy) log::warn("proxy failed", {{"proxy", proxy->display}, {"target", url.origin()}, {"why", why}});
+      co_return fail(r.timed_out && Clock::now() >= deadline ? FetchError::timeout : FetchError::connect_failed,
+                     proxy ? "proxy " + proxy->display + ": " + why : why);
     }
   }
   sock.set_option(tcp::no_delay(true));
+  if (proxy && url.https()) {
+    Hop h = co_await open_tunnel(sock, url, *proxy, connect_deadline, deadline);
+    if (h.error) co_return h;
+  }
 
   if (c->tls) {
     if (!url.host_is_ip && !SSL_set_tlsext_host_name(c->tls->native_handle(), url.host.c_str()))
@@ -240,7 +347,9 @@ runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const std
 // the server closed while idle is detected on first use and replaced once.
 runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const std::string& origin, const FetchOptions& o,
                                            bool strip_credentials, Clock::time_point deadline) {
-  const std::string head = request_head(o.method, url, o.headers, strip_credentials);
+  std::string head = request_head(o.method, url, o.headers, strip_credentials);
+  // An http target behind a proxy: the proxy gets the request, in absolute form.
+  if (const ProxyServer* proxy = url.https() ? nullptr : routes.for_target(url)) head = via_proxy(head, url, *proxy);
   const bool head_method = o.method == "HEAD";
 
   for (int attempt = 0;; ++attempt) {

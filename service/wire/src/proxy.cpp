@@ -145,6 +145,32 @@ bool NoProxy::bypasses(const Url& target) const {
   return false;
 }
 
+std::string connect_request(const Url& target, const ProxyServer& proxy) {
+  std::string authority = target.host.find(':') != std::string::npos ? "[" + target.host + "]" : target.host;
+  authority += ":" + std::to_string(target.port);
+  std::string out = "CONNECT " + authority + " HTTP/1.1\r\n";
+  append_field(out, "Host", authority);
+  if (!proxy.authorization.empty()) append_field(out, "Proxy-Authorization", proxy.authorization);
+  out += "\r\n";
+  return out;
+}
+
+std::string via_proxy(std::string_view origin_form_head, const Url& target, const ProxyServer& proxy) {
+  // "METHOD /target HTTP/1.1\r\n..." -> "METHOD http://host:port/target HTTP/1.1\r\n..."
+  const auto space = origin_form_head.find(' ');
+  const auto line_end = origin_form_head.find("\r\n");
+  std::string out;
+  out.reserve(origin_form_head.size() + 128);
+  out += origin_form_head.substr(0, space + 1);
+  out += target.scheme;
+  out += "://";
+  out += target.host_header();
+  out += origin_form_head.substr(space + 1, line_end + 2 - (space + 1));
+  if (!proxy.authorization.empty()) append_field(out, "Proxy-Authorization", proxy.authorization);
+  out += origin_form_head.substr(line_end + 2);
+  return out;
+}
+
 const ProxyServer* ProxyRoutes::for_target(const Url& target) const {
   const auto& proxy = target.https() ? https : http;
   if (!proxy || no_proxy.bypasses(target)) return nullptr;

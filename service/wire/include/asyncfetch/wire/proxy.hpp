@@ -81,4 +81,15 @@ struct ProxyRoutes {
   const ProxyServer* for_target(const Url& target) const;
 };
 
+// "CONNECT host:port HTTP/1.1" with Host and, when the proxy has credentials,
+// Proxy-Authorization: what opens a tunnel to an https target. The target is
+// named, not its address: the proxy resolves it again (the egress policy has
+// judged the addresses already).
+std::string connect_request(const Url& target, const ProxyServer& proxy);
+
+// An http:// target's request head (in origin form, as request_head() makes
+// it) for a forward proxy: the request line's target in absolute form, and
+// Proxy-Authorization when the proxy has credentials.
+std::string via_proxy(std::string_view origin_form_head, const Url& target, const ProxyServer& proxy);
+
 }  // namespace asyncfetch

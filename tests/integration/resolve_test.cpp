@@ -1,0 +1,80 @@
+// Static resolution (`resolve`) and Happy Eyeballs, end to end: a name the
+// map holds is fetched at its addresses with Host kept, the egress policy
+// still judges them, and a name whose IPv6 address drops SYNs answers over
+// IPv4 after the stagger instead of after the connect timeout.
+#include <catch2/catch.hpp>
+
+#include "client.hpp"
+#include "raw_upstream.hpp"
+#include "service_process.hpp"
+#include "upstream.hpp"
+
+using namespace it;
+
+namespace {
+
+Json fetch_one(const Service& svc, const std::string& url, Json extra = Json::object()) {
+  extra["urls"] = {url};
+  return fetch(svc.port(), extra)["results"][0];
+}
+
+}  // namespace
+
+TEST_CASE("resolve: a mapped name is fetched at its addresses, with the name as Host", "[resolve]") {
+  Upstream up;
+  Service svc({.flags = {R"(--resolve={"API.Internal.test":["127.0.0.1"],"blocked.test":["10.0.0.1"]})"}});
+  const auto p = std::to_string(up.port());
+  auto r = fetch_one(svc, "http://api.internal.test:" + p + "/headers", {{"include_body", true}});
+  REQUIRE(r["ok"] == true);
+  CHECK(Json::parse(r["body"].get<std::string>())["host"] == "api.internal.test:" + p);
+  // The addresses are still the egress policy's to judge.
+  CHECK(fetch_one(svc, "http://blocked.test:" + p + "/")["error"] == "blocked");
+  CHECK(up.requests() == 1);
+  CHECK(svc.stop() == 0);
+}
+
+TEST_CASE("resolve: bad maps stop start-up with exit code 2 naming the key", "[resolve][config]") {
+  for (const char* bad : {R"(--resolve={"a.test":[]})", R"(--resolve={"a.test":["not-an-ip"]})",
+                          R"(--resolve={"127.0.0.1":["127.0.0.1"]})", R"(--resolve=["a.test"])", "--resolve=a.test"}) {
+    INFO(bad);
+    Service svc({.flags = {bad}, .wait_healthy = false});
+    CHECK(svc.wait_exit(std::chrono::seconds(10)) == 2);
+    CHECK(svc.log().find("\"resolve\"") != std::string::npos);
+  }
+}
+
+TEST_CASE("Happy Eyeballs: an IPv6 address that drops SYNs costs the stagger, not the connect timeout", "[resolve]") {
+  Upstream up;  // 127.0.0.1:P
+  FullBacklog black_hole("::1", up.port());  // [::1]:P accepts nothing
+  Service svc({.flags = {"--allow_cidrs=127.0.0.0/8,::1/128", "--connect_timeout_ms=5000",
+                         "--happy_eyeballs_delay_ms=200", R"(--resolve={"dual.test":["::1","127.0.0.1"]})"},
+               .allow_loopback = false});
+  const std::string url = "http://dual.test:" + std::to_string(up.port()) + "/bytes?n=5";
+  auto r = fetch_one(svc, url, {{"timeout_ms", 8000}});
+  CHECK(r["ok"] == true);
+  CHECK(r["bytes"] == 5);
+  // IPv6 first, then IPv4 after the 200 ms stagger: far below the 5 s connect timeout.
+  CHECK(r["elapsed_ms"].get<double>() >= 190);
+  CHECK(r["elapsed_ms"].get<double>() < 2500);
+  CHECK(up.requests() == 1);
+
+  // Only IPv4 listed: no stagger at all.
+  Service direct({.flags = {R"(--resolve={"v4.test":["127.0.0.1"]})"}});
+  r = fetch_one(direct, "http://v4.test:" + std::to_string(up.port()) + "/bytes?n=5");
+  CHECK(r["ok"] == true);
+  CHECK(r["elapsed_ms"].get<double>() < 150);
+  CHECK(svc.stop() == 0);
+  CHECK(direct.stop() == 0);
+}
+
+TEST_CASE("Happy Eyeballs: a refused first address moves on at once", "[resolve]") {
+  Upstream up;
+  // Nothing listens on [::1]:P: refused at once, so IPv4 starts without waiting out the stagger.
+  Service svc({.flags = {"--allow_cidrs=127.0.0.0/8,::1/128", "--happy_eyeballs_delay_ms=3000",
+                         R"(--resolve={"dual.test":["::1","127.0.0.1"]})"},
+               .allow_loopback = false});
+  auto r = fetch_one(svc, "http://dual.test:" + std::to_string(up.port()) + "/bytes?n=1");
+  CHECK(r["ok"] == true);
+  CHECK(r["elapsed_ms"].get<double>() < 1500);
+  CHECK(svc.stop() == 0);
+}
