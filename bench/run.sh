@@ -50,6 +50,10 @@ else
   bin=$build/service/asyncfetch
 fi
 
+# Every target here is on loopback: no proxy from the caller's environment
+# for asyncfetch (which honours them) or its peers.
+unset HTTP_PROXY http_proxy HTTPS_PROXY https_proxy ALL_PROXY all_proxy NO_PROXY no_proxy
+
 # Go: standard library only; caches inside the build dir, nothing fetched.
 gobin=$root/$build/bench-go
 mkdir -p "$gobin"
