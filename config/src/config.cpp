@@ -87,9 +87,9 @@ bool is_readable_file_or_empty(std::string_view s) {
 using HostMap = std::map<std::string, std::vector<std::string>>;
 using Member = std::variant<std::uint16_t Config::*, unsigned Config::*, std::uint64_t Config::*,
                             std::string Config::*, std::vector<std::string> Config::*, std::vector<Cidr> Config::*,
-                            HostMap Config::*>;
+                            HostMap Config::*, bool Config::*>;
 
-enum class Kind { integer, string, list, map };
+enum class Kind { integer, string, list, map, boolean };
 
 struct Key {
   std::string_view name;
@@ -106,6 +106,7 @@ struct Key {
       case 4:
       case 5: return Kind::list;
       case 6: return Kind::map;
+      case 7: return Kind::boolean;
       default: return Kind::integer;
     }
   }
@@ -124,6 +125,9 @@ Key text(std::string_view name, std::string Config::*m, bool (*check)(std::strin
 Key host_map(std::string_view name, HostMap Config::*m, std::string_view help) {
   return Key{name, Member{m}, 0, 0, is_ip_address, "a host name mapped to a non-empty list of IP addresses",
              "object {name: [addresses]}", help};
+}
+Key boolean(std::string_view name, bool Config::*m, std::string_view help) {
+  return Key{name, Member{m}, 0, 0, nullptr, {}, "boolean", help};
 }
 template <class T>
 Key list(std::string_view name, std::vector<T> Config::*m, bool (*check)(std::string_view), std::string_view type,
@@ -195,6 +199,8 @@ const std::vector<Key>& keys() {
                "Static addresses for host names, used instead of DNS (still checked by the egress policy)."),
       integer("memory_trim_ms", &Config::memory_trim_ms, 0, 3600000,
               "After fetches, once none has run for this long, freed memory goes back to the OS; 0: never."),
+      boolean("http2", &Config::http2,
+              "Offer HTTP/2 (ALPN h2) to https upstreams and multiplex an origin's fetches on one connection."),
   };
   return table;
 }
@@ -217,7 +223,7 @@ std::string env_name(std::string_view key) { return std::string(kEnvPrefix) + up
 // ---------------------------------------------------------------------------
 // Values and messages.
 
-using Value = std::variant<std::uint64_t, std::string, std::vector<std::string>, HostMap>;
+using Value = std::variant<std::uint64_t, std::string, std::vector<std::string>, HostMap, bool>;
 
 // What the user wrote, for "got ...": JSON text, cut when long. Flags and
 // environment values are raw bytes: invalid UTF-8 is shown as U+FFFD (a strict
@@ -248,6 +254,7 @@ std::string rule_of(const Key& k) {
     case Kind::string: return "must be " + std::string(k.rule);
     case Kind::list: return "each entry must be " + std::string(k.rule);
     case Kind::map: return "each entry must be " + std::string(k.rule);
+    case Kind::boolean: return "must be true or false";
   }
   return {};
 }
@@ -278,6 +285,8 @@ void check(const Key& k, const Value& v, const std::string& origin) {
           if (!k.check(entry)) fail(k.name, shown(name) + ": each entry must be an IPv4 or IPv6 address", shown(entry), origin);
       }
       break;
+    case Kind::boolean:  // both values are valid; the type was checked when it was read
+      break;
   }
 }
 
@@ -287,7 +296,9 @@ Value read(const Key& k, const Config& c) {
       [&](auto m) -> Value {
         const auto& field = c.*m;
         using T = std::decay_t<decltype(field)>;
-        if constexpr (std::is_integral_v<T>) {
+        if constexpr (std::is_same_v<T, bool>) {
+          return field;
+        } else if constexpr (std::is_integral_v<T>) {
           return static_cast<std::uint64_t>(field);
         } else if constexpr (std::is_same_v<T, std::vector<Cidr>>) {
           std::vector<std::string> texts;
@@ -306,7 +317,9 @@ void store(const Key& k, const Value& v, Config& c) {
       [&](auto m) {
         auto& field = c.*m;
         using T = std::decay_t<decltype(field)>;
-        if constexpr (std::is_integral_v<T>) {
+        if constexpr (std::is_same_v<T, bool>) {
+          field = std::get<bool>(v);
+        } else if constexpr (std::is_integral_v<T>) {
           field = static_cast<T>(std::get<std::uint64_t>(v));
         } else if constexpr (std::is_same_v<T, std::vector<Cidr>>) {
           field.clear();
@@ -355,6 +368,9 @@ Value from_json(const Key& k, const json& j, const std::string& origin) {
     }
     case Kind::map:
       return host_map_from_json(k, j, origin);
+    case Kind::boolean:
+      if (!j.is_boolean()) fail(k.name, rule_of(k), shown_json(j), origin);
+      return j.get<bool>();
   }
   return {};
 }
@@ -408,6 +424,11 @@ Value from_text(const Key& k, std::string_view text, const std::string& origin) 
       if (j.is_discarded()) fail(k.name, "must be a JSON object of host names to arrays of addresses", shown(text), origin);
       return host_map_from_json(k, j, origin);
     }
+    case Kind::boolean:
+      // Exactly as JSON spells them: "1", "yes" or "TRUE" are refused, not guessed at.
+      if (text == "true") return true;
+      if (text == "false") return false;
+      fail(k.name, rule_of(k), shown(text), origin);
   }
   return {};
 }
@@ -610,7 +631,8 @@ std::string default_value(const Key& k) {
   return std::visit(
       [](const auto& x) -> std::string {
         using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_integral_v<T>) return std::to_string(x);
+        if constexpr (std::is_same_v<T, bool>) return x ? "true" : "false";
+        else if constexpr (std::is_integral_v<T>) return std::to_string(x);
         else return json(x).dump();
       },
       v);
@@ -715,6 +737,7 @@ std::string help_text() {
       "With proxy empty, HTTP_PROXY/http_proxy and HTTPS_PROXY/https_proxy name the proxies for\n"
       "http:// and https:// targets; NO_PROXY/no_proxy (names, .suffixes, addresses, CIDRs, *)\n"
       "lists targets fetched directly, whichever proxy is in force.\n"
+      "Booleans are true or false, in every source (--http2=false).\n"
       "Numbers are plain decimal integers. An unknown key, a wrong type or an out-of-range\n"
       "value, from any source, stops start-up with exit code 2 and a message naming the key.\n"
       "\n"

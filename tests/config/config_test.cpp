@@ -120,6 +120,7 @@ TEST_CASE("with no sources every key has its built-in default", "[config]") {
   CHECK(c.ca_file.empty());
   CHECK(c.log_level == "info");
   CHECK(c.pool_idle_timeout_ms == d.pool_idle_timeout_ms);
+  CHECK(c.http2 == true);
 }
 
 TEST_CASE("the built-in defaults pass validate()", "[config]") {
@@ -338,6 +339,29 @@ TEST_CASE("numbers in flags and env are plain decimal", "[config][errors]") {
   CHECK(load_nofile({"--port=080"}).config.port == 80);
 }
 
+TEST_CASE("booleans are true or false, in the file, the environment and the flags", "[config]") {
+  TempDir dir;
+  CHECK(load_nofile({"--http2=false"}).config.http2 == false);
+  CHECK(load_nofile({"--http2", "false"}).config.http2 == false);
+  CHECK(load_nofile({"--http2=true"}, {"ASYNCFETCH_HTTP2=false"}).config.http2 == true);  // flag > env
+  CHECK(load_nofile({}, {"ASYNCFETCH_HTTP2=false"}).config.http2 == false);
+  CHECK(load({"--config", dir.write("b.json", R"({"http2": false})")}).config.http2 == false);
+
+  for (const char* bad : {"", "1", "0", "yes", "TRUE", "False", " true"}) {
+    INFO("value: '" << bad << "'");
+    const auto e = error_nofile({std::string("--http2=") + bad});
+    CHECK(e.key == "http2");
+    CHECK(contains(e.what(), "\"http2\": must be true or false"));
+    CHECK(error_nofile({}, {std::string("ASYNCFETCH_HTTP2=") + bad}).key == "http2");
+  }
+  for (const char* bad : {R"("false")", "0", "null", "[true]"}) {
+    INFO("file value: " << bad);
+    const auto e = error_of({"--config", dir.write("bad.json", std::string(R"({"http2": )") + bad + "}")});
+    CHECK(e.key == "http2");
+    CHECK(contains(e.what(), std::string("must be true or false, got ") + bad));
+  }
+}
+
 TEST_CASE("out-of-range values are refused, naming the key", "[config][errors]") {
   struct Case {
     const char* key;
@@ -541,7 +565,7 @@ TEST_CASE("help_text lists every key with its type, default and meaning", "[conf
         "max_concurrency_per_request", "max_urls_per_request", "max_queue", "timeout_ms", "connect_timeout_ms",
         "max_redirects", "max_body_bytes", "max_request_bytes", "ready_wait_ms", "warmup_urls", "drain_timeout_ms",
         "allow_cidrs", "auth_token", "ca_file", "log_level", "max_connections", "max_header_bytes",
-        "idle_timeout_ms", "pool_max_idle_per_host", "pool_idle_timeout_ms", "memory_trim_ms"}) {
+        "idle_timeout_ms", "pool_max_idle_per_host", "pool_idle_timeout_ms", "memory_trim_ms", "http2"}) {
     INFO(key);
     CHECK(contains(h, std::string("  --") + key + " <"));
   }
@@ -549,6 +573,7 @@ TEST_CASE("help_text lists every key with its type, default and meaning", "[conf
   CHECK(contains(h, "--listen_address <IP address>  default: \"127.0.0.1\""));
   CHECK(contains(h, "--allow_cidrs <list of CIDRs>  default: []"));
   CHECK(contains(h, "--log_level <debug|info|warn|error>  default: \"info\""));
+  CHECK(contains(h, "--http2 <boolean>  default: true"));
 }
 
 TEST_CASE("validate() checks a Config built in code", "[config][errors]") {
@@ -609,6 +634,7 @@ TEST_CASE("the shipped config/asyncfetch.json loads and validates as-is", "[conf
   CHECK(c.pool_max_idle_per_host == d.pool_max_idle_per_host);
   CHECK(c.pool_idle_timeout_ms == d.pool_idle_timeout_ms);
   CHECK(c.memory_trim_ms == d.memory_trim_ms);
+  CHECK(c.http2 == d.http2);
   // And it names every key (nothing is left to a default silently).
   std::ifstream in(path);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

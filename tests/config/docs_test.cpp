@@ -25,7 +25,7 @@ struct KeyDoc {
 
 // "  --port <integer 0..65535>  default: 8080" lines of help_text().
 std::map<std::string, KeyDoc> keys_from_help() {
-  static const std::regex line(R"(^  --([a-z_]+) <(.+)>  default: (.+)$)");
+  static const std::regex line(R"(^  --([a-z][a-z0-9_]*) <(.+)>  default: (.+)$)");
   std::map<std::string, KeyDoc> keys;
   std::istringstream in(asyncfetch::help_text());
   for (std::string l; std::getline(in, l);) {

@@ -61,6 +61,7 @@ struct Config {
   ProxyEnvironment proxy_env;            // read by load_config; NO_PROXY applies to `proxy` too
   unsigned happy_eyeballs_delay_ms = 250;  // RFC 8305's Connection Attempt Delay
   std::map<std::string, std::vector<std::string>> resolve;  // host name -> IP addresses, before DNS
+  bool http2 = true;                     // offer h2 to https upstreams (ALPN), multiplex per origin
   // Memory.
   unsigned memory_trim_ms = 10000;       // idle time before freed heap memory is returned; 0: never
 };
