@@ -13,10 +13,9 @@ namespace asyncfetch {
 
 namespace {
 
-// The result's labels on /metrics. The fetcher speaks HTTP/1.1 only, so a
-// result with a status came over 1.1.
+// The result's labels on /metrics.
 Stats::Outcome outcome_of(const FetchResult& r) {
-  return {r.error ? to_string(*r.error) : "none", r.status ? "1.1" : "none"};
+  return {r.error ? to_string(*r.error) : "none", r.http_version ? r.http_version : "none"};
 }
 
 }  // namespace

@@ -15,12 +15,14 @@
 #include "asyncfetch/telemetry/log.hpp"
 #include "asyncfetch/wire/address_order.hpp"
 #include "asyncfetch/wire/proxy.hpp"
+#include "asyncfetch/wire/h2_request_headers.hpp"
 #include "asyncfetch/wire/request_head.hpp"
 #include "asyncfetch/wire/url.hpp"
 #include "capped_body.hpp"
 #include "connection_pool.hpp"
 #include "deadline.hpp"
 #include "happy_eyeballs.hpp"
+#include "h2/client.hpp"
 #include "redirect_policy.hpp"
 #include "retry_policy.hpp"
 #include "runtime/cancellation.hpp"
@@ -52,6 +54,7 @@ struct Hop {
   std::optional<FetchError> error;
   int status = 0;  // 0: no response
   bool truncated = false;
+  bool http2 = false;  // the response came over HTTP/2
   std::uint64_t bytes = 0;
   struct Rare {
     std::string detail;
@@ -89,6 +92,21 @@ ProxyRoutes proxy_routes(const Config& c) {
   return r;
 }
 
+// What a response head and its (capped) body tell, over either protocol.
+Hop answer(http::response<CappedBody>& res, bool include_body) {
+  Hop h;
+  h.status = static_cast<int>(res.result_int());
+  h.bytes = res.body().received;
+  h.truncated = res.body().truncated;
+  if (include_body) h.more().body = std::move(res.body().data);
+  if (auto it = res.find(http::field::location); it != res.end()) h.more().location = std::string(it->value());
+  if (auto it = res.find(http::field::retry_after); it != res.end()) h.more().retry_after = parse_retry_after(it->value());
+  return h;
+}
+
+// ALPN, when HTTP/2 is on: h2 first, HTTP/1.1 for servers without it.
+constexpr unsigned char alpn_h2_http1[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+
 }  // namespace
 
 struct Fetcher::Impl {
@@ -98,6 +116,7 @@ struct Fetcher::Impl {
         routes(proxy_routes(c)),
         tls_ctx(ssl::context::tls_client),
         pool(c.pool_max_idle_per_host, std::chrono::milliseconds(c.pool_idle_timeout_ms)) {
+    if (c.http2) h2.emplace(h2::Session::Limits{max_response_header_bytes}, std::chrono::milliseconds(c.pool_idle_timeout_ms));
     tls_ctx.set_default_verify_paths();
     if (!config.ca_file.empty()) tls_ctx.load_verify_file(config.ca_file);
     tls_ctx.set_verify_mode(ssl::verify_peer);
@@ -108,12 +127,18 @@ struct Fetcher::Impl {
   const ProxyRoutes routes;
   ssl::context tls_ctx;
   ConnectionPool pool;
+  std::optional<h2::Client> h2;  // with config http2
 
   runtime::Task<Hop> lookup(const std::string& host, std::uint16_t port, Clock::time_point connect_deadline,
                             Clock::time_point deadline, std::vector<tcp::endpoint>& out);
   runtime::Task<Hop> open_tunnel(tcp::socket& sock, const Url& url, const ProxyServer& proxy,
                                  Clock::time_point connect_deadline, Clock::time_point deadline);
-  runtime::Task<Hop> connect(const Url& url, Clock::time_point deadline, std::unique_ptr<Connection>& out);
+  runtime::Task<Hop> connect(const Url& url, Clock::time_point deadline, std::unique_ptr<Connection>& out,
+                             bool offer_h2 = false);
+  runtime::Task<h2::Dialed> dial_h2(const Url& url, Clock::time_point deadline);
+  runtime::Task<std::optional<Hop>> over_h2(const Url& url, const std::string& origin, const FetchOptions& o,
+                                            bool strip_credentials, Clock::time_point deadline,
+                                            std::unique_ptr<Connection>& fresh);
   runtime::Task<Hop> exchange(const Url& url, const std::string& origin, const FetchOptions& o,
                               bool strip_credentials, Clock::time_point deadline);
   template <class Stream>
@@ -189,7 +214,7 @@ runtime::Task<Hop> Fetcher::Impl::open_tunnel(tcp::socket& sock, const Url& url,
 // address, connects to an allowed one (or, through a proxy, to the proxy,
 // once the target's addresses are allowed) and, for https, shakes hands.
 runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point deadline,
-                                          std::unique_ptr<Connection>& out) {
+                                          std::unique_ptr<Connection>& out, bool offer_h2) {
   auto ex = co_await net::this_coro::executor;
   auto connect_deadline = std::min(deadline, Clock::now() + std::chrono::milliseconds(config.connect_timeout_ms));
 
@@ -260,6 +285,8 @@ runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point dead
     if (!url.host_is_ip && !SSL_set_tlsext_host_name(c->tls->native_handle(), url.host.c_str()))
       co_return fail(FetchError::tls_failed, "cannot set SNI");
     c->tls->set_verify_callback(ssl::host_name_verification(url.host));
+    if (offer_h2 && SSL_set_alpn_protos(c->tls->native_handle(), alpn_h2_http1, sizeof alpn_h2_http1) != 0)
+      co_return fail(FetchError::tls_failed, "cannot offer ALPN");
     Deadline guard(ex, deadline, sock);
     auto [hec] = co_await c->tls->async_handshake(ssl::stream_base::client, use_nothrow);
     if (hec) {
@@ -309,15 +336,7 @@ runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const std
 
   Hop h;
   const auto& res = parser.get();
-  if (parser.is_header_done()) {
-    h.status = static_cast<int>(res.result_int());
-    h.bytes = res.body().received;
-    h.truncated = res.body().truncated;
-    if (o.include_body) h.more().body = std::move(parser.get().body().data);
-    if (auto it = res.find(http::field::location); it != res.end()) h.more().location = std::string(it->value());
-    if (auto it = res.find(http::field::retry_after); it != res.end())
-      h.more().retry_after = parse_retry_after(it->value());
-  }
+  if (parser.is_header_done()) h = answer(parser.get(), o.include_body);
   if (rec) {
     if (rec == http::error::body_limit) {
       h.error = FetchError::too_large;
@@ -343,18 +362,60 @@ runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const std
   co_return h;
 }
 
-// One HTTP exchange on a pooled or new connection. A pooled connection that
-// the server closed while idle is detected on first use and replaced once.
+runtime::Task<h2::Dialed> Fetcher::Impl::dial_h2(const Url& url, Clock::time_point deadline) {
+  h2::Dialed d;
+  Hop h = co_await connect(url, deadline, d.connection, /*offer_h2=*/true);
+  if (h.error) {
+    d.error = h.error;
+    d.detail = std::move(h.rare->detail);
+  }
+  co_return d;
+}
+
+// The exchange over HTTP/2 when the origin speaks it (see h2/client.hpp);
+// nullopt when it speaks HTTP/1.1, with `fresh` the connection made to find
+// out, if one was.
+runtime::Task<std::optional<Hop>> Fetcher::Impl::over_h2(const Url& url, const std::string& origin,
+                                                          const FetchOptions& o, bool strip_credentials,
+                                                          Clock::time_point deadline, std::unique_ptr<Connection>& fresh) {
+  const h2::Client::Request request{h2_request_headers(o.method, url, o.headers, strip_credentials),
+                                    config.max_body_bytes, o.include_body};
+  auto out = co_await h2->exchange(origin, request, deadline, [&] { return dial_h2(url, deadline); });
+  if (out.stream) {
+    auto& s = *out.stream;
+    Hop h;
+    if (s.head_done) h = answer(s.message, o.include_body);
+    h.http2 = true;
+    if (s.error) {
+      h.error = s.error;
+      h.more().detail = std::move(s.detail);
+    }
+    co_return h;
+  }
+  if (out.error) co_return fail(*out.error, std::move(out.detail));
+  fresh = std::move(out.http1);
+  co_return std::nullopt;
+}
+
+// One HTTP exchange on a pooled or new connection (https over HTTP/2 when
+// the server offers it). A pooled connection that the server closed while
+// idle is detected on first use and replaced once.
 runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const std::string& origin, const FetchOptions& o,
                                            bool strip_credentials, Clock::time_point deadline) {
+  std::unique_ptr<Connection> fresh;
+  if (h2 && url.https()) {
+    auto h = co_await over_h2(url, origin, o, strip_credentials, deadline, fresh);
+    if (h) co_return std::move(*h);
+  }
   std::string head = request_head(o.method, url, o.headers, strip_credentials);
   // An http target behind a proxy: the proxy gets the request, in absolute form.
   if (const ProxyServer* proxy = url.https() ? nullptr : routes.for_target(url)) head = via_proxy(head, url, *proxy);
   const bool head_method = o.method == "HEAD";
 
   for (int attempt = 0;; ++attempt) {
-    auto conn = attempt == 0 ? pool.take(origin) : nullptr;
+    auto conn = attempt == 0 && !fresh ? pool.take(origin) : nullptr;
     const bool reused = conn != nullptr;
+    if (fresh) conn = std::move(fresh);
     if (!conn) {
       Hop h = co_await connect(url, deadline, conn);
       if (h.error) co_return h;
@@ -409,7 +470,10 @@ Fetcher::Fetcher(const Config& config, EgressPolicy policy)
     : impl_(std::make_unique<Impl>(config, std::move(policy))) {}
 Fetcher::~Fetcher() = default;
 
-void Fetcher::close_idle() { impl_->pool.clear(); }
+void Fetcher::close_idle() {
+  impl_->pool.clear();
+  if (impl_->h2) impl_->h2->close_idle();
+}
 
 runtime::Task<FetchResult> Fetcher::fetch(std::string url_text, const FetchOptions& o) {
   const auto start = Clock::now();
@@ -439,6 +503,7 @@ runtime::Task<FetchResult> Fetcher::fetch(std::string url_text, const FetchOptio
       r.status = h.status ? std::optional<int>(h.status) : std::nullopt;
       r.bytes = h.bytes;
       r.truncated = h.truncated;
+      r.http_version = h.status ? (h.http2 ? "2" : "1.1") : nullptr;
       if (o.include_body) r.body = h.rare ? std::move(h.rare->body) : std::string();
 
       if (!retryable(h.error, h.status) || r.attempts > o.retries) break;

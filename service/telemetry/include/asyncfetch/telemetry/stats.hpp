@@ -41,7 +41,7 @@ class Stats {
   // returns. Plain label values: no quotes, backslashes or newlines.
   struct Outcome {
     std::string_view error;         // the error code; "none" when a whole response came, whatever its status
-    std::string_view http_version;  // of the response: "1.1"; "none" when no response came
+    std::string_view http_version;  // of the response: "1.1" or "2"; "none" when no response came
     friend auto operator<=>(const Outcome&, const Outcome&) = default;
   };
   struct OutcomeCount {

@@ -22,6 +22,7 @@ struct FetchResult {
   std::string detail;                // a human hint for the error (logged, not part of the API)
   std::optional<std::string> body;   // with include_body
   bool truncated = false;            // body cut at max_body_bytes
+  const char* http_version = nullptr;  // "1.1" or "2" when a response came
 };
 
 struct FanOutSummary {
