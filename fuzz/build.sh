@@ -28,19 +28,22 @@ declare -A sources=(
                           service/wire/src/brotli_codec.cpp service/wire/src/zstd_codec.cpp"
   [trace_context_fuzz]="service/wire/src/trace_context.cpp service/wire/src/request_id.cpp
                         service/wire/src/random_bytes.cpp"
+  [h2_response_fuzz]="service/fetch/src/h2/session.cpp"
 )
 # service/wire/src/beast_impl.cpp routes Beast's assertions to a handler that lets one
 # known-false assertion pass (beast_assertion_handler.hpp); this target uses it too.
 declare -A extra=(
   [http_response_fuzz]="-DBOOST_ENABLE_ASSERT_DEBUG_HANDLER -I$root/service/wire/src -I$root/service/fetch/src"
+  [h2_response_fuzz]="-I$root/service/fetch/src"
 )
 # Libraries, linked after the sources.
 declare -A libs=(
   [content_decoder_fuzz]="-lz -lbrotlidec -lzstd"
+  [h2_response_fuzz]="-lnghttp2"
 )
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(fetch_request_fuzz url_egress_fuzz config_fuzz http_response_fuzz
-                                     content_decoder_fuzz trace_context_fuzz)
+                                     content_decoder_fuzz trace_context_fuzz h2_response_fuzz)
 
 for t in "${targets[@]}"; do
   [ -n "${sources[$t]+x}" ] || { echo "unknown target: $t" >&2; exit 2; }

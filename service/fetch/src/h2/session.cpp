@@ -138,6 +138,17 @@ struct Session::Callbacks {
     }
   }
 
+  // A connection error nghttp2 found in what the server sent: the reason the
+  // streams fail with once the session ends.
+  static int on_error(nghttp2_session*, int, const char* msg, std::size_t len, void* user) noexcept {
+    try {
+      self(user).error_.assign(msg, len);
+      return 0;
+    } catch (...) {
+      return NGHTTP2_ERR_CALLBACK_FAILURE;
+    }
+  }
+
   static int on_stream_close(nghttp2_session*, std::int32_t id, std::uint32_t error_code, void* user) noexcept {
     try {
       self(user).closed(id, error_code);
@@ -155,6 +166,7 @@ Session::Session(Limits limits) : limits_(limits) {
   nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, &Callbacks::on_frame_recv);
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, &Callbacks::on_data_chunk_recv);
   nghttp2_session_callbacks_set_on_stream_close_callback(cbs, &Callbacks::on_stream_close);
+  nghttp2_session_callbacks_set_error_callback2(cbs, &Callbacks::on_error);
   const int rv = nghttp2_session_client_new(&session_, cbs, this);
   nghttp2_session_callbacks_del(cbs);
   if (rv != 0) throw std::bad_alloc();
@@ -233,9 +245,13 @@ void Session::produce(std::string& out, std::size_t max) {
       fail_all(FetchError::protocol_error, "HTTP/2: " + error_);
       return;
     }
-    if (n == 0) return;
+    if (n == 0) break;
     out.append(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
   }
+  // Ended by a connection error (its GOAWAY is in `out`): nghttp2 closes no
+  // stream itself then.
+  if (finished() && !streams_.empty())
+    fail_all(FetchError::protocol_error, "HTTP/2: " + (error_.empty() ? std::string("session ended") : error_));
 }
 
 std::vector<StreamState*> Session::take_closed() {

@@ -66,8 +66,9 @@ class Session {
   // closed with `reason` as its error.
   void cancel(StreamState& s, FetchError reason, std::string detail);
 
-  // Bytes from the server. False on a connection error: every stream is then
-  // failed, and what produce() still gives (a GOAWAY) is the last to write.
+  // Bytes from the server. False when nghttp2 cannot go on at all (every
+  // stream is then failed). A protocol error of the server's makes the
+  // session queue a GOAWAY: produce() writes it and then fails the streams.
   bool receive(const std::uint8_t* data, std::size_t n);
   // Appends the frames to write now to `out`, up to about `max` bytes.
   void produce(std::string& out, std::size_t max = 64 * 1024);
