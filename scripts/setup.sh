@@ -11,18 +11,20 @@ set -euo pipefail
 
 # shellcheck disable=SC1091
 release=$( . /etc/os-release 2>/dev/null && echo "${ID:-}:${VERSION_CODENAME:-}" )
+# nghttp2-server (nghttpd) and golang-go (Go's net/http) are the integration tests' HTTP/2 upstreams.
 common=(build-essential g++ cmake pkg-config libssl-dev nlohmann-json3-dev catch2 libcpp-httplib-dev
-        zlib1g-dev libbrotli-dev libzstd-dev libbenchmark-dev ca-certificates curl openssl python3 python3-yaml)
+        zlib1g-dev libbrotli-dev libzstd-dev libnghttp2-dev nghttp2-server golang-go libbenchmark-dev
+        ca-certificates curl openssl python3 python3-yaml)
 case "$release" in
   debian:trixie)
     packages=("${common[@]}" libboost-dev)      # Boost 1.83, Catch2 v3, cpp-httplib 0.18
     clang_packages=(clang-19 libclang-rt-19-dev)
-    runtime_packages=(libssl3t64 zlib1g libbrotli1 libzstd1 ca-certificates)
+    runtime_packages=(libssl3t64 zlib1g libbrotli1 libzstd1 libnghttp2-14 ca-certificates)
     ;;
   debian:bookworm)
     packages=("${common[@]}" libboost1.81-dev)  # Boost 1.81, Catch2 v2, cpp-httplib 0.11
     clang_packages=(clang-14 libclang-rt-14-dev)
-    runtime_packages=(libssl3 zlib1g libbrotli1 libzstd1 ca-certificates)
+    runtime_packages=(libssl3 zlib1g libbrotli1 libzstd1 libnghttp2-14 ca-certificates)
     ;;
   *)
     echo "setup: this is '${release:-an unknown system}'; asyncfetch's scripts support Debian 13 (trixie) and" >&2
