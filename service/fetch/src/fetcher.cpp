@@ -402,9 +402,11 @@ runtime::Task<std::optional<Hop>> Fetcher::Impl::over_h2(const Url& url, const s
 // idle is detected on first use and replaced once.
 runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const std::string& origin, const FetchOptions& o,
                                            bool strip_credentials, Clock::time_point deadline) {
-  std::unique_ptr<Connection> fresh;
-  if (h2 && url.https()) {
-    auto h = co_await over_h2(url, origin, o, strip_credentials, deadline, fresh);
+  // An idle HTTP/1.1 connection to the origin: its server chose HTTP/1.1 lately.
+  auto first = pool.take(origin);
+  const bool pooled = first != nullptr;
+  if (!pooled && h2 && url.https()) {
+    auto h = co_await over_h2(url, origin, o, strip_credentials, deadline, first);
     if (h) co_return std::move(*h);
   }
   std::string head = request_head(o.method, url, o.headers, strip_credentials);
@@ -413,9 +415,8 @@ runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const std::string& or
   const bool head_method = o.method == "HEAD";
 
   for (int attempt = 0;; ++attempt) {
-    auto conn = attempt == 0 && !fresh ? pool.take(origin) : nullptr;
-    const bool reused = conn != nullptr;
-    if (fresh) conn = std::move(fresh);
+    auto conn = attempt == 0 ? std::move(first) : nullptr;
+    const bool reused = attempt == 0 && pooled;
     if (!conn) {
       Hop h = co_await connect(url, deadline, conn);
       if (h.error) co_return h;
