@@ -29,7 +29,11 @@ Connection::~Connection() = default;
 
 void Connection::start() { runtime::create_task(drive()); }
 
-void Connection::submit(std::shared_ptr<Stream> s) { inbox_.try_put(Command{Command::submit, std::move(s)}); }
+void Connection::submit(std::shared_ptr<Stream> s) {
+  std::lock_guard lk(ended_m_);
+  if (ended_) return unsent(s, "the connection has ended");
+  inbox_.try_put(Command{Command::submit, std::move(s)});
+}
 
 void Connection::release() {
   streams.fetch_sub(1);
@@ -90,19 +94,24 @@ void Connection::handle(Command& c) {
     case Command::submit: {
       auto& s = c.stream;
       if (closing_ || session_.goaway_received()) {
-        s->refused = true;  // never sent: another connection may take it
-        s->error = FetchError::protocol_error;
-        s->detail = "the connection is closing";
-        stream_ended(s);
+        unsent(s, "the connection is closing");
       } else if (!session_.submit(s->request, *s)) {
         stream_ended(s);
       } else {
+        s->submitted = std::chrono::steady_clock::now();
         active_.emplace(s.get(), s);
       }
       break;
     }
     case Command::cancel:
-      if (active_.count(c.stream.get())) session_.cancel(*c.stream, c.reason, std::move(c.detail));
+      if (!active_.count(c.stream.get())) break;
+      // A write pending since before the stream began has not moved for all
+      // its life: the server reads nothing, and no RST_STREAM would reach it.
+      if (c.reason == FetchError::timeout && writing_ && write_started_ <= c.stream->submitted) {
+        end("the server stopped reading");
+        break;
+      }
+      session_.cancel(*c.stream, c.reason, std::move(c.detail));
       break;
     case Command::received:
       if (c.ec) {
@@ -167,6 +176,7 @@ void Connection::flush() {
   session_.produce(wbuf_);
   if (wbuf_.empty()) return;
   writing_ = true;
+  write_started_ = std::chrono::steady_clock::now();
   net::async_write(*tls_, net::buffer(wbuf_),
                    net::bind_executor(ex_, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
                      self->inbox_.try_put(Command{Command::written, nullptr, {}, {}, ec});
@@ -176,6 +186,14 @@ void Connection::flush() {
 void Connection::stream_ended(const std::shared_ptr<Stream>& s) {
   streams.fetch_sub(1);
   s->done.set();
+}
+
+// Never sent: another connection may take it.
+void Connection::unsent(const std::shared_ptr<Stream>& s, const char* why) {
+  s->refused = true;
+  s->error = FetchError::protocol_error;
+  s->detail = why;
+  stream_ended(s);
 }
 
 // The connection is over: no more streams, the open ones fail, the socket
@@ -189,6 +207,13 @@ void Connection::end(const std::string& reason) {
   session_.take_closed();
   for (auto& [p, s] : active_) stream_ended(s);
   active_.clear();
+  {
+    // From now on submit() turns streams away itself; those already queued are turned away here.
+    std::lock_guard lk(ended_m_);
+    ended_ = true;
+  }
+  while (auto c = inbox_.try_get())
+    if (c->kind == Command::submit) unsent(c->stream, "the connection ended before the request was sent");
   boost::system::error_code ignored;  // closing is all there is to do
   tls_->next_layer().close(ignored);
   if (!ready_set_) {

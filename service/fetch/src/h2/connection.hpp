@@ -21,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -39,6 +40,7 @@ namespace asyncfetch::h2 {
 struct Stream : StreamState {
   std::vector<H2Field> request;
   runtime::Event done;  // set by the driver once the stream has ended, in any way
+  std::chrono::steady_clock::time_point submitted{};  // by the driver, when it took the stream
 };
 
 class Connection;
@@ -108,6 +110,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void read();
   void flush();
   void stream_ended(const std::shared_ptr<Stream>& s);
+  void unsent(const std::shared_ptr<Stream>& s, const char* why);
   void end(const std::string& reason);
 
   const std::string origin_;
@@ -116,6 +119,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const std::shared_ptr<ConnectionOwner> owner_;
   runtime::Queue<Command> inbox_;  // unbounded: a submit or cancel never waits
   runtime::Future<void> ready_;
+  std::mutex ended_m_;  // orders submit() against the end
+  bool ended_ = false;
 
   // The driver's own, touched only in its task.
   boost::asio::any_io_executor ex_;
@@ -126,6 +131,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool open_ = true;
   bool closing_ = false;  // a GOAWAY is on its way out; the end follows its write
   bool writing_ = false;
+  std::chrono::steady_clock::time_point write_started_{};
   bool ready_set_ = false;
 };
 
