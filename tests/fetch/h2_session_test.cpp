@@ -138,7 +138,7 @@ StreamState stream(std::uint64_t cap = 1 << 20, bool keep = true) {
 
 }  // namespace
 
-TEST_CASE("h2::Session: a response's status, fields and body; the stream closes once", "[h2_session]") {
+TEST_CASE("h2::Session: a response's status, fields and body, closed once", "[h2_session]") {
   Server server(7);
   Session client({});
   auto s = stream();
@@ -178,7 +178,7 @@ TEST_CASE("h2::Session: a body over the cap is too_large, with the cap kept, and
   CHECK(server.resets_received.at(s.id) == NGHTTP2_CANCEL);
 }
 
-TEST_CASE("h2::Session: a body of exactly the cap is whole; without keep_body only counted", "[h2_session]") {
+TEST_CASE("h2::Session: a body of exactly the cap is whole, and without keep_body only counted", "[h2_session]") {
   Server server;
   Session client({});
   auto kept = stream(1000);
@@ -218,7 +218,7 @@ TEST_CASE("h2::Session: a response head over the limit is protocol_error, the co
   CHECK(next.message.body().data == "ok");
 }
 
-TEST_CASE("h2::Session: RST_STREAM from the server is protocol_error; REFUSED_STREAM may be sent again",
+TEST_CASE("h2::Session: RST_STREAM from the server is protocol_error, REFUSED_STREAM may be sent again",
           "[h2_session]") {
   Server server;
   Session client({});
@@ -246,7 +246,7 @@ TEST_CASE("h2::Session: RST_STREAM from the server is protocol_error; REFUSED_ST
   CHECK(client.take_closed().size() == 3);
 }
 
-TEST_CASE("h2::Session: GOAWAY refuses the streams above its last stream id; the others finish", "[h2_session]") {
+TEST_CASE("h2::Session: GOAWAY refuses the streams above its last stream id, the others finish", "[h2_session]") {
   Server server;
   Session client({});
   auto first = stream();
@@ -290,7 +290,7 @@ TEST_CASE("h2::Session: interim 1xx heads are skipped, trailers counted but not 
   CHECK(s.message.body().data == "body");
 }
 
-TEST_CASE("h2::Session: cancel() resets the stream with the caller's reason; fail_all() ends the rest",
+TEST_CASE("h2::Session: cancel() resets the stream with the caller's reason, fail_all() ends the rest",
           "[h2_session]") {
   Server server;
   Session client({});

@@ -138,7 +138,7 @@ TEST_CASE("HTTP/2: a connection that sent GOAWAY takes no new streams", "[http2]
   CHECK(svc.stop() == 0);
 }
 
-TEST_CASE("HTTP/2: a client that goes away resets its streams; the connection stays", "[http2][disconnect]") {
+TEST_CASE("HTTP/2: a client that goes away resets its streams, the connection stays", "[http2][disconnect]") {
   GoUpstream up(test_pki().server);
   Service svc(with_ca());
   // A connection first, so that the streams below share it.
@@ -171,7 +171,7 @@ TEST_CASE("HTTP/2: a stream past the URL's timeout is reset, the connection kept
   CHECK(svc.stop() == 0);
 }
 
-TEST_CASE("HTTP/2: a body over max_body_bytes is too_large; a head over 64 KiB protocol_error", "[http2]") {
+TEST_CASE("HTTP/2: a body over max_body_bytes is too_large, a head over 64 KiB protocol_error", "[http2]") {
   GoUpstream up(test_pki().server);
   Service svc(with_ca({"--max_body_bytes=1000"}));
   auto res = fetch(svc.port(), {{"urls", {up.url("/bytes?n=200000"), up.url("/big-headers?kb=80"),
