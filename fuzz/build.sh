@@ -21,7 +21,8 @@ declare -A sources=(
   [fetch_request_fuzz]="service/wire/src/fetch_request.cpp service/wire/src/fetch_error.cpp service/wire/src/result_json.cpp
                        service/wire/src/url.cpp"
   [url_egress_fuzz]="service/wire/src/url.cpp service/wire/src/cidr.cpp service/wire/src/egress_policy.cpp"
-  [config_fuzz]="config/src/config.cpp service/wire/src/cidr.cpp service/wire/src/url.cpp"
+  [config_fuzz]="config/src/config.cpp service/wire/src/cidr.cpp service/wire/src/url.cpp
+                service/wire/src/proxy.cpp service/wire/src/basic_credentials.cpp"
   [http_response_fuzz]="service/wire/src/url.cpp"
   [content_decoder_fuzz]="service/wire/src/content_coding.cpp service/wire/src/content_decoder.cpp
                           service/wire/src/memory_meter.cpp service/wire/src/zlib_codec.cpp
@@ -40,6 +41,7 @@ declare -A extra=(
 declare -A libs=(
   [content_decoder_fuzz]="-lz -lbrotlidec -lzstd"
   [h2_response_fuzz]="-lnghttp2"
+  [config_fuzz]="-lcrypto"
 )
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(fetch_request_fuzz url_egress_fuzz config_fuzz http_response_fuzz

@@ -367,7 +367,7 @@ runtime::Task<h2::Dialed> Fetcher::Impl::dial_h2(const Url& url, Clock::time_poi
   Hop h = co_await connect(url, deadline, d.connection, /*offer_h2=*/true);
   if (h.error) {
     d.error = h.error;
-    d.detail = std::move(h.rare->detail);
+    if (h.rare) d.detail = std::move(h.rare->detail);
   }
   co_return d;
 }
