@@ -271,6 +271,24 @@ TEST_CASE("h2::Session: GOAWAY refuses the streams above its last stream id, the
   CHECK(server.requests.size() == 2);
 }
 
+TEST_CASE("h2::Session: a :status outside 100..599 is protocol_error and the stream is reset", "[h2_session]") {
+  // h2_response_fuzz: "051" passed as a final answer below 200.
+  for (const char* status : {"051", "000", "600", "999"}) {
+    INFO(status);
+    Server server;
+    Session client({});
+    auto s = stream();
+    REQUIRE(client.submit(get_request, s));
+    server.exchange(client);
+    server.respond(s.id, {{":status", status}}, "body");
+    server.exchange(client);
+    CHECK(s.error == FetchError::protocol_error);
+    CHECK_FALSE(s.head_done);
+    CHECK(server.resets_received.count(s.id) == 1);
+    CHECK(client.take_closed().size() == 1);
+  }
+}
+
 TEST_CASE("h2::Session: interim 1xx heads are skipped, trailers counted but not kept", "[h2_session]") {
   Server server;
   Session client({});

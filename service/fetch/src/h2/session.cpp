@@ -54,6 +54,11 @@ struct Session::Callbacks {
       if (n == ":status") {
         unsigned code = 0;  // nghttp2 has checked it is three digits
         std::from_chars(v.data(), v.data() + v.size(), code);
+        // Three digits may still be no status (RFC 9110 15: 100..599; "051" would read as a final answer below 200).
+        if (code < 100 || code > 599) {
+          fail(*s, FetchError::protocol_error, "bad :status \"" + std::string(v) + "\"");
+          return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;  // nghttp2 resets the stream
+        }
         s->message.result(code);
       } else if (!n.empty() && n.front() != ':') {
         s->message.insert(n, v);
