@@ -84,26 +84,25 @@ TEST_CASE("retry: random jitter stays within its bounds", "[retry]") {
   CHECK(random_jitter(7, 7) == 7);
 }
 
-TEST_CASE("try deadline: one try has all of the URL's time", "[retry]") {
+TEST_CASE("try deadline: without try_timeout, every try has what is left of the URL's time", "[retry]") {
   const auto now = Clock::now();
   const auto due = now + milliseconds(10000);
-  CHECK(try_deadline(now, due, milliseconds(10000), 0, 1) == due);
-}
-
-TEST_CASE("try deadline: with retries, an equal share per try, the last try has the rest", "[retry]") {
-  const auto now = Clock::now();
-  const auto due = now + milliseconds(10000);
-  CHECK(try_deadline(now, due, milliseconds(10000), 3, 1) == now + milliseconds(2500));
+  CHECK(try_deadline(now, due, std::nullopt) == due);
+  // A later try (after a failure and a backoff) still runs to the URL's deadline:
+  // a slow answer is not cut short because retries were allowed.
   const auto later = now + milliseconds(4000);
-  CHECK(try_deadline(later, due, milliseconds(10000), 3, 2) == later + milliseconds(2500));
-  CHECK(try_deadline(later, due, milliseconds(10000), 3, 4) == due);
+  CHECK(try_deadline(later, due, std::nullopt) == due);
 }
 
-TEST_CASE("try deadline: a share is at least a second, never past the URL's deadline", "[retry]") {
+TEST_CASE("try deadline: try_timeout caps each try, never past the URL's deadline", "[retry]") {
   const auto now = Clock::now();
-  // 1500 ms for 6 tries would be 250 ms each.
-  CHECK(try_deadline(now, now + milliseconds(1500), milliseconds(1500), 5, 1) == now + milliseconds(1000));
-  // Less than a second left: what is left.
-  const auto late = now + milliseconds(1200);
-  CHECK(try_deadline(late, now + milliseconds(1500), milliseconds(1500), 5, 2) == now + milliseconds(1500));
+  const auto due = now + milliseconds(10000);
+  CHECK(try_deadline(now, due, milliseconds(2500)) == now + milliseconds(2500));
+  const auto later = now + milliseconds(4000);
+  CHECK(try_deadline(later, due, milliseconds(2500)) == later + milliseconds(2500));
+  // Less than try_timeout left: what is left.
+  const auto late = now + milliseconds(9000);
+  CHECK(try_deadline(late, due, milliseconds(2500)) == due);
+  CHECK(try_deadline(now, due, milliseconds(10000)) == due);
+  CHECK(try_deadline(now, due, milliseconds(60000)) == due);
 }

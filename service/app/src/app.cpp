@@ -21,6 +21,9 @@ namespace asyncfetch {
 namespace {
 
 // Every warm-up URL must answer (status < 400), with retries, within timeout_ms.
+// A try may take all that is left of it (as a /fetch without try_timeout_ms):
+// the retries are there for an upstream that refuses or answers 503 while it
+// starts, not to cut a slow one short.
 runtime::Task<bool> warm_up(const Config& config, Fetcher& fetcher, runtime::Event& done) {
   struct SetOnExit {
     runtime::Event& e;

@@ -497,7 +497,7 @@ runtime::Task<FetchResult> Fetcher::fetch(std::string url_text, const FetchOptio
   try {
     for (;;) {
       ++r.attempts;
-      Hop h = co_await impl_->one_try(*url, o, try_deadline(Clock::now(), deadline, o.timeout, o.retries, r.attempts));
+      Hop h = co_await impl_->one_try(*url, o, try_deadline(Clock::now(), deadline, o.try_timeout));
 
       r.error = h.error;
       r.detail = h.rare ? h.rare->detail : std::string();

@@ -42,11 +42,9 @@ std::chrono::milliseconds backoff(unsigned attempts, std::optional<std::chrono::
 
 std::chrono::steady_clock::time_point try_deadline(std::chrono::steady_clock::time_point now,
                                                    std::chrono::steady_clock::time_point url_deadline,
-                                                   std::chrono::milliseconds timeout, unsigned retries,
-                                                   unsigned attempt) noexcept {
-  if (attempt >= retries + 1) return url_deadline;
-  constexpr std::chrono::milliseconds min_try{1000};
-  return std::min(url_deadline, now + std::max<std::chrono::milliseconds>(timeout / (retries + 1), min_try));
+                                                   std::optional<std::chrono::milliseconds> try_timeout) noexcept {
+  if (!try_timeout || now + *try_timeout >= url_deadline) return url_deadline;
+  return now + *try_timeout;
 }
 
 }  // namespace asyncfetch

@@ -32,15 +32,12 @@ long random_jitter(long lo, long hi);
 std::chrono::milliseconds backoff(unsigned attempts, std::optional<std::chrono::milliseconds> retry_after,
                                   Jitter jitter = random_jitter);
 
-// When try number `attempt` (1 for the first) of a URL, started at `now`,
-// must end. The URL has `timeout` in all, until `url_deadline`, for
-// `retries + 1` tries. Each try but the last gets an equal share, so that a
-// hung try leaves room for the next, but at least a second (or what is left):
-// a share of a few milliseconds would only turn slow answers into timeouts.
-// The last try has all that is left.
+// When a try started at `now` must end: at the URL's deadline, or sooner when
+// the request caps each try (`try_timeout`). The URL's time is not shared out
+// between tries: a healthy upstream that is merely slow would then time out on
+// every try, and retries would turn it into a failure.
 std::chrono::steady_clock::time_point try_deadline(std::chrono::steady_clock::time_point now,
                                                    std::chrono::steady_clock::time_point url_deadline,
-                                                   std::chrono::milliseconds timeout, unsigned retries,
-                                                   unsigned attempt) noexcept;
+                                                   std::optional<std::chrono::milliseconds> try_timeout) noexcept;
 
 }  // namespace asyncfetch

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,6 +25,9 @@ struct FetchOptions {
   bool include_body = false;
   unsigned retries = 0;
   std::chrono::milliseconds timeout{10000};  // for the URL, all tries and redirects included
+  // Each try's own bound (a try over it fails with timeout and is retried);
+  // none: a try may take all that is left of `timeout`.
+  std::optional<std::chrono::milliseconds> try_timeout;
 };
 
 class Fetcher {
