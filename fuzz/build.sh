@@ -19,10 +19,14 @@ flags=(-std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recov
 
 declare -A sources=(
   [fetch_request_fuzz]="service/wire/src/fetch_request.cpp service/wire/src/fetch_error.cpp service/wire/src/result_json.cpp
-                       service/wire/src/url.cpp"
+                       service/wire/src/url.cpp service/wire/src/credentials.cpp"
   [url_egress_fuzz]="service/wire/src/url.cpp service/wire/src/cidr.cpp service/wire/src/egress_policy.cpp"
   [config_fuzz]="config/src/config.cpp service/wire/src/cidr.cpp service/wire/src/url.cpp
+<<<<<<< HEAD
                 service/wire/src/proxy.cpp service/wire/src/basic_credentials.cpp"
+=======
+                 service/wire/src/credentials.cpp"
+>>>>>>> f70bf48 (URLs with credentials: userinfo sent as Authorization: Basic, masked in results and logs)
   [http_response_fuzz]="service/wire/src/url.cpp"
   [content_decoder_fuzz]="service/wire/src/content_coding.cpp service/wire/src/content_decoder.cpp
                           service/wire/src/memory_meter.cpp service/wire/src/zlib_codec.cpp
@@ -41,6 +45,7 @@ declare -A extra=(
 declare -A libs=(
   [content_decoder_fuzz]="-lz -lbrotlidec -lzstd"
   [h2_response_fuzz]="-lnghttp2"
+  [fetch_request_fuzz]="-lcrypto"
   [config_fuzz]="-lcrypto"
 )
 targets=("$@")

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <variant>
 
+#include "asyncfetch/wire/credentials.hpp"
 #include "asyncfetch/wire/proxy.hpp"
 #include "asyncfetch/wire/url.hpp"
 
@@ -238,7 +239,12 @@ std::string shown_json(const json& j) {
   }
   return s;
 }
-std::string shown(std::string_view text) { return shown_json(json(std::string(text))); }
+// A URL's credentials are masked (a warm-up URL may carry some).
+std::string shown(std::string_view text) {
+  std::string s(text);
+  mask_credentials(s);
+  return shown_json(json(std::move(s)));
+}
 
 [[noreturn]] void fail(std::string_view key, const std::string& what, const std::string& got,
                        const std::string& origin) {

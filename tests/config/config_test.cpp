@@ -442,13 +442,18 @@ TEST_CASE("allow_cidrs entries must be CIDRs or bare addresses", "[config][error
 TEST_CASE("warmup_urls entries must be http:// or https:// URLs", "[config][errors]") {
   CHECK(load_nofile({"--warmup_urls=HTTP://Example.com/a,https://127.0.0.1:8443/"}).config.warmup_urls.size() == 2);
   for (const char* bad : {"ftp://example.com/", "example.com", "http://", "http:///path", "https://a b/",
-                          "//example.com/", "http://user:pw@example.com/", "http://example.com:0/",
+                          "//example.com/", "http://user:pw@ss@example.com/", "http://example.com:0/",
                           "http://example.com:65536/", "http://a..b/"}) {
     INFO(bad);
     const auto e = error_nofile({std::string("--warmup_urls=") + bad});
     CHECK(e.key == "warmup_urls");
     CHECK(contains(e.what(), "each entry must be an http:// or https:// URL"));
   }
+  // Credentials are allowed (the warm-up sends them as Basic), and masked in a message.
+  CHECK(load_nofile({"--warmup_urls=http://user:pw@example.com/"}).config.warmup_urls.size() == 1);
+  const auto e = error_nofile({"--warmup_urls=http://user:secret@example.com:0/"});
+  CHECK(contains(e.what(), R"(got "http://user:***@example.com:0/")"));
+  CHECK_FALSE(contains(e.what(), "secret"));
 }
 
 TEST_CASE("string keys with a rule", "[config][errors]") {

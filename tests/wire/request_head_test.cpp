@@ -9,11 +9,13 @@
 
 #include <cctype>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "beast_serialized.hpp"
 
+#include "asyncfetch/wire/credentials.hpp"
 #include "asyncfetch/wire/url.hpp"
 
 namespace http = boost::beast::http;
@@ -21,13 +23,16 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 namespace {
 
-// The same request as a Beast message (set() of each field), serialized by Beast.
+// The same request as a Beast message (set() of each field), serialized by
+// Beast: the head and the body.
 std::string beast_head(const std::string& method, const asyncfetch::Url& url, const Headers& headers,
-                       bool strip_credentials) {
-  http::request<http::empty_body> req{http::string_to_verb(method), url.target, 11};
+                       bool strip_credentials, const std::string& body) {
+  http::request<http::string_body> req{http::string_to_verb(method), url.target, 11};
   req.set(http::field::host, url.host_header());
   req.set(http::field::user_agent, "asyncfetch/0.1");
   req.set(http::field::accept, "*/*");
+  if (url.credentials && !strip_credentials)
+    req.set(http::field::authorization, asyncfetch::basic_authorization(*url.credentials));
   for (const auto& [name, value] : headers) {
     if (strip_credentials) {
       std::string n = name;
@@ -37,8 +42,9 @@ std::string beast_head(const std::string& method, const asyncfetch::Url& url, co
     req.set(name, value);
   }
   req.keep_alive(true);
+  req.body() = body;
   req.prepare_payload();
-  http::request_serializer<http::empty_body> sr{req};
+  http::request_serializer<http::string_body> sr{req};
   return beast_serialized(sr, false);
 }
 
@@ -46,7 +52,8 @@ std::string beast_head(const std::string& method, const asyncfetch::Url& url, co
 
 TEST_CASE("request_head: byte for byte what Beast's serializer writes", "[request_head]") {
   const std::vector<std::string> urls = {"http://127.0.0.1:8080/bytes?n=1024", "https://example.com/",
-                                         "http://[::1]/a/b?c=d", "http://h:80/x", "https://h:8443/%7Efoo"};
+                                         "http://[::1]/a/b?c=d", "http://h:80/x", "https://h:8443/%7Efoo",
+                                         "http://user:pa%40ss@h:81/x", "https://token@example.com/"};
   // Client headers as the request parser hands them over (a JSON object: sorted by name).
   const std::vector<Headers> header_sets = {
       {},
@@ -56,17 +63,53 @@ TEST_CASE("request_head: byte for byte what Beast's serializer writes", "[reques
       {{"X-A", "1"}, {"accept", "x/y"}, {"x-a", "2"}},  // the later of two that differ in case wins
       {{"X-Pad", "  padded\t"}, {"X-Tab", "\tv"}, {"X-Empty", ""}},
       {{"AUTHORIZATION", "Basic x"}, {"cookie", "c"}, {"user-agent", "ua"}},
+      {{"Content-Type", "application/json"}},
   };
   for (const auto& text : urls) {
     auto url = asyncfetch::parse_url(text);
     REQUIRE(url);
     for (const char* method : {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"}) {
-      for (const auto& headers : header_sets) {
-        for (bool strip : {false, true}) {
-          INFO(method << " " << text << " headers " << headers.size() << " strip " << strip);
-          CHECK(asyncfetch::request_head(method, *url, headers, strip) == beast_head(method, *url, headers, strip));
+      // The API sends no body with GET, HEAD or OPTIONS.
+      const bool may_have_body = std::string_view(method) != "GET" && std::string_view(method) != "HEAD" &&
+                                 std::string_view(method) != "OPTIONS";
+      for (const std::string& body : {std::string(), std::string("{\"a\":1}"), std::string(70000, 'b')}) {
+        if (!body.empty() && !may_have_body) continue;
+        for (const auto& headers : header_sets) {
+          for (bool strip : {false, true}) {
+            INFO(method << " " << text << " headers " << headers.size() << " strip " << strip << " body "
+                        << body.size());
+            CHECK(asyncfetch::request_head(method, *url, headers, strip, body.size()) + body ==
+                  beast_head(method, *url, headers, strip, body));
+          }
         }
       }
     }
   }
+}
+
+TEST_CASE("request_head: a URL's credentials as Basic, unless the headers set Authorization", "[request_head]") {
+  auto url = asyncfetch::parse_url("http://Aladdin:open%20sesame@h/");
+  REQUIRE(url);
+  const auto head = asyncfetch::request_head("GET", *url, {}, false, 0);
+  CHECK(head.find("\r\nAuthorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n") != std::string::npos);
+  CHECK(head.find("Aladdin") == std::string::npos);  // not in the target or Host either
+
+  const auto own = asyncfetch::request_head("GET", *url, {{"authorization", "Bearer t"}}, false, 0);
+  CHECK(own.find("Basic") == std::string::npos);
+  CHECK(own.find("\r\nauthorization: Bearer t\r\n") != std::string::npos);
+
+  const auto stripped = asyncfetch::request_head("GET", *url, {}, true, 0);
+  CHECK(stripped.find("Authorization") == std::string::npos);
+}
+
+TEST_CASE("request_head: Content-Length announces the body", "[request_head]") {
+  auto url = asyncfetch::parse_url("http://h/");
+  REQUIRE(url);
+  CHECK(asyncfetch::request_head("POST", *url, {}, false, 5).find("\r\nContent-Length: 5\r\n\r\n") !=
+        std::string::npos);
+  CHECK(asyncfetch::request_head("DELETE", *url, {}, false, 2).find("\r\nContent-Length: 2\r\n") !=
+        std::string::npos);
+  // No body: only POST, PUT and OPTIONS say so.
+  CHECK(asyncfetch::request_head("PATCH", *url, {}, false, 0).find("Content-Length") == std::string::npos);
+  CHECK(asyncfetch::request_head("PUT", *url, {}, false, 0).find("\r\nContent-Length: 0\r\n") != std::string::npos);
 }

@@ -124,11 +124,23 @@ TEST_CASE("parse_url: invalid inputs", "[url]") {
       "http://",
       "http:///path",
       "http://:80/",
-      "http://user@example.com/",
-      "http://user:pass@example.com/",
-      "http://@example.com/",
-      "http://example.com@evil.com/",
       "http://example.com\\@evil.com/",
+      // userinfo: one '@', RFC 3986 characters, a decoded user without ':', no control characters
+      "http://u:p@ss@example.com/",
+      "http://a@b@example.com/",
+      "http://us er@example.com/",
+      "http://u\"@example.com/",
+      "http://u<@example.com/",
+      "http://u[x]@example.com/",
+      "http://u%3Ax:p@example.com/",
+      "http://u:p%0D%0A@example.com/",
+      "http://u%00@example.com/",
+      "http://u:p%7f@example.com/",
+      "http://u:p%4@example.com/",
+      "http://u:p%@example.com/",
+      "http://u:p%zz@example.com/",
+      "http://u:p@/",
+      "http://u:p@:80/",
       "http://example.com\\evil.com/",
       " http://example.com/",
       "http://example.com/ ",
@@ -185,6 +197,45 @@ TEST_CASE("parse_url: invalid inputs", "[url]") {
     INFO("input: " << s);
     CHECK_FALSE(parse_url(s).has_value());
   }
+}
+
+TEST_CASE("parse_url: userinfo becomes credentials, decoded, outside every other part", "[url]") {
+  struct Row {
+    const char* input;
+    const char* credentials;  // nullptr: none
+    const char* str;
+  };
+  const Row table[] = {
+      {"http://user:pass@example.com/x", "user:pass", "http://example.com/x"},
+      {"http://user@example.com/", "user:", "http://example.com/"},
+      {"http://:pass@example.com/", ":pass", "http://example.com/"},
+      {"http://u:p:q@example.com/", "u:p:q", "http://example.com/"},
+      {"https://Al%61ddin:open%20sesame@H:8443/p?q", "Aladdin:open sesame", "https://h:8443/p?q"},
+      {"http://u:p%40s%2Fs%3A@example.com/", "u:p@s/s:", "http://example.com/"},
+      {"http://u:caf%C3%A9@example.com/", "u:caf\xc3\xa9", "http://example.com/"},
+      {"http://-._~!$&'()*+,;=:-._~!$&'()*+,;=@example.com/", "-._~!$&'()*+,;=:-._~!$&'()*+,;=",
+       "http://example.com/"},
+      {"http://example.com@evil.com/", "example.com:", "http://evil.com/"},
+      {"http://u:p@[::1]:8080/", "u:p", "http://[::1]:8080/"},
+      {"http://u:p@127.1/", "u:p", "http://127.0.0.1/"},
+      {"http://@example.com/", nullptr, "http://example.com/"},
+      {"http://:@example.com/", nullptr, "http://example.com/"},
+  };
+  for (const auto& row : table) {
+    INFO("input: " << row.input);
+    const Url u = must_parse(row.input);
+    if (row.credentials) {
+      REQUIRE(u.credentials.has_value());
+      CHECK(*u.credentials == row.credentials);
+    } else {
+      CHECK_FALSE(u.credentials.has_value());
+    }
+    CHECK(u.str() == row.str);
+    CHECK(u.origin().find('@') == std::string::npos);
+    CHECK(u.host_header().find('@') == std::string::npos);
+  }
+  // The origin (the pool's and the per-host limits' key) ignores credentials.
+  CHECK(must_parse("http://a:b@example.com/").origin() == must_parse("http://example.com:80/x").origin());
 }
 
 TEST_CASE("parse_url: length limits", "[url]") {
@@ -355,6 +406,8 @@ TEST_CASE("resolve_redirect: invalid results", "[url][redirect]") {
       "data:text/plain,hi",
       "//user:pass@example.com/",
       "http://user@example.com/",
+      "https://u:p@example.com/",
+      "//@example.com@evil.com/",
       "//",
       "///path",
       "http://example.com:0/",

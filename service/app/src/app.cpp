@@ -36,12 +36,12 @@ runtime::Task<bool> warm_up(const Config& config, Fetcher& fetcher, runtime::Eve
     auto r = co_await fetcher.fetch(url, o);
     if (!r.ok) {
       log::error("start-up failed: warm-up URL did not answer",
-                 {{"url", url},
+                 {{"url", r.url},
                   {"error", r.error ? std::string(to_string(*r.error)) : "status " + std::to_string(r.status.value_or(0))},
                   {"detail", r.detail}, {"attempts", r.attempts}});
       co_return false;
     }
-    log::info("warm-up fetched", {{"url", url}, {"status", *r.status}, {"ms", r.elapsed_ms}});
+    log::info("warm-up fetched", {{"url", r.url}, {"status", *r.status}, {"ms", r.elapsed_ms}});
   }
   co_return true;
 }

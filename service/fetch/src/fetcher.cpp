@@ -9,11 +9,13 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <type_traits>
 
 #include "asyncfetch/telemetry/log.hpp"
 #include "asyncfetch/wire/address_order.hpp"
+#include "asyncfetch/wire/credentials.hpp"
 #include "asyncfetch/wire/proxy.hpp"
 #include "asyncfetch/wire/h2_request_headers.hpp"
 #include "asyncfetch/wire/request_head.hpp"
@@ -304,6 +306,7 @@ runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const std
                                              const FetchOptions& o, Clock::time_point deadline, bool& keep_alive) {
   keep_alive = false;
   Deadline guard(co_await net::this_coro::executor, deadline, c.socket());
+  const std::array<net::const_buffer, 2> request{net::buffer(head), net::buffer(o.body.data(), o.body.size())};
   error_code wec;
   std::size_t sent = 0;
   bool written = false;
@@ -312,12 +315,14 @@ runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const std
     // idle: written now, it spares the composed async write and the loop turn
     // of its completion; whatever does not fit is written asynchronously.
     if (!s.non_blocking()) s.non_blocking(true, wec);  // once per connection (an ioctl)
-    if (!wec) sent = net::write(s, net::buffer(head), wec);
+    if (!wec) sent = net::write(s, request, wec);
     written = !(wec == net::error::would_block || wec == net::error::try_again);
     if (!written) wec = {};
   }
   if (!written) {
-    auto [ec, wn] = co_await net::async_write(s, net::buffer(head) + sent, use_nothrow);
+    beast::buffers_suffix<std::array<net::const_buffer, 2>> rest(request);
+    rest.consume(sent);
+    auto [ec, wn] = co_await net::async_write(s, rest, use_nothrow);
     wec = ec;
   }
   if (wec) {
@@ -409,7 +414,7 @@ runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const std::string& or
     auto h = co_await over_h2(url, origin, o, strip_credentials, deadline, first);
     if (h) co_return std::move(*h);
   }
-  std::string head = request_head(o.method, url, o.headers, strip_credentials);
+  std::string head = request_head(o.method, url, o.headers, strip_credentials, o.body.size());
   // An http target behind a proxy: the proxy gets the request, in absolute form.
   if (const ProxyServer* proxy = url.https() ? nullptr : routes.for_target(url)) head = via_proxy(head, url, *proxy);
   const bool head_method = o.method == "HEAD";
@@ -436,7 +441,9 @@ runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const std::string& or
   }
 }
 
-// One try: the request and the redirects it leads to.
+// One try: the request and the redirects it leads to. The URL's credentials
+// go with every hop (request_head leaves them out when the hop leaves the
+// first origin), a redirect target never brings its own.
 runtime::Task<Hop> Fetcher::Impl::one_try(Url url, const FetchOptions& base, Clock::time_point deadline) {
   // The options are copied only when a redirect turns the method into GET;
   // the origin is built once per hop (the pool's key).
@@ -461,7 +468,9 @@ runtime::Task<Hop> Fetcher::Impl::one_try(Url url, const FetchOptions& base, Clo
     if (redirect_turns_into_get(h.status, o.method)) {
       if (!changed) changed = base;
       changed->method = "GET";
+      changed->body = {};
     }
+    next->credentials = std::move(url.credentials);
     url = std::move(*next);
     origin = url.origin();
   }
@@ -480,14 +489,15 @@ runtime::Task<FetchResult> Fetcher::fetch(std::string url_text, const FetchOptio
   const auto start = Clock::now();
   const auto deadline = start + o.timeout;
   FetchResult r;
-  r.url = std::move(url_text);
   auto finish = [&] {
     r.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     r.ok = !r.error && r.status && *r.status < 400;
     return r;
   };
 
-  auto url = parse_url(r.url);
+  auto url = parse_url(url_text);
+  r.url = std::move(url_text);
+  mask_credentials(r.url);
   if (!url) {
     r.error = FetchError::invalid_url;
     r.detail = "not an absolute http(s) URL";

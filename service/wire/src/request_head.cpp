@@ -2,12 +2,14 @@
 
 #include <boost/beast/core/string.hpp>
 
+#include "asyncfetch/wire/credentials.hpp"
 #include "http_text.hpp"
 
 namespace asyncfetch {
 
 std::string request_head(std::string_view method, const Url& url,
-                         const std::vector<std::pair<std::string, std::string>>& headers, bool strip_credentials) {
+                         const std::vector<std::pair<std::string, std::string>>& headers, bool strip_credentials,
+                         std::size_t body_bytes) {
   using boost::beast::iequals;
   auto sent = [&](std::string_view name) {
     return !(strip_credentials && (iequals(name, "authorization") || iequals(name, "cookie")));
@@ -30,13 +32,16 @@ std::string request_head(std::string_view method, const Url& url,
   if (!set_by_client_after(0, "Host")) append_field(out, "Host", url.host_header());
   if (!set_by_client_after(0, "User-Agent")) append_field(out, "User-Agent", "asyncfetch/0.1");
   if (!set_by_client_after(0, "Accept")) append_field(out, "Accept", "*/*");
+  if (url.credentials && !strip_credentials && !set_by_client_after(0, "Authorization"))
+    append_field(out, "Authorization", basic_authorization(*url.credentials));
   for (std::size_t i = 0; i < headers.size(); ++i) {
     const auto& [name, value] = headers[i];
     // Trimmed, as Beast trims a value when it stores it.
     if (sent(name) && !set_by_client_after(i + 1, name)) append_field(out, name, trim_ows(value));
   }
-  // prepare_payload() of an empty body announces it only for these methods.
-  if (method == "POST" || method == "PUT" || method == "OPTIONS") append_field(out, "Content-Length", "0");
+  // prepare_payload() announces a body, and an empty one only for these methods.
+  if (body_bytes > 0 || method == "POST" || method == "PUT" || method == "OPTIONS")
+    append_field(out, "Content-Length", std::to_string(body_bytes));
   out += "\r\n";
   return out;
 }

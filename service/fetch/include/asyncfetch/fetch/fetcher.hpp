@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -22,6 +23,9 @@ namespace asyncfetch {
 struct FetchOptions {
   std::string method = "GET";
   std::vector<std::pair<std::string, std::string>> headers;
+  // Sent with the request (Content-Length set here); a view, so that a
+  // fan-out does not copy a request's body per URL: it must outlive the fetch.
+  std::string_view body;
   bool include_body = false;
   unsigned retries = 0;
   std::chrono::milliseconds timeout{10000};  // for the URL, all tries and redirects included
@@ -37,6 +41,7 @@ class Fetcher {
   Fetcher(const Fetcher&) = delete;
   Fetcher& operator=(const Fetcher&) = delete;
 
+  // The result's url is `url` with its credentials masked (mask_credentials).
   runtime::Task<FetchResult> fetch(std::string url, const FetchOptions& options);
 
   // Closes every idle pooled connection (at the end of a drain).

@@ -1,10 +1,12 @@
 // The head of a request the fetcher sends upstream, byte for byte as Beast's
-// serializer writes a request<empty_body> made with set(Host, User-Agent,
-// Accept), then set() of each client header, keep_alive(true) and
-// prepare_payload() - without the message's field list (an allocation per
-// field) and a serializer per request.
+// serializer writes a request<string_body> made with set(Host, User-Agent,
+// Accept), set(Authorization) from the URL's credentials, then set() of each
+// client header, keep_alive(true) and prepare_payload() of a body of
+// `body_bytes` - without the message's field list (an allocation per field)
+// and a serializer per request.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,9 +18,11 @@ namespace asyncfetch {
 
 // `method` is one the API accepts (GET, HEAD, POST, PUT, DELETE, OPTIONS,
 // PATCH); the client's `headers` were validated (no CR/LF, none the service
-// owns). `strip_credentials` drops Authorization and Cookie (a redirect to
-// another origin).
+// owns). The URL's credentials become `Authorization: Basic ...` unless the
+// headers set Authorization. `strip_credentials` drops Authorization, the
+// URL's credentials included, and Cookie (a redirect to another origin).
 std::string request_head(std::string_view method, const Url& url,
-                         const std::vector<std::pair<std::string, std::string>>& headers, bool strip_credentials);
+                         const std::vector<std::pair<std::string, std::string>>& headers, bool strip_credentials,
+                         std::size_t body_bytes);
 
 }  // namespace asyncfetch

@@ -20,6 +20,9 @@ struct Url {
   std::uint16_t port = 0;  // explicit or the scheme's default
   std::string target;  // path + query, starting with '/'; no fragment
   bool host_is_ip = false;
+  // "user:password" from the URL's userinfo, percent-decoded: what Basic
+  // authentication encodes. Never part of str(), host_header() or origin().
+  std::optional<std::string> credentials;
 
   bool https() const noexcept { return scheme == "https"; }
   // "host" or "host:port" (port only when not the default; IPv6 in brackets): the Host header.
@@ -31,12 +34,16 @@ struct Url {
 };
 
 // nullopt for anything that is not an absolute http(s) URL with a host, or that
-// has userinfo, a bad port, control characters or spaces, or is longer than 8 KiB.
+// has a bad port or userinfo, control characters or spaces, or is longer than
+// 8 KiB. Userinfo is RFC 3986's (one '@'; '@', '/' and the like percent-encoded
+// in it); once decoded, the user may hold no ':' and neither part a control
+// character. An empty userinfo ("http://@h/", "http://:@h/") gives no credentials.
 std::optional<Url> parse_url(std::string_view text);
 
 // A redirect's Location (absolute, scheme-relative "//h/p", absolute-path "/p"
 // or relative "p") resolved against the URL that answered; nullopt when the
-// result is not a valid http(s) URL.
+// result is not a valid http(s) URL or carries credentials of its own (only
+// those the client gave are ever sent).
 std::optional<Url> resolve_redirect(const Url& base, std::string_view location);
 
 }  // namespace asyncfetch
