@@ -69,7 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     r.attempts = job.retries + 1;
     results[i] = std::move(r);
   }
-  const std::string out = fetch_response(job.urls, results, summary, job.include_body);
+  const std::string out = fetch_response(job, results, summary);
   const auto j = nlohmann::json::parse(out);
   FUZZ_CHECK(j.at("results").size() == job.urls.size());
   return 0;

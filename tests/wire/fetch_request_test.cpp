@@ -10,6 +10,10 @@
 #include <variant>
 
 using asyncfetch::ApiError;
+using asyncfetch::FetchItem;
+using asyncfetch::Headers;
+using asyncfetch::merge_headers;
+using asyncfetch::method_sends_body;
 using asyncfetch::FetchRequestRules;
 using asyncfetch::error_body;
 using asyncfetch::FetchJob;
@@ -65,6 +69,11 @@ TEST_CASE("fetch request: the minimal body gets every default", "[fetch_request]
   CHECK(job.headers.empty());
   CHECK_FALSE(job.include_body);
   CHECK(job.retries == 0);
+  CHECK(job.per_host_concurrency == 0);
+  CHECK_FALSE(job.try_timeout.has_value());
+  CHECK_FALSE(job.body.has_value());
+  CHECK(job.items.empty());
+  CHECK(job.item(0) == nullptr);
 }
 
 TEST_CASE("fetch request: every field set", "[fetch_request]") {
@@ -80,6 +89,7 @@ TEST_CASE("fetch request: every field set", "[fetch_request]") {
   CHECK(job.headers[1] == std::pair<std::string, std::string>{"X-Trace", "a b\tc"});
   CHECK(job.include_body);
   CHECK(job.retries == 5);
+  CHECK(job.items.empty());  // plain strings carry nothing per URL
 }
 
 TEST_CASE("fetch request: malformed JSON or a non-object is invalid_json", "[fetch_request]") {
@@ -154,19 +164,27 @@ TEST_CASE("fetch request: integer fields refuse other types and out-of-range val
   const char* bad_values[] = {"-1",   "1.5",     "2.0",    "1e3",  "\"8\"", "true", "null",
                               "[1]",  "{\"n\":1}", "18446744073709551615", "18446744073709551616",
                               "-9223372036854775808", "4294967297"};
-  for (const char* field : {"concurrency", "timeout_ms", "retries"}) {
+  for (const char* field : {"concurrency", "per_host_concurrency", "timeout_ms", "try_timeout_ms", "retries"}) {
     for (const char* v : bad_values) must_reject_field(with("\"" + std::string(field) + "\":" + v), field);
   }
   must_reject_field(with(R"("concurrency":257)"), "concurrency");  // default max 256
   must_reject_field(with(R"("timeout_ms":0)"), "timeout_ms");
   must_reject_field(with(R"("timeout_ms":600001)"), "timeout_ms");
   must_reject_field(with(R"("retries":6)"), "retries");
+  must_reject_field(with(R"("per_host_concurrency":0)"), "per_host_concurrency");
+  must_reject_field(with(R"("per_host_concurrency":257)"), "per_host_concurrency");
+  must_reject_field(with(R"("try_timeout_ms":0)"), "try_timeout_ms");
+  must_reject_field(with(R"("try_timeout_ms":600001)"), "try_timeout_ms");
 
   CHECK(must_accept(with(R"("concurrency":256)")).concurrency == 256);
   CHECK(must_accept(with(R"("timeout_ms":1)")).timeout == std::chrono::milliseconds(1));
   CHECK(must_accept(with(R"("timeout_ms":600000)")).timeout == std::chrono::milliseconds(600000));
   CHECK(must_accept(with(R"("retries":0)")).retries == 0);
   CHECK(must_accept(with(R"("retries":5)")).retries == 5);
+  CHECK(must_accept(with(R"("per_host_concurrency":1)")).per_host_concurrency == 1);
+  CHECK(must_accept(with(R"("per_host_concurrency":256)")).per_host_concurrency == 256);
+  CHECK(must_accept(with(R"("try_timeout_ms":1)")).try_timeout == std::chrono::milliseconds(1));
+  CHECK(must_accept(with(R"("try_timeout_ms":600000)")).try_timeout == std::chrono::milliseconds(600000));
 }
 
 TEST_CASE("fetch request: timeout_ms defaults to the configured timeout", "[fetch_request]") {
@@ -282,7 +300,8 @@ TEST_CASE("fetch request: read as a JSON object would be", "[fetch_request]") {
   CHECK(job.headers[0].second == "2");
   must_reject_field(with(R"("headers":{"X-A":"1"},"headers":[])"), "headers");
   // null is a value of the wrong type, not an absent field.
-  for (const char* f : {"concurrency", "timeout_ms", "retries", "method", "include_body", "headers"})
+  for (const char* f : {"concurrency", "per_host_concurrency", "timeout_ms", "try_timeout_ms", "retries", "method",
+                        "include_body", "headers", "body"})
     must_reject_field(with("\"" + std::string(f) + "\":null"), f);
   // Headers come sorted by name (as a JSON object iterates), each checked in that order.
   job = must_accept(with(R"("headers":{"b":"2","A":"1","a":"3"})"));
@@ -294,7 +313,166 @@ TEST_CASE("fetch request: read as a JSON object would be", "[fetch_request]") {
   // Values nested in unknown or wrong-typed fields do not leak into known ones.
   must_reject_field(R"({"x":{"urls":["http://a/"]}})", "x");
   must_reject_field(with(R"("concurrency":{"urls":1,"concurrency":2})"), "concurrency");
-  must_reject_field(R"({"urls":[{"urls":["http://a/"]},"http://b/"]})", "urls[0]");
+  must_reject_field(R"({"urls":[{"urls":["http://a/"]},"http://b/"]})", "urls[0].urls");
+  must_reject_field(R"({"urls":[{"url":"http://a/","headers":{"X":{"urls":1}}}]})", "urls[0].headers.X");
+  CHECK(must_accept(R"({"urls":[{"url":"http://a/","x":{"url":"http://b/"}}],"urls":["http://c/"]})").items.empty());
   // Escapes are decoded, non-ASCII kept as UTF-8.
   CHECK(must_accept(R"({"urls":["http://a/\u00e9\"x"]})").urls[0] == "http://a/\xc3\xa9\"x");
+}
+
+TEST_CASE("fetch request: per_host_concurrency defaults to default_per_host_concurrency, cut to the maximum",
+          "[fetch_request]") {
+  auto c = defaults();
+  c.default_per_host_concurrency = 4;
+  CHECK(must_accept(R"({"urls":["http://a/"]})", c).per_host_concurrency == 4);
+  CHECK(must_accept(with(R"("per_host_concurrency":2)"), c).per_host_concurrency == 2);
+  c.max_concurrency = 3;
+  CHECK(must_accept(R"({"urls":["http://a/"]})", c).per_host_concurrency == 3);
+  auto e = must_reject(with(R"("per_host_concurrency":4)"), c);
+  CHECK(e.message.find("1..3") != std::string::npos);
+  CHECK(e.message.find("got 4") != std::string::npos);
+}
+
+TEST_CASE("fetch request: a body goes with POST, PUT, PATCH and DELETE", "[fetch_request]") {
+  for (const char* m : {"POST", "PUT", "PATCH", "DELETE"}) {
+    INFO(m);
+    CHECK(method_sends_body(m));
+    auto job = must_accept(with("\"method\":\"" + std::string(m) + "\",\"body\":\"{\\\"a\\\":1}\""));
+    REQUIRE(job.body.has_value());
+    CHECK(*job.body == "{\"a\":1}");
+  }
+  CHECK(*must_accept(with(R"("method":"POST","body":"")")).body == "");
+  CHECK(*must_accept(with(R"("method":"POST","body":"\u0000\u00ff")")).body == std::string("\0\xc3\xbf", 3));
+  for (const char* m : {"GET", "HEAD", "OPTIONS"}) {
+    INFO(m);
+    CHECK_FALSE(method_sends_body(m));
+    auto e = must_reject(with("\"method\":\"" + std::string(m) + "\",\"body\":\"x\""));
+    CHECK(e.message == "\"body\": " + std::string(m) + " sends no body (a body goes with POST, PUT, PATCH or DELETE)");
+  }
+  must_reject_field(with(R"("body":"x")"), "body");  // the default method is GET
+  for (const char* v : {"1", "true", "[]", "{}", "null"}) must_reject_field(with(R"("method":"POST","body":)" + std::string(v)), "body");
+}
+
+TEST_CASE("fetch request: merge_headers puts the item's over the request's, by name in any case", "[fetch_request]") {
+  const Headers request = {{"Accept", "a/b"}, {"User-Agent", "r"}, {"X-Keep", "1"}};
+  CHECK(merge_headers(request, {}) == request);
+  CHECK(merge_headers({}, request) == request);
+  CHECK(merge_headers(request, {{"user-agent", "i"}, {"X-New", "2"}}) ==
+        Headers{{"Accept", "a/b"}, {"X-Keep", "1"}, {"user-agent", "i"}, {"X-New", "2"}});
+  CHECK(merge_headers(request, {{"ACCEPT", ""}}) == Headers{{"User-Agent", "r"}, {"X-Keep", "1"}, {"ACCEPT", ""}});
+  // Every request field of the name goes, however many.
+  CHECK(merge_headers({{"X-A", "1"}, {"x-a", "2"}, {"B", "3"}}, {{"x-A", "9"}}) == Headers{{"B", "3"}, {"x-A", "9"}});
+}
+
+TEST_CASE("fetch request: an entry of urls may be an object; only url is required", "[fetch_request]") {
+  auto job = must_accept(R"({"urls":["http://a/",{"url":"http://b/"},"http://c/"]})");
+  CHECK(job.urls == std::vector<std::string>{"http://a/", "http://b/", "http://c/"});
+  REQUIRE(job.items.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const FetchItem* item = job.item(i);
+    REQUIRE(item != nullptr);
+    CHECK_FALSE(item->id.has_value());
+    CHECK_FALSE(item->method.has_value());
+    CHECK_FALSE(item->headers.has_value());
+    CHECK_FALSE(item->body.has_value());
+  }
+  // As for strings, the URL is checked when it is fetched, not here.
+  CHECK(must_accept(R"({"urls":[{"url":"not a url"}]})").urls[0] == "not a url");
+}
+
+TEST_CASE("fetch request: an item's fields override the request's, its headers merged over them", "[fetch_request]") {
+  auto job = must_accept(R"({"urls":["http://a/",
+      {"url":"http://b/","id":"b-1","method":"PUT","headers":{"user-agent":"item","X-Item":"1"},"body":"{}"},
+      {"url":"http://c/","id":"","method":"HEAD"}],
+    "method":"GET","headers":{"User-Agent":"req","X-Req":"r"}})");
+  CHECK(job.method == "GET");
+  CHECK(job.headers == Headers{{"User-Agent", "req"}, {"X-Req", "r"}});
+  CHECK(job.item(0)->method == std::nullopt);
+  const FetchItem& b = *job.item(1);
+  CHECK(b.id == "b-1");
+  CHECK(b.method == "PUT");
+  CHECK(b.body == "{}");
+  REQUIRE(b.headers.has_value());
+  CHECK(*b.headers == Headers{{"X-Req", "r"}, {"X-Item", "1"}, {"user-agent", "item"}});
+  const FetchItem& c = *job.item(2);
+  CHECK(c.id == "");
+  CHECK(c.method == "HEAD");
+  CHECK_FALSE(c.headers.has_value());  // sends the request's
+  // An item's body with the request's method; the request's body with an item's method.
+  job = must_accept(R"({"urls":[{"url":"http://a/","body":"x"}],"method":"POST"})");
+  CHECK(job.item(0)->body == "x");
+  job = must_accept(R"({"urls":[{"url":"http://a/","method":"PATCH"}],"method":"POST","body":"shared"})");
+  CHECK(job.body == "shared");
+  CHECK_FALSE(job.item(0)->body.has_value());
+}
+
+TEST_CASE("fetch request: a bad item is refused naming urls[i].field", "[fetch_request]") {
+  const std::string ok = R"("http://ok/",)";
+  auto items = [&](const std::string& item, const std::string& extra = "") {
+    return R"({"urls":[)" + ok + ok + ok + item + "]" + extra + "}";
+  };
+  must_reject_field(items("{}"), "urls[3].url");
+  must_reject_field(items(R"({"id":"x"})"), "urls[3].url");
+  for (const char* v : {"1", "null", "[]", "{}", "true"}) must_reject_field(items(R"({"url":)" + std::string(v) + "}"), "urls[3].url");
+  must_reject_field(items(R"({"url":"http://a/","URL":"x"})"), "urls[3].URL");
+  must_reject_field(items(R"({"url":"http://a/","zz":1,"concurrency":2})"), "urls[3].concurrency");
+  for (const char* v : {"1", "null", "[\"a\"]", "{}", "false"}) must_reject_field(items(R"({"url":"http://a/","id":)" + std::string(v) + "}"), "urls[3].id");
+  must_accept(items(R"({"url":"http://a/","id":")" + std::string(1024, 'i') + "\"}"));
+  must_reject_field(items(R"({"url":"http://a/","id":")" + std::string(1025, 'i') + "\"}"), "urls[3].id");
+  for (const char* v : {"\"get\"", "\"TRACE\"", "1", "null"}) must_reject_field(items(R"({"url":"http://a/","method":)" + std::string(v) + "}"), "urls[3].method");
+  for (const char* v : {"null", "[]", "\"x\"", "1"}) must_reject_field(items(R"({"url":"http://a/","headers":)" + std::string(v) + "}"), "urls[3].headers");
+  must_reject_field(items(R"({"url":"http://a/","headers":{"Host":"x"}})"), "urls[3].headers.Host");
+  must_reject_field(items(R"({"url":"http://a/","headers":{"content-length":"1"}})"), "urls[3].headers.content-length");
+  must_reject_field(items(R"({"url":"http://a/","headers":{"a b":"x"}})"), "urls[3].headers.a b");
+  must_reject_field(items(R"({"url":"http://a/","headers":{"X":1}})"), "urls[3].headers.X");
+  must_reject_field(items(R"({"url":"http://a/","headers":{"X":"a\r\nb"}})"), "urls[3].headers.X");
+  {
+    json h = json::object();
+    for (int i = 0; i < 65; ++i) h["X-H" + std::to_string(i)] = "v";
+    must_reject_field(items(R"({"url":"http://a/","headers":)" + h.dump() + "}"), "urls[3].headers");
+  }
+  must_reject_field(items(R"({"url":"http://a/","method":"POST","body":1})"), "urls[3].body");
+  // The first bad item is named; a bad entry that is neither a string nor an object comes first.
+  must_reject_field(R"({"urls":[{"url":1},{"x":1}]})", "urls[0].url");
+  must_reject_field(R"({"urls":[{"x":1},5]})", "urls[1]");
+  // Request-level errors come before the items'.
+  must_reject_field(items(R"({"x":1})", R"(,"retries":9)"), "retries");
+}
+
+TEST_CASE("fetch request: a body with a method that sends none is refused, naming what set it", "[fetch_request]") {
+  // The item's own body, with its own method or the request's.
+  auto e = must_reject(R"({"urls":[{"url":"http://a/","method":"HEAD","body":"x"}]})");
+  CHECK(e.message == "\"urls[0].body\": HEAD sends no body (a body goes with POST, PUT, PATCH or DELETE)");
+  must_reject_field(R"({"urls":["http://a/",{"url":"http://b/","body":"x"}]})", "urls[1].body");
+  // The request's body, with the item's method.
+  e = must_reject(R"({"urls":[{"url":"http://a/","method":"GET"}],"method":"POST","body":"x"})");
+  CHECK(e.message == "\"urls[0].method\": GET cannot send the request's \"body\" (a body goes with POST, PUT, PATCH "
+                     "or DELETE)");
+  // An item may send a body where the request's method sends none only with a method of its own.
+  must_accept(R"({"urls":[{"url":"http://a/","method":"DELETE","body":"x"},"http://b/"]})");
+}
+
+TEST_CASE("fetch request: items as a JSON object would be read", "[fetch_request]") {
+  // Repeated keys in an item: the last counts.
+  auto job = must_accept(R"({"urls":[{"url":"http://x/","url":"http://a/","id":"1","id":"2"}]})");
+  CHECK(job.urls[0] == "http://a/");
+  CHECK(job.item(0)->id == "2");
+  job = must_accept(R"({"urls":[{"url":"http://a/","headers":{"X":"1"},"headers":{"Y":"2"}}]})");
+  CHECK(*job.item(0)->headers == Headers{{"Y", "2"}});
+  // Values nested deeper do not leak into the item or the request.
+  job = must_accept(R"({"urls":[{"url":"http://a/","headers":{"X":"1"}}],"headers":{"Z":"3"}})");
+  CHECK(job.headers == Headers{{"Z", "3"}});
+  CHECK(*job.item(0)->headers == Headers{{"Z", "3"}, {"X", "1"}});
+  must_reject_field(R"({"urls":[{"url":"http://a/","method":{"method":"GET"}}]})", "urls[0].method");
+  must_reject_field(R"({"urls":[[{"url":"http://a/"}]]})", "urls[0]");
+  // Indexes count every entry, strings and objects alike.
+  job = must_accept(R"({"urls":["a",{"url":"b","id":"B"},"c",{"url":"d","id":"D"}]})");
+  CHECK(job.urls == std::vector<std::string>{"a", "b", "c", "d"});
+  CHECK(job.item(1)->id == "B");
+  CHECK(job.item(3)->id == "D");
+  CHECK_FALSE(job.item(2)->id.has_value());
+  // urls over the maximum counts objects too.
+  auto c = defaults();
+  c.max_urls = 2;
+  must_reject_field(R"({"urls":["a",{"url":"b"},{"url":"c"}]})", "urls", c);
 }

@@ -225,7 +225,9 @@ TEST_CASE("summary JSON: every field", "[result_json]") {
 }
 
 TEST_CASE("fetch_response: results in input order, missing ones cancelled", "[result_json]") {
-  std::vector<std::string> urls = {"http://a/", "http://b/", "http://c/"};
+  asyncfetch::FetchJob job;
+  job.urls = {"http://a/", "http://b/", "http://c/"};
+  job.include_body = true;
   std::vector<std::optional<FetchResult>> results(3);
   FetchResult a = ok_result();
   a.url = "http://a/";
@@ -243,7 +245,7 @@ TEST_CASE("fetch_response: results in input order, missing ones cancelled", "[re
   s.concurrency = 2;
   s.max_in_flight = 2;
 
-  std::string out = fetch_response(urls, results, s, true);
+  std::string out = fetch_response(job, results, s);
   CHECK(out.back() == '\n');
   json j;
   REQUIRE_NOTHROW(j = json::parse(out));
@@ -266,7 +268,9 @@ TEST_CASE("fetch_response: results in input order, missing ones cancelled", "[re
 
 TEST_CASE("fetch_response: many results stay one valid document", "[result_json]") {
   const std::size_t n = 2000;
-  std::vector<std::string> urls;
+  asyncfetch::FetchJob job;
+  job.include_body = true;
+  auto& urls = job.urls;
   std::vector<std::optional<FetchResult>> results(n);
   for (std::size_t i = 0; i < n; ++i) {
     urls.push_back("http://h" + std::to_string(i) + "/");
@@ -279,9 +283,45 @@ TEST_CASE("fetch_response: many results stay one valid document", "[result_json]
   }
   FanOutSummary s;
   s.total = n;
-  auto j = json::parse(fetch_response(urls, results, s, true));
+  auto j = json::parse(fetch_response(job, results, s));
   REQUIRE(j["results"].size() == n);
   for (std::size_t i = 0; i < n; i += 97) CHECK(j["results"][i]["url"] == urls[i]);
   CHECK(j["results"][3]["error"] == "cancelled");
   CHECK(j["results"][4]["body"] == "\xef\xbf\xbd");
+}
+
+TEST_CASE("result JSON: id after url, only when the result has one", "[result_json]") {
+  FetchResult r = ok_result();
+  std::string out;
+  append_result(out, r, false);
+  CHECK(out.find("\"id\"") == std::string::npos);
+  r.id = "item \"7\"\n";
+  out.clear();
+  append_result(out, r, false);
+  CHECK(out.rfind("{\"url\":\"http://example.com/a?b=c\",\"id\":\"item \\\"7\\\"\\n\",\"ok\":true", 0) == 0);
+  CHECK(json::parse(out)["id"] == "item \"7\"\n");
+  r.id = "";
+  CHECK(result_json(r, false)["id"] == "");
+}
+
+TEST_CASE("fetch_response: a missing result keeps its item's id, its URL masked", "[result_json]") {
+  asyncfetch::FetchJob job;
+  job.urls = {"http://u:secret@a/", "http://b/", "http://c/"};
+  job.items.resize(3);
+  job.items[0].id = "first";
+  job.items[2].id = "third";
+  std::vector<std::optional<FetchResult>> results(3);
+  FetchResult c = ok_result();
+  c.url = "http://c/";
+  c.id = "third";
+  results[2] = c;
+  FanOutSummary s;
+  s.total = 3;
+  auto j = json::parse(fetch_response(job, results, s));
+  CHECK(j["results"][0]["url"] == "http://u:***@a/");
+  CHECK(j["results"][0]["id"] == "first");
+  CHECK(j["results"][0]["error"] == "cancelled");
+  CHECK_FALSE(j["results"][1].contains("id"));
+  CHECK(j["results"][2]["id"] == "third");
+  CHECK_FALSE(j["results"][0].contains("body"));  // include_body off
 }

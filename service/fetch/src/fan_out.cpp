@@ -5,6 +5,7 @@
 
 #include "asyncfetch/telemetry/in_flight.hpp"
 #include "asyncfetch/telemetry/log.hpp"
+#include "asyncfetch/wire/credentials.hpp"
 #include "asyncfetch/wire/fetch_error.hpp"
 #include "runtime/cancellation.hpp"
 #include "runtime/task_group.hpp"
@@ -49,19 +50,30 @@ runtime::Task<void> FanOut::fetch_one(std::size_t index, const FetchJob& job, co
   auto request_permit = co_await per_request.acquire();
   auto global_permit = co_await global_.acquire();
 
+  const FetchItem* item = job.item(index);
+  std::optional<FetchOptions> own;  // only an item that sets something pays for a copy
+  if (item && (item->method || item->headers || item->body)) {
+    own = options;
+    if (item->method) own->method = *item->method;
+    if (item->headers) own->headers = *item->headers;
+    if (item->body) own->body = *item->body;
+  }
+
   progress.fetches.enter();
   stats_.fetch_started();
   FetchResult r;
   try {
-    r = co_await fetcher_.fetch(job.urls[index], options);
+    r = co_await fetcher_.fetch(job.urls[index], own ? *own : options);
   } catch (const std::exception& e) {
     // A cancellation that came before the fetch began its own waits (the
     // fetcher reports its failures as results, later cancellations included).
     const bool cancelled = runtime::is_cancellation(e);
     r.url = job.urls[index];
+    mask_credentials(r.url);
     r.error = cancelled ? FetchError::cancelled : FetchError::protocol_error;
     if (!cancelled) log::error("fetch failed unexpectedly", {{"url", r.url}, {"what", e.what()}});
   }
+  if (item) r.id = item->id;
   progress.fetches.leave();
   ++(r.ok ? progress.succeeded : progress.failed);
   // Counted before the permits go back: else the fetch that takes our permit
@@ -90,9 +102,11 @@ runtime::Task<FanOutSummary> FanOut::run(const FetchJob& job, OnResult on_result
   FetchOptions options;
   options.method = job.method;
   options.headers = job.headers;
+  if (job.body) options.body = *job.body;
   options.include_body = job.include_body;
   options.retries = job.retries;
   options.timeout = job.timeout;
+  options.try_timeout = job.try_timeout;
 
   runtime::Semaphore per_request(job.concurrency);
   RequestProgress progress;

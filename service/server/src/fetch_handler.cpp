@@ -83,7 +83,7 @@ runtime::Task<Handled> answer_whole(runtime::TaskHandle<FanOutSummary>& fan, con
   }
   ticket.reset();  // the fetches are done: their admission share goes back before the answer
   if (gone) co_return client_gone(ctx->job.urls.size(), std::nullopt);
-  co_return json_reply(http::status::ok, fetch_response(ctx->job.urls, ctx->results, *summary, ctx->job.include_body));
+  co_return json_reply(http::status::ok, fetch_response(ctx->job, ctx->results, *summary));
 }
 
 // NDJSON: the lines are written as the fetches complete. Leaving early (the

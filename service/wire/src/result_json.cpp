@@ -7,6 +7,8 @@
 #include <cmath>
 #include <optional>
 
+#include "asyncfetch/wire/credentials.hpp"
+
 namespace asyncfetch {
 
 namespace {
@@ -68,6 +70,10 @@ void append_int(std::string& out, N n) {
 void append_result(std::string& out, const FetchResult& r, bool include_body) {
   out += "{\"url\":";
   append_string(out, r.url);
+  if (r.id) {
+    out += ",\"id\":";
+    append_string(out, *r.id);
+  }
   out += r.ok ? ",\"ok\":true,\"status\":" : ",\"ok\":false,\"status\":";
   if (r.status) {
     append_int(out, *r.status);
@@ -112,20 +118,22 @@ void append_summary(std::string& out, const FanOutSummary& s) {
   out += '}';
 }
 
-std::string fetch_response(const std::vector<std::string>& urls, std::vector<std::optional<FetchResult>>& results,
-                           const FanOutSummary& s, bool include_body) {
+std::string fetch_response(const FetchJob& job, std::vector<std::optional<FetchResult>>& results,
+                           const FanOutSummary& s) {
   std::string out;
-  out.reserve(64 + urls.size() * 128);
+  out.reserve(64 + job.urls.size() * 128);
   out += "{\"results\":[";
-  for (std::size_t i = 0; i < urls.size(); ++i) {
+  for (std::size_t i = 0; i < job.urls.size(); ++i) {
     if (i) out += ',';
     if (!results[i]) {
       FetchResult r;
-      r.url = urls[i];
+      r.url = job.urls[i];
+      mask_credentials(r.url);
+      if (const FetchItem* item = job.item(i)) r.id = item->id;
       r.error = FetchError::cancelled;
       results[i] = std::move(r);
     }
-    append_result(out, *results[i], include_body);
+    append_result(out, *results[i], job.include_body);
   }
   out += "],\"summary\":";
   append_summary(out, s);

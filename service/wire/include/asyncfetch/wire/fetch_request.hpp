@@ -3,6 +3,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -11,26 +13,55 @@
 
 namespace asyncfetch {
 
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// An entry of `urls` given as an object: what it sets over the request's fields.
+struct FetchItem {
+  std::optional<std::string> id;      // echoed in the item's result
+  std::optional<std::string> method;
+  std::optional<Headers> headers;     // the request's headers with the item's merged over them
+  std::optional<std::string> body;
+};
+
 // What a client asked for, every field checked and defaulted.
 struct FetchJob {
   std::vector<std::string> urls;  // as given; each is parsed (and may fail) per URL
+  // One per URL when any entry of `urls` was an object (a string's is empty),
+  // else none: a request of plain URLs carries nothing per URL.
+  std::vector<FetchItem> items;
   unsigned concurrency = 0;
+  unsigned per_host_concurrency = 0;  // 0: no per-origin limit
   std::chrono::milliseconds timeout{0};
+  std::optional<std::chrono::milliseconds> try_timeout;  // none: a try may take all of `timeout`
   std::string method = "GET";
-  std::vector<std::pair<std::string, std::string>> headers;
+  Headers headers;
+  std::optional<std::string> body;
   bool include_body = false;
   unsigned retries = 0;
+
+  // URL i's item, or nullptr when it was a plain string.
+  const FetchItem* item(std::size_t i) const { return items.empty() ? nullptr : &items[i]; }
 };
 
 // What the configuration allows a /fetch body (max_urls_per_request,
 // max_concurrency_per_request) and what the body gets for the fields it leaves
-// out (default_concurrency, cut to the maximum; timeout_ms).
+// out (default_concurrency and default_per_host_concurrency, cut to the
+// maximum; timeout_ms).
 struct FetchRequestRules {
   unsigned max_urls = 0;
   unsigned max_concurrency = 0;
   unsigned default_concurrency = 0;
   std::chrono::milliseconds default_timeout{0};
+  unsigned default_per_host_concurrency = 0;  // 0: none
 };
+
+// POST, PUT, PATCH and DELETE send a `body`; with any other method one is refused.
+bool method_sends_body(std::string_view method) noexcept;
+
+// `base` with `over` merged over it: a field of `over` replaces every field of
+// `base` of the same name, in any case; the others keep their order, `over`'s
+// come after them.
+Headers merge_headers(const Headers& base, const Headers& over);
 
 // An error the client caused: HTTP status, a machine code and a message that
 // names the field.

@@ -12,7 +12,8 @@
 namespace asyncfetch {
 
 struct FetchResult {
-  std::string url;
+  std::string url;                 // as given, its credentials masked
+  std::optional<std::string> id;   // the item's, when it has one
   bool ok = false;             // a response arrived with status < 400
   std::optional<int> status;   // final status after redirects; none when no response came
   std::uint64_t bytes = 0;     // body bytes of the final response

@@ -7,16 +7,18 @@
 #include <string>
 #include <vector>
 
+#include "asyncfetch/wire/fetch_request.hpp"
 #include "asyncfetch/wire/fetch_result.hpp"
 
 namespace asyncfetch {
 
+// `id` only when the result has one (an item's that set it).
 void append_result(std::string& out, const FetchResult& r, bool include_body);
 void append_summary(std::string& out, const FanOutSummary& s);
 
-// {"results":[...],"summary":{...}}; a missing result (the request was cut
-// short) is reported as cancelled.
-std::string fetch_response(const std::vector<std::string>& urls, std::vector<std::optional<FetchResult>>& results,
-                           const FanOutSummary& s, bool include_body);
+// {"results":[...],"summary":{...}} of `job`; a missing result (the request
+// was cut short) is reported as cancelled, with the URL's id.
+std::string fetch_response(const FetchJob& job, std::vector<std::optional<FetchResult>>& results,
+                           const FanOutSummary& s);
 
 }  // namespace asyncfetch
