@@ -150,7 +150,12 @@ const std::vector<Key>& keys() {
       integer("default_concurrency", &Config::default_concurrency, 1, 1000000,
               "Per-request concurrency when a /fetch body names none; at most max_concurrency_per_request."),
       integer("max_concurrency_per_request", &Config::max_concurrency_per_request, 1, 1000000,
-              "Largest \"concurrency\" a /fetch body may ask for."),
+              "Largest \"concurrency\" (and \"per_host_concurrency\") a /fetch body may ask for."),
+      integer("default_per_host_concurrency", &Config::default_per_host_concurrency, 0, 1000000,
+              "Per-request fetches in flight to one origin when a /fetch body names no \"per_host_concurrency\"; "
+              "0: no limit. At most max_concurrency_per_request."),
+      integer("global_per_host_concurrency", &Config::global_per_host_concurrency, 0, 1000000,
+              "Fetches in flight to one origin (scheme, host, port) across all requests; 0: no limit."),
       integer("max_urls_per_request", &Config::max_urls_per_request, 1, 100000,
               "Most URLs one /fetch body may list."),
       integer("max_queue", &Config::max_queue, 0, 1000000,
@@ -624,12 +629,14 @@ void validate_impl(const Config& c, const Origins* origins) {
   if (!NoProxy::parse(c.proxy_env.no_proxy, &why)) fail("NO_PROXY", why, shown(c.proxy_env.no_proxy), "the environment");
 
   // Rules between keys.
-  if (c.default_concurrency > c.max_concurrency_per_request) {
+  auto at_most_max_concurrency = [&](std::string_view key, unsigned value) {
+    if (value <= c.max_concurrency_per_request) return;
     std::string limit = std::to_string(c.max_concurrency_per_request);
     if (origins) limit += ", from " + origin_of("max_concurrency_per_request");
-    fail("default_concurrency", "must be <= max_concurrency_per_request (" + limit + ")",
-         std::to_string(c.default_concurrency), origin_of("default_concurrency"));
-  }
+    fail(key, "must be <= max_concurrency_per_request (" + limit + ")", std::to_string(value), origin_of(key));
+  };
+  at_most_max_concurrency("default_concurrency", c.default_concurrency);
+  at_most_max_concurrency("default_per_host_concurrency", c.default_per_host_concurrency);
 }
 
 std::string default_value(const Key& k) {

@@ -374,6 +374,8 @@ TEST_CASE("out-of-range values are refused, naming the key", "[config][errors]")
       {"global_concurrency", "0", "1"},
       {"default_concurrency", "0", "1"},
       {"max_concurrency_per_request", "0", "100000"},
+      {"default_per_host_concurrency", "1000001", "0"},
+      {"global_per_host_concurrency", "1000001", "0"},
       {"max_urls_per_request", "0", "100000"},
       {"max_urls_per_request", "100001", "1"},
       {"max_queue", "1000001", "0"},
@@ -413,6 +415,25 @@ TEST_CASE("default_concurrency may not exceed max_concurrency_per_request", "[co
   CHECK(load_nofile({"--max_concurrency_per_request=4", "--default_concurrency=4"}).config.default_concurrency == 4);
   // The global limit may be below the per-request one: the global semaphore simply caps it.
   CHECK_NOTHROW(load_nofile({"--global_concurrency=2"}));
+}
+
+TEST_CASE("default_per_host_concurrency may not exceed max_concurrency_per_request", "[config][errors]") {
+  const auto e = error_nofile({"--max_concurrency_per_request=4", "--default_concurrency=4",
+                               "--default_per_host_concurrency=5"});
+  CHECK(e.key == "default_per_host_concurrency");
+  CHECK(contains(e.what(), "must be <= max_concurrency_per_request (4, from --max_concurrency_per_request)"));
+  CHECK(contains(e.what(), "got 5 (from --default_per_host_concurrency)"));
+  const auto c = load_nofile({"--max_concurrency_per_request=4", "--default_concurrency=4",
+                              "--default_per_host_concurrency=4", "--global_per_host_concurrency=1000000"})
+                     .config;
+  CHECK(c.default_per_host_concurrency == 4);
+  CHECK(c.global_per_host_concurrency == 1000000);
+  // 0 is no limit, the default of both.
+  CHECK(load_nofile({}).config.default_per_host_concurrency == 0);
+  CHECK(load_nofile({}).config.global_per_host_concurrency == 0);
+  // Through the environment too.
+  CHECK(load_nofile({}, {"ASYNCFETCH_GLOBAL_PER_HOST_CONCURRENCY=6"}).config.global_per_host_concurrency == 6);
+  CHECK(error_nofile({}, {"ASYNCFETCH_DEFAULT_PER_HOST_CONCURRENCY=-1"}).key == "default_per_host_concurrency");
 }
 
 TEST_CASE("allow_cidrs entries must be CIDRs or bare addresses", "[config][errors]") {
@@ -567,7 +588,8 @@ TEST_CASE("help_text lists every key with its type, default and meaning", "[conf
   CHECK(contains(h, "--config PATH"));
   for (const char* key :
        {"listen_address", "port", "threads", "global_concurrency", "default_concurrency",
-        "max_concurrency_per_request", "max_urls_per_request", "max_queue", "timeout_ms", "connect_timeout_ms",
+        "max_concurrency_per_request", "default_per_host_concurrency", "global_per_host_concurrency",
+        "max_urls_per_request", "max_queue", "timeout_ms", "connect_timeout_ms",
         "max_redirects", "max_body_bytes", "max_request_bytes", "ready_wait_ms", "warmup_urls", "drain_timeout_ms",
         "allow_cidrs", "auth_token", "ca_file", "log_level", "max_connections", "max_header_bytes",
         "idle_timeout_ms", "pool_max_idle_per_host", "pool_idle_timeout_ms", "memory_trim_ms", "http2"}) {
@@ -604,6 +626,9 @@ TEST_CASE("validate() checks a Config built in code", "[config][errors]") {
   c = Config{};
   c.default_concurrency = c.max_concurrency_per_request + 1;
   CHECK_THROWS_AS(asyncfetch::validate(c), ConfigError);
+  c = Config{};
+  c.default_per_host_concurrency = c.max_concurrency_per_request + 1;
+  CHECK_THROWS_AS(asyncfetch::validate(c), ConfigError);
 }
 
 TEST_CASE("the shipped config/asyncfetch.json loads and validates as-is", "[config]") {
@@ -622,6 +647,8 @@ TEST_CASE("the shipped config/asyncfetch.json loads and validates as-is", "[conf
   CHECK(c.global_concurrency == d.global_concurrency);
   CHECK(c.default_concurrency == d.default_concurrency);
   CHECK(c.max_concurrency_per_request == d.max_concurrency_per_request);
+  CHECK(c.default_per_host_concurrency == d.default_per_host_concurrency);
+  CHECK(c.global_per_host_concurrency == d.global_per_host_concurrency);
   CHECK(c.max_urls_per_request == d.max_urls_per_request);
   CHECK(c.max_queue == d.max_queue);
   CHECK(c.timeout_ms == d.timeout_ms);

@@ -35,6 +35,8 @@ struct Config {
   unsigned global_concurrency = 512;
   unsigned default_concurrency = 8;
   unsigned max_concurrency_per_request = 256;
+  unsigned default_per_host_concurrency = 0;  // per origin, per request, when a /fetch body names none; 0: none
+  unsigned global_per_host_concurrency = 0;   // per origin, across all requests; 0: none
   unsigned max_urls_per_request = 1000;
   unsigned max_queue = 10000;  // fetches waiting for a global permit, service-wide
   unsigned timeout_ms = 10000;
@@ -82,7 +84,8 @@ struct LoadResult {
 LoadResult load_config(int argc, const char* const* argv, const char* const* env);
 
 // Every key's type/range rule plus the rules that relate keys
-// (default_concurrency <= max_concurrency_per_request); throws ConfigError
+// (default_concurrency and default_per_host_concurrency <=
+// max_concurrency_per_request); throws ConfigError
 // naming the first offending key. load_config() ends with it; call it on a
 // Config built in code before using it.
 void validate(const Config& config);

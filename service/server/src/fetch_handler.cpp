@@ -139,7 +139,7 @@ FetchHandler::FetchHandler(const Config& config, FanOut& fan_out, Stats& stats, 
                            const DrainControl& drain)
     : config_(config),
       rules_{config.max_urls_per_request, config.max_concurrency_per_request, config.default_concurrency,
-             std::chrono::milliseconds(config.timeout_ms)},
+             std::chrono::milliseconds(config.timeout_ms), config.default_per_host_concurrency},
       fan_out_(fan_out),
       stats_(stats),
       ready_(ready),
