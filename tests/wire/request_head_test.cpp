@@ -44,6 +44,7 @@ std::string beast_head(const std::string& method, const asyncfetch::Url& url, co
   req.keep_alive(true);
   req.body() = body;
   req.prepare_payload();
+  if (method == "PATCH") req.content_length(body.size());  // announced even when empty
   http::request_serializer<http::string_body> sr{req};
   return beast_serialized(sr, false);
 }
@@ -109,7 +110,9 @@ TEST_CASE("request_head: Content-Length announces the body", "[request_head]") {
         std::string::npos);
   CHECK(asyncfetch::request_head("DELETE", *url, {}, false, 2).find("\r\nContent-Length: 2\r\n") !=
         std::string::npos);
-  // No body: only POST, PUT and OPTIONS say so.
-  CHECK(asyncfetch::request_head("PATCH", *url, {}, false, 0).find("Content-Length") == std::string::npos);
+  // No body: POST, PUT, OPTIONS and PATCH say so, the others not.
+  CHECK(asyncfetch::request_head("PATCH", *url, {}, false, 0).find("\r\nContent-Length: 0\r\n") != std::string::npos);
+  CHECK(asyncfetch::request_head("DELETE", *url, {}, false, 0).find("Content-Length") == std::string::npos);
+  CHECK(asyncfetch::request_head("GET", *url, {}, false, 0).find("Content-Length") == std::string::npos);
   CHECK(asyncfetch::request_head("PUT", *url, {}, false, 0).find("\r\nContent-Length: 0\r\n") != std::string::npos);
 }

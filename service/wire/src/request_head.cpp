@@ -39,8 +39,9 @@ std::string request_head(std::string_view method, const Url& url,
     // Trimmed, as Beast trims a value when it stores it.
     if (sent(name) && !set_by_client_after(i + 1, name)) append_field(out, name, trim_ows(value));
   }
-  // prepare_payload() announces a body, and an empty one only for these methods.
-  if (body_bytes > 0 || method == "POST" || method == "PUT" || method == "OPTIONS")
+  // prepare_payload() announces a body, and an empty one for POST, PUT and
+  // OPTIONS; PATCH too here, as Go's client does: servers expect a length with it.
+  if (body_bytes > 0 || method == "POST" || method == "PUT" || method == "OPTIONS" || method == "PATCH")
     append_field(out, "Content-Length", std::to_string(body_bytes));
   out += "\r\n";
   return out;

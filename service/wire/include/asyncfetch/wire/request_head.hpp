@@ -2,8 +2,8 @@
 // serializer writes a request<string_body> made with set(Host, User-Agent,
 // Accept), set(Authorization) from the URL's credentials, then set() of each
 // client header, keep_alive(true) and prepare_payload() of a body of
-// `body_bytes` - without the message's field list (an allocation per field)
-// and a serializer per request.
+// `body_bytes` (and Content-Length: 0 for a PATCH without one) - without the
+// message's field list (an allocation per field) and a serializer per request.
 #pragma once
 
 #include <cstddef>
