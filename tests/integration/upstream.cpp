@@ -81,11 +81,13 @@ Upstream::Upstream(std::optional<TlsFiles> tls, int keep_alive_s) : tls_(tls.has
     InFlight f(c);
     res.status = static_cast<int>(param(req, "code", 200));
   });
-  s.Get("/redirect", [c](const httplib::Request& req, httplib::Response& res) {
+  auto redirect = [c](const httplib::Request& req, httplib::Response& res) {
     InFlight f(c);
     res.status = static_cast<int>(param(req, "code", 302));
     res.set_header("Location", req.get_param_value("to"));
-  });
+  };
+  s.Get("/redirect", redirect);
+  s.Post("/redirect", redirect);
   s.Get("/redirect-chain", [c](const httplib::Request& req, httplib::Response& res) {
     InFlight f(c);
     long n = param(req, "n", 0);
@@ -144,6 +146,35 @@ Upstream::Upstream(std::optional<TlsFiles> tls, int keep_alive_s) : tls_(tls.has
       res.set_content("ok", "text/plain");
     }
   });
+  auto echo = [c](const httplib::Request& req, httplib::Response& res) {
+    InFlight f(c);
+    nlohmann::json headers = nlohmann::json::object();
+    for (const auto& [k, v] : req.headers) {
+      std::string name = k;
+      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return std::tolower(ch); });
+      headers[name] = v;
+    }
+    nlohmann::json j = {{"method", req.method}, {"target", req.target}, {"headers", headers}, {"body", req.body}};
+    res.set_content(j.dump(), "application/json");
+  };
+  s.Get("/echo", echo);
+  s.Post("/echo", echo);
+  s.Put("/echo", echo);
+  s.Patch("/echo", echo);
+  s.Delete("/echo", echo);
+  s.Options("/echo", echo);
+  auto hang_first = [c, hits](const httplib::Request& req, httplib::Response& res) {
+    InFlight f(c);
+    long n;
+    {
+      std::lock_guard lk(hits->first);
+      n = ++hits->second["hang-first:" + req.get_param_value("key")];
+    }
+    if (n == 1) nap(*c, std::chrono::milliseconds(param(req, "ms", 10000)));
+    res.set_content("ok", "text/plain");
+  };
+  s.Get("/hang-first", hang_first);
+  s.Post("/hang-first", hang_first);
   s.Get("/stats", [c](const httplib::Request&, httplib::Response& res) {
     nlohmann::json j = {{"in_flight", c->in_flight.load()},
                         {"max_in_flight", c->max_in_flight.load()},

@@ -7,7 +7,7 @@
 //   /bytes?n=N             N bytes of 'x' (Content-Length)
 //   /delay?ms=M            answers "ok" after M ms
 //   /status?code=C         an empty response with status C
-//   /redirect?to=U&code=C  a redirect (default 302) to U
+//   /redirect?to=U&code=C  a redirect (default 302) to U (GET or POST)
 //   /redirect-chain?n=N    N redirects to itself with n-1, then 200
 //   /redirect-loop         redirects to itself forever
 //   /slow-body?ms=M        200, then one byte every 20 ms for M ms (chunked);
@@ -18,6 +18,10 @@
 //                          at once (max_in_flight >= N, this one included), or
 //                          "alone" after M ms (default 10000): overlap made
 //                          certain instead of hoped for from timing
+//   /echo                  any method: {"method","target","headers" (names lower-cased),"body"}
+//                          of the request as it arrived
+//   /hang-first?key=K&ms=M the first request of K (any method) hangs M ms (default 10000) without
+//                          answering; later ones answer "ok" at once
 //   /stats                 {"in_flight":..,"max_in_flight":..,"requests":..} (not counted itself)
 #pragma once
 
