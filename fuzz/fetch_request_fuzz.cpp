@@ -1,5 +1,5 @@
 // bytes -> parse_fetch_request (the built-in configuration's rules) ->
-// error_body or a rendered /fetch answer. Nothing may throw, every JSON written
+// error_body or a rendered /fetch answer (items' ids, URLs masked). Nothing may throw, every JSON written
 // must parse back, and an accepted job must respect every documented bound.
 #include <nlohmann/json.hpp>
 
@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "asyncfetch/wire/credentials.hpp"
 #include "asyncfetch/wire/fetch_request.hpp"
 #include "asyncfetch/wire/result_json.hpp"
 #include "asyncfetch/wire/url.hpp"
@@ -37,11 +38,27 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(job.concurrency >= 1 && job.concurrency <= rules.max_concurrency);
   FUZZ_CHECK(job.timeout.count() >= 1 && job.timeout.count() <= 600000);
   FUZZ_CHECK(job.retries <= 5);
+  FUZZ_CHECK(job.per_host_concurrency <= rules.max_concurrency);
+  FUZZ_CHECK(!job.try_timeout || (job.try_timeout->count() >= 1 && job.try_timeout->count() <= 600000));
   FUZZ_CHECK(job.headers.size() <= 64);
-  for (const auto& [name, value] : job.headers) {
-    FUZZ_CHECK(!name.empty());
-    for (unsigned char c : name) FUZZ_CHECK(c > 0x20 && c < 0x7f && c != ':');
-    for (unsigned char c : value) FUZZ_CHECK(c == '\t' || (c >= 0x20 && c != 0x7f));
+  auto check_headers = [](const Headers& headers) {
+    for (const auto& [name, value] : headers) {
+      FUZZ_CHECK(!name.empty());
+      for (unsigned char c : name) FUZZ_CHECK(c > 0x20 && c < 0x7f && c != ':');
+      for (unsigned char c : value) FUZZ_CHECK(c == '\t' || (c >= 0x20 && c != 0x7f));
+    }
+  };
+  check_headers(job.headers);
+  FUZZ_CHECK(!job.body || method_sends_body(job.method));
+  FUZZ_CHECK(job.items.empty() || job.items.size() == job.urls.size());
+  for (const FetchItem& item : job.items) {
+    const std::string& method = item.method ? *item.method : job.method;
+    FUZZ_CHECK(!(item.body || job.body) || method_sends_body(method));
+    FUZZ_CHECK(!item.id || item.id->size() <= 1024);
+    if (item.headers) {
+      FUZZ_CHECK(item.headers->size() <= 128);  // the request's 64 and the item's 64
+      check_headers(*item.headers);
+    }
   }
 
   // Render an answer as the service would: results for some URLs, others
@@ -54,6 +71,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (i % 3 == 2) continue;
     FetchResult r;
     r.url = job.urls[i];
+    mask_credentials(r.url);
+    if (const FetchItem* item = job.item(i)) r.id = item->id;
     if (auto u = parse_url(job.urls[i])) {
       r.ok = i % 2 == 0;
       r.status = r.ok ? 200 : 503;
