@@ -303,7 +303,10 @@ std::optional<ApiError> get_headers(RawHeaders& h, std::string_view field, Heade
   if (!h.is_object) return field_error(field, "must be an object of strings");
   if (h.entries.size() > 64) return field_error(field, "at most 64 headers");
   out.reserve(h.entries.size());
-  for (auto& [name, value] : h.entries) {
+  for (auto& entry : h.entries) {
+    // Not a structured binding: clang 14 cannot capture one in a lambda.
+    const std::string& name = entry.first;
+    Value& value = entry.second;
     auto named = [&] { return std::string(field) + "." + name; };
     if (!valid_token(name)) return field_error(named(), "is not a valid header name");
     if (reserved_header(name)) return field_error(named(), "is set by the service and cannot be overridden");
