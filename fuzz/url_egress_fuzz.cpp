@@ -1,5 +1,5 @@
-// bytes -> parse_url (canonical form must be a fixed point), resolve_redirect
-// against fixed bases, Cidr::parse, and the egress decision on addresses made
+// bytes -> parse_url (canonical form must be a fixed point, credentials
+// decoded and clean), resolve_redirect against fixed bases (never with credentials), Cidr::parse, and the egress decision on addresses made
 // from the bytes (an IPv4 address and its IPv6 wrappings must be judged alike).
 #include <boost/asio/ip/address.hpp>
 
@@ -94,10 +94,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto u = parse_url(text)) {
     check_canonical(*u);
     (void)u->host_header();
+    // Credentials are "user:password", decoded, without control characters.
+    if (u->credentials) {
+      FUZZ_CHECK(u->credentials->find(':') != std::string::npos);
+      for (unsigned char c : *u->credentials) FUZZ_CHECK(c >= 0x20 && c != 0x7f);
+    }
     if (auto r = resolve_redirect(*u, "../x?y#z")) check_canonical(*r);
   }
   for (int i = 0; i < 3; ++i) {
-    if (auto r = resolve_redirect(base(i), text)) check_canonical(*r);
+    // A redirect never brings credentials of its own.
+    if (auto r = resolve_redirect(base(i), text)) {
+      check_canonical(*r);
+      FUZZ_CHECK(!r->credentials);
+    }
   }
 
   // CIDRs: a parsed range holds the address it was written with.
