@@ -85,6 +85,12 @@ Json stats(int port, const Headers& headers) {
   return r.json();
 }
 
+Json body_json(const Json& result) {
+  if (result.value("ok", false) != true || !result.contains("body") || !result["body"].is_string())
+    throw std::runtime_error("not an ok result with a body: " + result.dump());
+  return Json::parse(result["body"].get<std::string>());
+}
+
 Streamed fetch_ndjson(int port, const Json& body) {
   auto c = make_client(port, std::chrono::seconds(20));
   Streamed out;

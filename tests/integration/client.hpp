@@ -36,6 +36,10 @@ Json fetch(int port, const Json& body, const Headers& headers = {});
 // GET /stats as JSON.
 Json stats(int port, const Headers& headers = {});
 
+// The JSON an upstream answered (/headers, /echo), from a result of a fetch
+// with include_body; throws unless the result is ok.
+Json body_json(const Json& result);
+
 // One NDJSON line as it arrived, with the time since the request was sent.
 struct Line {
   Json json;

@@ -9,15 +9,6 @@
 
 using namespace it;
 
-namespace {
-// What the upstream's /echo saw, from a result with include_body.
-Json seen(const Json& result) {
-  INFO(result.dump());
-  REQUIRE(result["ok"] == true);
-  return Json::parse(result["body"].get<std::string>());
-}
-}  // namespace
-
 TEST_CASE("items: id, method, body and headers reach the upstream as given", "[items]") {
   Upstream up;
   Service svc;
@@ -40,7 +31,7 @@ TEST_CASE("items: id, method, body and headers reach the upstream as given", "[i
   REQUIRE(r.size() == 6);
 
   CHECK_FALSE(r[0].contains("id"));  // a plain string: no id
-  auto plain = seen(r[0]);
+  auto plain = body_json(r[0]);
   CHECK(plain["method"] == "GET");
   CHECK(plain["body"] == "");
   CHECK(plain["headers"]["x-tenant"] == "request");
@@ -48,7 +39,7 @@ TEST_CASE("items: id, method, body and headers reach the upstream as given", "[i
   CHECK_FALSE(plain["headers"].contains("content-length"));
 
   CHECK(r[1]["id"] == "order-17");
-  auto post = seen(r[1]);
+  auto post = body_json(r[1]);
   CHECK(post["method"] == "POST");
   CHECK(post["body"] == "{\"qty\":3}");
   CHECK(post["headers"]["content-length"] == "9");
@@ -57,25 +48,25 @@ TEST_CASE("items: id, method, body and headers reach the upstream as given", "[i
   CHECK(post["headers"]["x-request-level"] == "1");
 
   CHECK(r[2]["id"] == "put-1");
-  auto put = seen(r[2]);
+  auto put = body_json(r[2]);
   CHECK(put["method"] == "PUT");
   CHECK(put["body"] == "");
   CHECK(put["headers"]["content-length"] == "0");
   CHECK_FALSE(put["headers"].contains("content-type"));  // only from the headers
 
   CHECK_FALSE(r[3].contains("id"));  // an item without one
-  auto del = seen(r[3]);
+  auto del = body_json(r[3]);
   CHECK(del["method"] == "DELETE");
   CHECK(del["body"] == "gone");
   CHECK(del["headers"]["content-length"] == "4");
 
-  auto patch = seen(r[4]);
+  auto patch = body_json(r[4]);
   CHECK(patch["method"] == "PATCH");
   CHECK(patch["body"] == "");
   CHECK(patch["headers"]["content-length"] == "0");  // announced: servers expect a length with PATCH
 
   CHECK(r[5]["id"] == "");
-  CHECK(seen(r[5])["method"] == "GET");
+  CHECK(body_json(r[5])["method"] == "GET");
   CHECK(up.requests() == 6);
   CHECK(svc.stop() == 0);
 }
@@ -89,14 +80,14 @@ TEST_CASE("items: the request's method and body go to every item that sets none"
                                 {"method", "POST"},
                                 {"body", big},
                                 {"include_body", true}});
-  auto a = seen(res["results"][0]);
+  auto a = body_json(res["results"][0]);
   CHECK(a["method"] == "POST");
   CHECK(a["body"] == big);
   CHECK(a["headers"]["content-length"] == std::to_string(big.size()));
-  auto b = seen(res["results"][1]);
+  auto b = body_json(res["results"][1]);
   CHECK(b["method"] == "POST");
   CHECK(b["body"] == "own");
-  auto c = seen(res["results"][2]);
+  auto c = body_json(res["results"][2]);
   CHECK(c["method"] == "PUT");
   CHECK(c["body"] == big);
   CHECK(svc.stop() == 0);
@@ -127,12 +118,12 @@ TEST_CASE("items: a redirect that turns the method into GET drops the body; 307 
                                 {"include_body", true}});
   for (int i : {0, 1}) {
     INFO(i);
-    auto e = seen(res["results"][i]);
+    auto e = body_json(res["results"][i]);
     CHECK(e["method"] == "GET");
     CHECK(e["body"] == "");
     CHECK_FALSE(e["headers"].contains("content-length"));
   }
-  auto kept = seen(res["results"][2]);
+  auto kept = body_json(res["results"][2]);
   CHECK(kept["method"] == "POST");
   CHECK(kept["body"] == "payload");
   CHECK(kept["headers"]["content-length"] == "7");

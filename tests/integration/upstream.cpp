@@ -36,6 +36,17 @@ long param(const httplib::Request& req, const char* name, long fallback) {
   return std::stol(req.get_param_value(name));
 }
 
+// The request's headers as a JSON object, names lower-cased.
+nlohmann::json lower_cased_headers(const httplib::Request& req) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [k, v] : req.headers) {
+    std::string name = k;
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    j[name] = v;
+  }
+  return j;
+}
+
 // Sleeps in small steps so that stopping the fixture never waits for a long delay.
 void nap(const Upstream::Counters& c, std::chrono::milliseconds d) {
   auto until = Clock::now() + d;
@@ -122,13 +133,7 @@ Upstream::Upstream(std::optional<TlsFiles> tls, int keep_alive_s) : tls_(tls.has
   });
   s.Get("/headers", [c](const httplib::Request& req, httplib::Response& res) {
     InFlight f(c);
-    nlohmann::json j = nlohmann::json::object();
-    for (const auto& [k, v] : req.headers) {
-      std::string name = k;
-      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return std::tolower(ch); });
-      j[name] = v;
-    }
-    res.set_content(j.dump(), "application/json");
+    res.set_content(lower_cased_headers(req).dump(), "application/json");
   });
   auto hits = std::make_shared<std::pair<std::mutex, std::map<std::string, long>>>();
   s.Get("/retry-after", [c, hits](const httplib::Request& req, httplib::Response& res) {
@@ -148,13 +153,8 @@ Upstream::Upstream(std::optional<TlsFiles> tls, int keep_alive_s) : tls_(tls.has
   });
   auto echo = [c](const httplib::Request& req, httplib::Response& res) {
     InFlight f(c);
-    nlohmann::json headers = nlohmann::json::object();
-    for (const auto& [k, v] : req.headers) {
-      std::string name = k;
-      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return std::tolower(ch); });
-      headers[name] = v;
-    }
-    nlohmann::json j = {{"method", req.method}, {"target", req.target}, {"headers", headers}, {"body", req.body}};
+    nlohmann::json j = {
+        {"method", req.method}, {"target", req.target}, {"headers", lower_cased_headers(req)}, {"body", req.body}};
     res.set_content(j.dump(), "application/json");
   };
   s.Get("/echo", echo);
