@@ -20,14 +20,11 @@ flags=(-std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recov
 declare -A sources=(
   [fetch_request_fuzz]="service/wire/src/fetch_request.cpp service/wire/src/fetch_error.cpp service/wire/src/result_json.cpp
                        service/wire/src/url.cpp service/wire/src/credentials.cpp"
-  [url_egress_fuzz]="service/wire/src/url.cpp service/wire/src/cidr.cpp service/wire/src/egress_policy.cpp"
+  [url_egress_fuzz]="service/wire/src/url.cpp service/wire/src/credentials.cpp service/wire/src/cidr.cpp
+                    service/wire/src/egress_policy.cpp"
   [config_fuzz]="config/src/config.cpp service/wire/src/cidr.cpp service/wire/src/url.cpp
-<<<<<<< HEAD
-                service/wire/src/proxy.cpp service/wire/src/basic_credentials.cpp"
-=======
-                 service/wire/src/credentials.cpp"
->>>>>>> f70bf48 (URLs with credentials: userinfo sent as Authorization: Basic, masked in results and logs)
-  [http_response_fuzz]="service/wire/src/url.cpp"
+                 service/wire/src/credentials.cpp service/wire/src/proxy.cpp"
+  [http_response_fuzz]="service/wire/src/url.cpp service/wire/src/credentials.cpp"
   [content_decoder_fuzz]="service/wire/src/content_coding.cpp service/wire/src/content_decoder.cpp
                           service/wire/src/memory_meter.cpp service/wire/src/zlib_codec.cpp
                           service/wire/src/brotli_codec.cpp service/wire/src/zstd_codec.cpp"
@@ -47,6 +44,8 @@ declare -A libs=(
   [h2_response_fuzz]="-lnghttp2"
   [fetch_request_fuzz]="-lcrypto"
   [config_fuzz]="-lcrypto"
+  [url_egress_fuzz]="-lcrypto"
+  [http_response_fuzz]="-lcrypto"
 )
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(fetch_request_fuzz url_egress_fuzz config_fuzz http_response_fuzz

@@ -2,7 +2,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
-#include "basic_credentials.hpp"
+#include "asyncfetch/wire/credentials.hpp"
 #include "http_text.hpp"
 
 namespace asyncfetch {

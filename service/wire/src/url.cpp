@@ -4,8 +4,8 @@
 // fetch service needs, with WHATWG's host rules so that every spelling of an
 // address ends up as one canonical host string:
 //   - scheme: "http" or "https", case-insensitive, followed by "//";
-//   - authority: optional userinfo (RFC 3986 characters, percent-decoded into
-//     credentials), a host, and an optional port (decimal, 1..65535; an empty
+//   - authority: optional userinfo (parse_userinfo: RFC 3986 characters,
+//     percent-decoded into credentials), a host, and an optional port (decimal, 1..65535; an empty
 //     port after ':' means default);
 //   - host: "[IPv6]" (no zone id), an IPv4 address in any WHATWG spelling, or a
 //     name of [a-z0-9._-] labels (lower-cased; xn-- labels are plain ASCII);
@@ -206,53 +206,6 @@ std::optional<std::uint16_t> parse_port(std::string_view s, std::string_view sch
   return static_cast<std::uint16_t>(v);
 }
 
-// ---- userinfo -------------------------------------------------------------------
-
-// RFC 3986 userinfo: unreserved / pct-encoded / sub-delims / ":".
-bool is_userinfo_char(char c) noexcept {
-  return is_alpha(c) || is_digit(c) || std::string_view("-._~%!$&'()*+,;=:").find(c) != std::string_view::npos;
-}
-
-unsigned hex_value(char c) noexcept {
-  if (is_digit(c)) return static_cast<unsigned>(c - '0');
-  return static_cast<unsigned>(to_lower(c) - 'a' + 10);
-}
-
-// Percent-decoded; nullopt for a broken escape or a decoded control character
-// (a header value carries none, and Basic forbids them).
-std::optional<std::string> percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '%') {
-      if (i + 2 >= s.size() || !is_hex(s[i + 1]) || !is_hex(s[i + 2])) return std::nullopt;
-      c = static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-      i += 2;
-    }
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) return std::nullopt;
-    out += c;
-  }
-  return out;
-}
-
-// The credentials of a userinfo ("user" or "user:password", percent-encoded):
-// "user:password" decoded (the password empty when absent), or none when both
-// are empty. Fails on anything RFC 3986 does not allow there, or a ':' in the
-// decoded user (Basic could not tell where the user ends).
-bool parse_userinfo(std::string_view userinfo, std::optional<std::string>& credentials) {
-  for (char c : userinfo)
-    if (!is_userinfo_char(c)) return false;
-  const auto colon = userinfo.find(':');
-  auto user = percent_decode(userinfo.substr(0, colon));
-  auto password = percent_decode(colon == std::string_view::npos ? std::string_view() : userinfo.substr(colon + 1));
-  if (!user || !password || user->find(':') != std::string::npos) return false;
-  if (user->empty() && password->empty()) return true;
-  credentials = *user + ":" + *password;
-  return true;
-}
-
 // ---- path -----------------------------------------------------------------------
 
 // RFC 3986 §5.2.4.
@@ -378,9 +331,13 @@ std::optional<Url> parse_url(std::string_view text) {
   std::string_view authority = rest.substr(0, auth_end);
   std::string_view path_query = rest.substr(auth_end);
   if (auto at = authority.find('@'); at != std::string_view::npos) {
-    // A second '@' would have to be percent-encoded: which one ends the userinfo is then never a guess.
-    if (authority.find('@', at + 1) != std::string_view::npos) return std::nullopt;
-    if (!parse_userinfo(authority.substr(0, at), url.credentials)) return std::nullopt;
+    // A second '@' would have to be percent-encoded (parse_userinfo refuses a
+    // raw one): which one ends the userinfo is never a guess. An empty
+    // userinfo is none (WHATWG).
+    if (at > 0) {
+      url.credentials = parse_userinfo(authority.substr(0, at));
+      if (!url.credentials) return std::nullopt;
+    }
     authority.remove_prefix(at + 1);
   }
 

@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "asyncfetch/wire/credentials.hpp"
+
 namespace asyncfetch {
 
 struct Url {
@@ -20,9 +22,9 @@ struct Url {
   std::uint16_t port = 0;  // explicit or the scheme's default
   std::string target;  // path + query, starting with '/'; no fragment
   bool host_is_ip = false;
-  // "user:password" from the URL's userinfo, percent-decoded: what Basic
-  // authentication encodes. Never part of str(), host_header() or origin().
-  std::optional<std::string> credentials;
+  // From the URL's userinfo: what Basic authentication sends. Never part of
+  // str(), host_header() or origin().
+  std::optional<Credentials> credentials;
 
   bool https() const noexcept { return scheme == "https"; }
   // "host" or "host:port" (port only when not the default; IPv6 in brackets): the Host header.
@@ -34,10 +36,8 @@ struct Url {
 };
 
 // nullopt for anything that is not an absolute http(s) URL with a host, or that
-// has a bad port or userinfo, control characters or spaces, or is longer than
-// 8 KiB. Userinfo is RFC 3986's (one '@'; '@', '/' and the like percent-encoded
-// in it); once decoded, the user may hold no ':' and neither part a control
-// character. An empty userinfo ("http://@h/", "http://:@h/") gives no credentials.
+// has a bad port or userinfo (see parse_userinfo; an empty one, "http://@h/",
+// gives no credentials), control characters or spaces, or is longer than 8 KiB.
 std::optional<Url> parse_url(std::string_view text);
 
 // A redirect's Location (absolute, scheme-relative "//h/p", absolute-path "/p"
