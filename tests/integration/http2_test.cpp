@@ -210,3 +210,38 @@ TEST_CASE("HTTP/2: redirects, HEAD and the request's fields", "[http2]") {
   CHECK(head["results"][0]["bytes"] == 0);
   CHECK(svc.stop() == 0);
 }
+
+TEST_CASE("HTTP/2: items' methods, bodies past the flow-control window and URL credentials", "[http2][items]") {
+  GoUpstream up(test_pki().server);
+  Service svc(with_ca());
+  const std::string big(300000, 'b');  // several times the 64 KiB a stream may send before a WINDOW_UPDATE
+  const std::string with_userinfo = "https://u:p%40ss@127.0.0.1:" + std::to_string(up.port()) + "/echo";
+  auto res = fetch(svc.port(), {{"urls",
+                                 {{{"url", up.url("/echo")}, {"id", "big"}, {"method", "PUT"}, {"body", big}},
+                                  {{"url", up.url("/echo")}, {"method", "POST"}, {"body", "{\"a\":1}"},
+                                   {"headers", {{"content-type", "application/json"}}}},
+                                  {{"url", up.url("/echo")}, {"method", "PATCH"}},
+                                  with_userinfo}},
+                                {"include_body", true},
+                                {"timeout_ms", 15000}});
+  const auto& r = res["results"];
+  auto put = body_json(r[0]);
+  CHECK(r[0]["id"] == "big");
+  CHECK(put["proto"] == "HTTP/2.0");
+  CHECK(put["method"] == "PUT");
+  CHECK(put["content_length"] == big.size());
+  CHECK(put["body"] == big);
+  auto post = body_json(r[1]);
+  CHECK(post["method"] == "POST");
+  CHECK(post["body"] == "{\"a\":1}");
+  CHECK(post["headers"]["content-type"] == "application/json");
+  auto patch = body_json(r[2]);
+  CHECK(patch["method"] == "PATCH");
+  CHECK(patch["content_length"] == 0);
+  auto get = body_json(r[3]);
+  CHECK(get["proto"] == "HTTP/2.0");
+  CHECK(get["headers"]["authorization"] == "Basic dTpwQHNz");  // "u:p@ss"
+  CHECK(r[3]["url"] == "https://u:***@127.0.0.1:" + std::to_string(up.port()) + "/echo");
+  CHECK(up.stats()["h2_requests"] == 4);
+  CHECK(svc.stop() == 0);
+}

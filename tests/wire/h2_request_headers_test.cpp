@@ -56,7 +56,7 @@ std::string value_of(const std::vector<H2Field>& fields, const std::string& name
 }  // namespace
 
 TEST_CASE("h2_request_headers: the pseudo-header fields come first, in order", "[h2_request_headers]") {
-  const auto f = h2_request_headers("GET", url("https://example.com:8443/a/b?c=d"), {}, false);
+  const auto f = h2_request_headers("GET", url("https://example.com:8443/a/b?c=d"), {}, false, 0);
   REQUIRE(f.size() >= 4);
   CHECK(f[0] == H2Field{":method", "GET"});
   CHECK(f[1] == H2Field{":scheme", "https"});
@@ -64,14 +64,14 @@ TEST_CASE("h2_request_headers: the pseudo-header fields come first, in order", "
   CHECK(f[3] == H2Field{":path", "/a/b?c=d"});
   CHECK(regular(f) == std::vector<H2Field>{{"user-agent", "asyncfetch/0.1"}, {"accept", "*/*"}});
   // The default port is not part of :authority; an IPv6 literal is in brackets.
-  CHECK(h2_request_headers("GET", url("https://h/"), {}, false)[2].value == "h");
-  CHECK(h2_request_headers("HEAD", url("https://[::1]:9/"), {}, false)[2].value == "[::1]:9");
+  CHECK(h2_request_headers("GET", url("https://h/"), {}, false, 0)[2].value == "h");
+  CHECK(h2_request_headers("HEAD", url("https://[::1]:9/"), {}, false, 0)[2].value == "[::1]:9");
 }
 
 TEST_CASE("h2_request_headers: a client's Host becomes :authority and is not sent as a field",
           "[h2_request_headers]") {
   const auto f = h2_request_headers("GET", url("https://127.0.0.1:8443/"),
-                                    {{"Host", " api.example "}, {"X-A", "1"}, {"host", "later.example"}}, false);
+                                    {{"Host", " api.example "}, {"X-A", "1"}, {"host", "later.example"}}, false, 0);
   CHECK(f[2] == H2Field{":authority", "later.example"});
   CHECK(value_of(f, "host") == "<none>");
   CHECK(value_of(f, "x-a") == "1");
@@ -82,22 +82,22 @@ TEST_CASE("h2_request_headers: connection-specific fields are dropped, TE only k
   const Headers h = {{"Connection", "close"},       {"Keep-Alive", "timeout=5"}, {"Proxy-Connection", "x"},
                      {"Transfer-Encoding", "chunked"}, {"Upgrade", "websocket"},   {"HTTP2-Settings", "AAA"},
                      {"TE", "gzip"},                {"X-Kept", "yes"}};
-  const auto f = h2_request_headers("GET", url("https://h/"), h, false);
+  const auto f = h2_request_headers("GET", url("https://h/"), h, false, 0);
   CHECK(regular(f) == std::vector<H2Field>{{"user-agent", "asyncfetch/0.1"}, {"accept", "*/*"}, {"x-kept", "yes"}});
-  CHECK(value_of(h2_request_headers("GET", url("https://h/"), {{"TE", "Trailers"}}, false), "te") == "Trailers");
+  CHECK(value_of(h2_request_headers("GET", url("https://h/"), {{"TE", "Trailers"}}, false, 0), "te") == "Trailers");
 }
 
 TEST_CASE("h2_request_headers: names in lower case, values trimmed, credentials stripped on request",
           "[h2_request_headers]") {
   const Headers h = {{"Authorization", "Bearer t"}, {"Cookie", "a=b"}, {"X-Pad", "  v\t"}, {"User-Agent", "Mine/1"}};
-  const auto kept = h2_request_headers("POST", url("https://h/p"), h, false);
+  const auto kept = h2_request_headers("POST", url("https://h/p"), h, false, 0);
   CHECK(regular(kept) == std::vector<H2Field>{{"accept", "*/*"},
                                               {"authorization", "Bearer t"},
                                               {"cookie", "a=b"},
                                               {"x-pad", "v"},
                                               {"user-agent", "Mine/1"},
                                               {"content-length", "0"}});
-  const auto stripped = h2_request_headers("POST", url("https://h/p"), h, true);
+  const auto stripped = h2_request_headers("POST", url("https://h/p"), h, true, 0);
   CHECK(value_of(stripped, "authorization") == "<none>");
   CHECK(value_of(stripped, "cookie") == "<none>");
   CHECK(value_of(stripped, "x-pad") == "v");
@@ -117,9 +117,12 @@ TEST_CASE("h2_request_headers: the same fields as request_head(), but for Host a
   };
   for (const auto& m : methods)
     for (const auto& h : header_sets)
-      for (bool strip : {false, true}) {
-        INFO(m << " with " << h.size() << " fields, strip " << strip);
-        const auto u = url("https://example.com/x");
-        CHECK(regular(h2_request_headers(m, u, h, strip)) == http1_fields(asyncfetch::request_head(m, u, h, strip)));
-      }
+      for (const char* target : {"https://example.com/x", "https://u:p%40ss@example.com/x", "https://tok@h/"})
+        for (std::size_t body : {0, 5})
+          for (bool strip : {false, true}) {
+            INFO(m << " " << target << " with " << h.size() << " fields, body " << body << ", strip " << strip);
+            const auto u = url(target);
+            CHECK(regular(h2_request_headers(m, u, h, strip, body)) ==
+                  http1_fields(asyncfetch::request_head(m, u, h, strip, body)));
+          }
 }

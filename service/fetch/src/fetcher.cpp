@@ -383,8 +383,8 @@ runtime::Task<h2::Dialed> Fetcher::Impl::dial_h2(const Url& url, Clock::time_poi
 runtime::Task<std::optional<Hop>> Fetcher::Impl::over_h2(const Url& url, const std::string& origin,
                                                           const FetchOptions& o, bool strip_credentials,
                                                           Clock::time_point deadline, std::unique_ptr<Connection>& fresh) {
-  const h2::Client::Request request{h2_request_headers(o.method, url, o.headers, strip_credentials),
-                                    config.max_body_bytes, o.include_body};
+  const h2::Client::Request request{h2_request_headers(o.method, url, o.headers, strip_credentials, o.body.size()),
+                                    config.max_body_bytes, o.include_body, o.body};
   auto out = co_await h2->exchange(origin, request, deadline, [&] { return dial_h2(url, deadline); });
   if (out.stream) {
     auto& s = *out.stream;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 
+#include "asyncfetch/wire/credentials.hpp"
 #include "http_text.hpp"
 
 namespace asyncfetch {
@@ -32,7 +33,7 @@ std::string lower(std::string_view s) {
 
 std::vector<H2Field> h2_request_headers(std::string_view method, const Url& url,
                                         const std::vector<std::pair<std::string, std::string>>& headers,
-                                        bool strip_credentials) {
+                                        bool strip_credentials, std::size_t body_bytes) {
   auto sent = [&](std::string_view name) {
     return !(strip_credentials && (iequals(name, "authorization") || iequals(name, "cookie")));
   };
@@ -53,6 +54,8 @@ std::vector<H2Field> h2_request_headers(std::string_view method, const Url& url,
   out.push_back({":path", url.target});
   if (last_set_by_client("user-agent") == headers.size()) out.push_back({"user-agent", "asyncfetch/0.1"});
   if (last_set_by_client("accept") == headers.size()) out.push_back({"accept", "*/*"});
+  if (url.credentials && !strip_credentials && last_set_by_client("authorization") == headers.size())
+    out.push_back({"authorization", basic_authorization(*url.credentials)});
   for (std::size_t i = 0; i < headers.size(); ++i) {
     const auto& [name, value] = headers[i];
     const auto v = trim_ows(value);
@@ -60,7 +63,8 @@ std::vector<H2Field> h2_request_headers(std::string_view method, const Url& url,
     if (last_set_by_client(name) != i) continue;  // a later field of the same name wins
     out.push_back({lower(name), std::string(v)});
   }
-  if (method == "POST" || method == "PUT" || method == "OPTIONS") out.push_back({"content-length", "0"});
+  if (body_bytes > 0 || method == "POST" || method == "PUT" || method == "OPTIONS" || method == "PATCH")
+    out.push_back({"content-length", std::to_string(body_bytes)});
   return out;
 }
 

@@ -18,6 +18,7 @@
 //	/meet?n=N&ms=M     "met" once N requests are in flight at once, or "alone" after M ms
 //	/headers           the request's fields as JSON (names lower-cased), with
 //	                   ":authority" and ":proto"
+//	/echo              any method: {"method","proto","content_length","headers","body"} as received
 //	/big-headers?kb=K  200 with K KiB of header fields
 //	/reset             resets the stream (HTTP/2) or the connection (HTTP/1.1)
 //	/goaway            "bye", then a graceful GOAWAY on its connection (HTTP/2)
@@ -156,6 +157,15 @@ func handle(w http.ResponseWriter, r *http.Request) {
 			h[strings.ToLower(name)] = strings.Join(values, ", ")
 		}
 		json.NewEncoder(w).Encode(h)
+	case "/echo":
+		body, _ := io.ReadAll(r.Body)
+		h := map[string]string{}
+		for name, values := range r.Header {
+			h[strings.ToLower(name)] = strings.Join(values, ", ")
+		}
+		json.NewEncoder(w).Encode(map[string]interface{}{
+			"method": r.Method, "proto": r.Proto, "content_length": r.ContentLength, "headers": h, "body": string(body),
+		})
 	case "/big-headers":
 		kb, _ := strconv.Atoi(q.Get("kb"))
 		for i := 0; i < kb; i++ {

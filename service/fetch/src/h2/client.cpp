@@ -161,6 +161,7 @@ runtime::Task<Outcome> Client::exchange(const std::string& origin, const Request
     s->request = request.headers;
     s->max_body_bytes = request.max_body_bytes;
     s->keep_body = request.keep_body;
+    s->request_body = request.body;  // the stream may outlive this fetch (a cancel is sent later)
     claim.sent(s);
     if (!co_await before(s->done.wait(), deadline)) {
       claim.connection().cancel(s, FetchError::timeout, "response timed out");

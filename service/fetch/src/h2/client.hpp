@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "asyncfetch/wire/fetch_error.hpp"
@@ -52,6 +53,7 @@ class Client {
     std::vector<H2Field> headers;
     std::uint64_t max_body_bytes = 0;
     bool keep_body = false;
+    std::string_view body;  // copied into each stream that sends it
   };
   runtime::Task<Outcome> exchange(const std::string& origin, const Request& request,
                                   std::chrono::steady_clock::time_point deadline, const Connect& connect);

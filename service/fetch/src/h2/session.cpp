@@ -4,7 +4,9 @@
 
 #include <boost/asio/buffer.hpp>
 
+#include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <new>
 #include <string_view>
 
@@ -154,6 +156,17 @@ struct Session::Callbacks {
     }
   }
 
+  // The next piece of a request's body, copied into nghttp2's frame.
+  static ssize_t read_request_body(nghttp2_session*, std::int32_t, std::uint8_t* buf, std::size_t length,
+                                   std::uint32_t* data_flags, nghttp2_data_source* source, void*) noexcept {
+    auto& s = *static_cast<StreamState*>(source->ptr);
+    const std::size_t n = std::min(length, s.request_body.size() - s.request_body_sent);
+    std::memcpy(buf, s.request_body.data() + s.request_body_sent, n);
+    s.request_body_sent += n;
+    if (s.request_body_sent == s.request_body.size()) *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+    return static_cast<ssize_t>(n);
+  }
+
   static int on_stream_close(nghttp2_session*, std::int32_t id, std::uint32_t error_code, void* user) noexcept {
     try {
       self(user).closed(id, error_code);
@@ -198,7 +211,11 @@ bool Session::submit(const std::vector<H2Field>& headers, StreamState& s) {
   }
   s.message.body().cap = s.max_body_bytes;
   s.message.body().keep = s.keep_body;
-  const std::int32_t id = nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(), nullptr, &s);
+  nghttp2_data_provider body{};
+  body.source.ptr = &s;
+  body.read_callback = &Callbacks::read_request_body;
+  const std::int32_t id = nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(),
+                                                 s.request_body.empty() ? nullptr : &body, &s);
   if (id < 0) {
     fail(s, FetchError::protocol_error, std::string("cannot send the request: ") + nghttp2_strerror(id));
     return false;

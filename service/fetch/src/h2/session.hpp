@@ -34,9 +34,11 @@ struct StreamState {
   // Set by the caller before submit().
   std::uint64_t max_body_bytes = 0;
   bool keep_body = false;  // keep the body's bytes (include_body)
+  std::string request_body;  // sent in DATA frames as flow control allows
 
   // Filled in by the session.
   std::int32_t id = 0;
+  std::size_t request_body_sent = 0;
   boost::beast::http::response<CappedBody> message;
   std::size_t head_bytes = 0;  // of the head being read, counted as HTTP/1.1 would
   bool head_done = false;      // the final (non-1xx) response head arrived
@@ -59,8 +61,8 @@ class Session {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  // Queues a request with no body; false (with `s.error` set) when nghttp2
-  // refuses it.
+  // Queues a request, with `s.request_body` when it has one; false (with
+  // `s.error` set) when nghttp2 refuses it.
   bool submit(const std::vector<H2Field>& headers, StreamState& s);
   // Ends a stream that is still open with RST_STREAM(CANCEL); `s` is then
   // closed with `reason` as its error.

@@ -5,6 +5,7 @@
 // them, and a server answers one with a stream error).
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,14 +21,14 @@ struct H2Field {
   friend bool operator==(const H2Field&, const H2Field&) = default;
 };
 
-// Arguments as for request_head(). The defaults (User-Agent, Accept) and the
-// rule that a client's field replaces a default or an earlier field of the
-// same name (in any case) are request_head()'s; a client's Host gives
-// :authority its value. Connection, Keep-Alive, Proxy-Connection,
-// Transfer-Encoding, Upgrade and HTTP2-Settings are dropped, and TE unless it
-// is "trailers".
+// Arguments as for request_head(). The defaults (User-Agent, Accept, the
+// URL's credentials as Authorization), content-length and the rule that a
+// client's field replaces a default or an earlier field of the same name (in
+// any case) are request_head()'s; a client's Host gives :authority its value.
+// Connection, Keep-Alive, Proxy-Connection, Transfer-Encoding, Upgrade and
+// HTTP2-Settings are dropped, and TE unless it is "trailers".
 std::vector<H2Field> h2_request_headers(std::string_view method, const Url& url,
                                         const std::vector<std::pair<std::string, std::string>>& headers,
-                                        bool strip_credentials);
+                                        bool strip_credentials, std::size_t body_bytes);
 
 }  // namespace asyncfetch
