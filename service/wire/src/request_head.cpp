@@ -7,7 +7,8 @@
 namespace asyncfetch {
 
 std::string request_head(std::string_view method, const Url& url,
-                         const std::vector<std::pair<std::string, std::string>>& headers, bool strip_credentials) {
+                         const std::vector<std::pair<std::string, std::string>>& headers, bool strip_credentials,
+                         const ServiceFields& service) {
   using boost::beast::iequals;
   auto sent = [&](std::string_view name) {
     return !(strip_credentials && (iequals(name, "authorization") || iequals(name, "cookie")));
@@ -22,7 +23,7 @@ std::string request_head(std::string_view method, const Url& url,
   };
 
   std::string out;
-  out.reserve(96 + url.target.size() + url.host.size());
+  out.reserve(96 + url.target.size() + url.host.size() + service.accept_encoding.size() + service.traceparent.size());
   out += method;
   out += ' ';
   out += url.target;
@@ -30,6 +31,10 @@ std::string request_head(std::string_view method, const Url& url,
   if (!set_by_client_after(0, "Host")) append_field(out, "Host", url.host_header());
   if (!set_by_client_after(0, "User-Agent")) append_field(out, "User-Agent", "asyncfetch/0.1");
   if (!set_by_client_after(0, "Accept")) append_field(out, "Accept", "*/*");
+  if (!service.accept_encoding.empty() && !set_by_client_after(0, "Accept-Encoding"))
+    append_field(out, "Accept-Encoding", service.accept_encoding);
+  if (!service.traceparent.empty() && !set_by_client_after(0, "traceparent"))
+    append_field(out, "traceparent", service.traceparent);
   for (std::size_t i = 0; i < headers.size(); ++i) {
     const auto& [name, value] = headers[i];
     // Trimmed, as Beast trims a value when it stores it.

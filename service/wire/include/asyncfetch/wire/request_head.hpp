@@ -1,8 +1,9 @@
 // The head of a request the fetcher sends upstream, byte for byte as Beast's
 // serializer writes a request<empty_body> made with set(Host, User-Agent,
-// Accept), then set() of each client header, keep_alive(true) and
-// prepare_payload() - without the message's field list (an allocation per
-// field) and a serializer per request.
+// Accept), set() of each service field given (Accept-Encoding, traceparent),
+// then set() of each client header, keep_alive(true) and prepare_payload() -
+// without the message's field list (an allocation per field) and a serializer
+// per request.
 #pragma once
 
 #include <string>
@@ -14,11 +15,19 @@
 
 namespace asyncfetch {
 
+// Fields the service sends unless the client's headers name them; an empty
+// value sends none.
+struct ServiceFields {
+  std::string_view accept_encoding;
+  std::string_view traceparent;
+};
+
 // `method` is one the API accepts (GET, HEAD, POST, PUT, DELETE, OPTIONS,
 // PATCH); the client's `headers` were validated (no CR/LF, none the service
 // owns). `strip_credentials` drops Authorization and Cookie (a redirect to
 // another origin).
 std::string request_head(std::string_view method, const Url& url,
-                         const std::vector<std::pair<std::string, std::string>>& headers, bool strip_credentials);
+                         const std::vector<std::pair<std::string, std::string>>& headers, bool strip_credentials,
+                         const ServiceFields& service = {});
 
 }  // namespace asyncfetch
