@@ -22,7 +22,9 @@ declare -A sources=(
                        service/wire/src/url.cpp"
   [url_egress_fuzz]="service/wire/src/url.cpp service/wire/src/cidr.cpp service/wire/src/egress_policy.cpp"
   [config_fuzz]="config/src/config.cpp service/wire/src/cidr.cpp service/wire/src/url.cpp"
-  [http_response_fuzz]="service/wire/src/url.cpp"
+  [http_response_fuzz]="service/wire/src/url.cpp service/wire/src/content_coding.cpp service/wire/src/content_decoder.cpp
+                        service/wire/src/memory_meter.cpp service/wire/src/zlib_codec.cpp
+                        service/wire/src/brotli_codec.cpp service/wire/src/zstd_codec.cpp"
   [content_decoder_fuzz]="service/wire/src/content_coding.cpp service/wire/src/content_decoder.cpp
                           service/wire/src/memory_meter.cpp service/wire/src/zlib_codec.cpp
                           service/wire/src/brotli_codec.cpp service/wire/src/zstd_codec.cpp"
@@ -37,6 +39,7 @@ declare -A extra=(
 # Libraries, linked after the sources.
 declare -A libs=(
   [content_decoder_fuzz]="-lz -lbrotlidec -lzstd"
+  [http_response_fuzz]="-lz -lbrotlidec -lzstd"
 )
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(fetch_request_fuzz url_egress_fuzz config_fuzz http_response_fuzz
