@@ -74,7 +74,7 @@ class Collector final : public json::json_sax_t {
   std::size_t urls_count = 0;                 // elements, strings or not
   std::optional<std::size_t> urls_not_string;  // the first element that is not a string
   // the scalar fields
-  Value concurrency, timeout_ms, retries, method, include_body;
+  Value concurrency, timeout_ms, retries, method, include_body, decode, include_headers, include_timings;
   // headers: sorted by name, a repeated name's last value
   Value headers_value;
   bool headers_is_object = false;
@@ -124,7 +124,10 @@ class Collector final : public json::json_sax_t {
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
 
  private:
-  enum class Field { urls, concurrency, timeout_ms, retries, method, include_body, headers, unknown };
+  enum class Field {
+    urls, concurrency, timeout_ms, retries, method, include_body, decode, include_headers, include_timings, headers,
+    unknown
+  };
   static Field field_of(std::string_view k) {
     if (k == "urls") return Field::urls;
     if (k == "concurrency") return Field::concurrency;
@@ -132,6 +135,9 @@ class Collector final : public json::json_sax_t {
     if (k == "retries") return Field::retries;
     if (k == "method") return Field::method;
     if (k == "include_body") return Field::include_body;
+    if (k == "decode") return Field::decode;
+    if (k == "include_headers") return Field::include_headers;
+    if (k == "include_timings") return Field::include_timings;
     if (k == "headers") return Field::headers;
     return Field::unknown;
   }
@@ -182,6 +188,9 @@ class Collector final : public json::json_sax_t {
       case Field::retries: retries = std::move(v); break;
       case Field::method: method = std::move(v); break;
       case Field::include_body: include_body = std::move(v); break;
+      case Field::decode: decode = std::move(v); break;
+      case Field::include_headers: include_headers = std::move(v); break;
+      case Field::include_timings: include_timings = std::move(v); break;
       case Field::unknown: break;
     }
   }
@@ -213,6 +222,14 @@ std::variant<unsigned, ApiError> get_uint(const Value& v, std::string_view field
     return static_cast<unsigned>(v.i);
   }
   return field_error(field, range());
+}
+
+// A boolean field into `out` when given, or an error naming it.
+std::optional<ApiError> get_bool(const Value& v, std::string_view field, bool& out) {
+  if (v.kind == Value::Kind::absent) return std::nullopt;
+  if (v.kind != Value::Kind::boolean) return field_error(field, "must be true or false");
+  out = v.b;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -258,10 +275,10 @@ std::variant<FetchJob, ApiError> parse_fetch_request(std::string_view body, cons
       return field_error("method", "must be one of GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH");
     job.method = std::move(c.method.s);
   }
-  if (c.include_body.kind != Value::Kind::absent) {
-    if (c.include_body.kind != Value::Kind::boolean) return field_error("include_body", "must be true or false");
-    job.include_body = c.include_body.b;
-  }
+  if (auto e = get_bool(c.include_body, "include_body", job.include_body)) return *e;
+  if (auto e = get_bool(c.decode, "decode", job.decode)) return *e;
+  if (auto e = get_bool(c.include_headers, "include_headers", job.include_headers)) return *e;
+  if (auto e = get_bool(c.include_timings, "include_timings", job.include_timings)) return *e;
   if (c.headers_value.kind != Value::Kind::absent) {
     if (!c.headers_is_object) return field_error("headers", "must be an object of strings");
     if (c.headers.size() > 64) return field_error("headers", "at most 64 headers");

@@ -63,9 +63,43 @@ void append_int(std::string& out, N n) {
   out.append(buf, end);
 }
 
+void append_number_or_null(std::string& out, const std::optional<double>& v) {
+  if (v) {
+    append_number(out, *v);
+  } else {
+    out += "null";
+  }
+}
+
+// {"name":"value",...}: the names are header tokens, the values any bytes.
+void append_headers(std::string& out, const ResponseHeaders& headers) {
+  out += '{';
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    if (i) out += ',';
+    append_string(out, headers[i].first);
+    out += ':';
+    append_string(out, headers[i].second);
+  }
+  out += '}';
+}
+
+void append_timings(std::string& out, const FetchTimings& t) {
+  out += "{\"dns_ms\":";
+  append_number_or_null(out, t.dns_ms);
+  out += ",\"connect_ms\":";
+  append_number_or_null(out, t.connect_ms);
+  out += ",\"tls_ms\":";
+  append_number_or_null(out, t.tls_ms);
+  out += ",\"ttfb_ms\":";
+  append_number_or_null(out, t.ttfb_ms);
+  out += ",\"total_ms\":";
+  append_number(out, t.total_ms);
+  out += '}';
+}
+
 }  // namespace
 
-void append_result(std::string& out, const FetchResult& r, bool include_body) {
+void append_result(std::string& out, const FetchResult& r, const ResultFields& fields) {
   out += "{\"url\":";
   append_string(out, r.url);
   out += r.ok ? ",\"ok\":true,\"status\":" : ",\"ok\":false,\"status\":";
@@ -76,6 +110,22 @@ void append_result(std::string& out, const FetchResult& r, bool include_body) {
   }
   out += ",\"bytes\":";
   append_int(out, r.bytes);
+  out += ",\"wire_bytes\":";
+  append_int(out, r.wire_bytes);
+  out += ",\"content_encoding\":";
+  if (r.content_encoding.empty()) {
+    out += "null";
+  } else {
+    append_string(out, r.content_encoding);
+  }
+  out += ",\"http_version\":";
+  if (r.http_version) {
+    out += '"';
+    out += to_string(*r.http_version);  // "1.1", "2": nothing to escape
+    out += '"';
+  } else {
+    out += "null";
+  }
   out += ",\"elapsed_ms\":";
   append_number(out, r.elapsed_ms);
   out += ",\"attempts\":";
@@ -88,10 +138,26 @@ void append_result(std::string& out, const FetchResult& r, bool include_body) {
   } else {
     out += "null";
   }
-  if (include_body) {
+  if (fields.body) {
     out += ",\"body\":";
     append_string_or_null(out, r.body);
     out += r.truncated ? ",\"truncated\":true" : ",\"truncated\":false";
+  }
+  if (fields.headers) {
+    out += ",\"headers\":";
+    if (r.headers) {
+      append_headers(out, *r.headers);
+    } else {
+      out += "null";
+    }
+  }
+  if (fields.timings) {
+    out += ",\"timings\":";
+    if (r.timings) {
+      append_timings(out, *r.timings);
+    } else {
+      out += "null";
+    }
   }
   out += '}';
 }
@@ -113,7 +179,7 @@ void append_summary(std::string& out, const FanOutSummary& s) {
 }
 
 std::string fetch_response(const std::vector<std::string>& urls, std::vector<std::optional<FetchResult>>& results,
-                           const FanOutSummary& s, bool include_body) {
+                           const FanOutSummary& s, const ResultFields& fields) {
   std::string out;
   out.reserve(64 + urls.size() * 128);
   out += "{\"results\":[";
@@ -125,7 +191,7 @@ std::string fetch_response(const std::vector<std::string>& urls, std::vector<std
       r.error = FetchError::cancelled;
       results[i] = std::move(r);
     }
-    append_result(out, *results[i], include_body);
+    append_result(out, *results[i], fields);
   }
   out += "],\"summary\":";
   append_summary(out, s);

@@ -3,11 +3,14 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include "asyncfetch/wire/trace_context.hpp"
 
 namespace asyncfetch {
 
@@ -20,6 +23,13 @@ struct FetchJob {
   std::vector<std::pair<std::string, std::string>> headers;
   bool include_body = false;
   unsigned retries = 0;
+  bool decode = true;  // offer and undo content codings
+  bool include_headers = false;
+  bool include_timings = false;
+
+  // From the request's head, not its body: the API server sets them.
+  std::optional<TraceContext> trace;  // each outbound fetch carries a child of it
+  std::string request_id;             // X-Request-Id, for the request's log lines
 };
 
 // What the configuration allows a /fetch body (max_urls_per_request,

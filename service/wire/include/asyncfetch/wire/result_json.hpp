@@ -11,12 +11,19 @@
 
 namespace asyncfetch {
 
-void append_result(std::string& out, const FetchResult& r, bool include_body);
+// The fields a request asked for beyond the ones every result has.
+struct ResultFields {
+  bool body = false;     // include_body: body and truncated
+  bool headers = false;  // include_headers: headers
+  bool timings = false;  // include_timings: timings
+};
+
+void append_result(std::string& out, const FetchResult& r, const ResultFields& fields);
 void append_summary(std::string& out, const FanOutSummary& s);
 
 // {"results":[...],"summary":{...}}; a missing result (the request was cut
 // short) is reported as cancelled.
 std::string fetch_response(const std::vector<std::string>& urls, std::vector<std::optional<FetchResult>>& results,
-                           const FanOutSummary& s, bool include_body);
+                           const FanOutSummary& s, const ResultFields& fields);
 
 }  // namespace asyncfetch
