@@ -6,6 +6,7 @@
 #include "asyncfetch/telemetry/in_flight.hpp"
 #include "asyncfetch/telemetry/log.hpp"
 #include "asyncfetch/wire/fetch_error.hpp"
+#include "asyncfetch/wire/trace_context.hpp"
 #include "runtime/cancellation.hpp"
 #include "runtime/task_group.hpp"
 
@@ -13,10 +14,9 @@ namespace asyncfetch {
 
 namespace {
 
-// The result's labels on /metrics. The fetcher speaks HTTP/1.1 only, so a
-// result with a status came over 1.1.
+// The result's labels on /metrics.
 Stats::Outcome outcome_of(const FetchResult& r) {
-  return {r.error ? to_string(*r.error) : "none", r.status ? "1.1" : "none"};
+  return {r.error ? to_string(*r.error) : "none", r.http_version ? to_string(*r.http_version) : "none"};
 }
 
 }  // namespace
@@ -61,7 +61,10 @@ runtime::Task<void> FanOut::fetch_one(std::size_t index, const FetchJob& job, co
     const bool cancelled = runtime::is_cancellation(e);
     r.url = job.urls[index];
     r.error = cancelled ? FetchError::cancelled : FetchError::protocol_error;
-    if (!cancelled) log::error("fetch failed unexpectedly", {{"url", r.url}, {"what", e.what()}});
+    if (!cancelled)
+      log::error("fetch failed unexpectedly",
+                 log::tagged({job.request_id, job.trace ? trace_id_hex(*job.trace) : std::string()},
+                             {{"url", r.url}, {"what", e.what()}}));
   }
   progress.fetches.leave();
   ++(r.ok ? progress.succeeded : progress.failed);
@@ -94,6 +97,10 @@ runtime::Task<FanOutSummary> FanOut::run(const FetchJob& job, OnResult on_result
   options.include_body = job.include_body;
   options.retries = job.retries;
   options.timeout = job.timeout;
+  options.decode = job.decode;
+  options.include_headers = job.include_headers;
+  options.include_timings = job.include_timings;
+  options.trace = job.trace;
 
   runtime::Semaphore per_request(job.concurrency);
   RequestProgress progress;

@@ -13,13 +13,16 @@
 #include <type_traits>
 
 #include "asyncfetch/telemetry/log.hpp"
+#include "asyncfetch/wire/content_coding.hpp"
 #include "asyncfetch/wire/request_head.hpp"
+#include "asyncfetch/wire/trace_context.hpp"
 #include "asyncfetch/wire/url.hpp"
 #include "capped_body.hpp"
 #include "connection_pool.hpp"
 #include "deadline.hpp"
 #include "redirect_policy.hpp"
 #include "retry_policy.hpp"
+#include "try_timings.hpp"
 #include "runtime/cancellation.hpp"
 #include "runtime/sleep.hpp"
 
@@ -48,12 +51,17 @@ struct Hop {
   std::optional<FetchError> error;
   int status = 0;  // 0: no response
   bool truncated = false;
-  std::uint64_t bytes = 0;
+  std::optional<HttpVersion> version;  // of the response
+  std::uint64_t bytes = 0;             // of the body, decoded
   struct Rare {
     std::string detail;
     std::string body;      // with include_body
     std::string location;  // a redirect's target
     std::optional<std::chrono::milliseconds> retry_after;
+    std::string content_encoding;              // normalised; empty: none
+    std::optional<std::uint64_t> wire_bytes;   // when not `bytes` (a decoded body)
+    std::optional<ResponseHeaders> headers;    // with include_headers
+    std::optional<FetchTimings> timings;       // of the try, with include_timings
   };
   std::unique_ptr<Rare> rare;
 
@@ -70,12 +78,40 @@ Hop fail(FetchError code, std::string detail) {
   return h;
 }
 
+// Beast's parser reads any HTTP/1.x: a later minor version than 1.1 is read
+// as 1.1 (RFC 9110 §2.5).
+HttpVersion version_of(unsigned beast_version) noexcept {
+  return beast_version == 10 ? HttpVersion::http_1_0 : HttpVersion::http_1_1;
+}
+
+// Measures one phase of a try into `timings`, when there are timings to
+// keep: from its making to stop() (or its end, when a cancellation cuts the
+// phase short).
+class PhaseClock {
+ public:
+  PhaseClock(TryTimings* timings, TryTimings::Phase phase) noexcept
+      : timings_(timings), phase_(phase), start_(timings ? Clock::now() : Clock::time_point{}) {}
+  ~PhaseClock() { stop(); }
+  void stop() noexcept {
+    if (timings_) timings_->add(phase_, Clock::now() - start_);
+    timings_ = nullptr;
+  }
+  PhaseClock(const PhaseClock&) = delete;
+  PhaseClock& operator=(const PhaseClock&) = delete;
+
+ private:
+  TryTimings* timings_;
+  TryTimings::Phase phase_;
+  Clock::time_point start_;
+};
+
 }  // namespace
 
 struct Fetcher::Impl {
-  Impl(const Config& c, EgressPolicy p)
+  Impl(const Config& c, EgressPolicy p, Stats& s)
       : config(c),
         policy(std::move(p)),
+        stats(s),
         tls_ctx(ssl::context::tls_client),
         pool(c.pool_max_idle_per_host, std::chrono::milliseconds(c.pool_idle_timeout_ms)) {
     tls_ctx.set_default_verify_paths();
@@ -85,22 +121,26 @@ struct Fetcher::Impl {
 
   const Config config;
   const EgressPolicy policy;
+  Stats& stats;
   ssl::context tls_ctx;
   ConnectionPool pool;
 
-  runtime::Task<Hop> connect(const Url& url, Clock::time_point deadline, std::unique_ptr<Connection>& out);
+  // `timings` (all of them): none unless include_timings.
+  runtime::Task<Hop> connect(const Url& url, Clock::time_point deadline, std::unique_ptr<Connection>& out,
+                             TryTimings* timings);
   runtime::Task<Hop> exchange(const Url& url, const std::string& origin, const FetchOptions& o,
-                              bool strip_credentials, Clock::time_point deadline);
+                              bool strip_credentials, Clock::time_point deadline, TryTimings* timings);
   template <class Stream>
   runtime::Task<Hop> round_trip(Stream& s, Connection& c, const std::string& head, bool head_method,
-                                const FetchOptions& o, Clock::time_point deadline, bool& keep_alive);
-  runtime::Task<Hop> one_try(Url url, const FetchOptions& o, Clock::time_point deadline);
+                                const FetchOptions& o, Clock::time_point deadline, bool& keep_alive,
+                                TryTimings* timings);
+  runtime::Task<Hop> one_try(Url url, const FetchOptions& o, Clock::time_point deadline, TryTimings* timings);
 };
 
 // Resolves (unless the host is an IP), applies the egress policy to every
 // address, connects to an allowed one and, for https, shakes hands.
 runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point deadline,
-                                          std::unique_ptr<Connection>& out) {
+                                          std::unique_ptr<Connection>& out, TryTimings* timings) {
   auto ex = co_await net::this_coro::executor;
   auto connect_deadline = std::min(deadline, Clock::now() + std::chrono::milliseconds(config.connect_timeout_ms));
 
@@ -113,7 +153,9 @@ runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point dead
   } else {
     tcp::resolver resolver(ex);
     Deadline guard(ex, connect_deadline, [&resolver] { resolver.cancel(); });
+    PhaseClock dns(timings, TryTimings::Phase::dns);
     auto [ec, results] = co_await resolver.async_resolve(url.host, std::to_string(url.port), use_nothrow);
+    dns.stop();
     if (guard.expired())
       co_return fail(Clock::now() >= deadline ? FetchError::timeout : FetchError::dns_failed, "DNS lookup timed out");
     if (ec == net::error::operation_aborted) co_return fail(FetchError::cancelled, "cancelled");
@@ -139,7 +181,9 @@ runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point dead
   auto& sock = c->socket();
   {
     Deadline guard(ex, connect_deadline, sock);
+    PhaseClock connecting(timings, TryTimings::Phase::connect);
     auto [cec, ep] = co_await net::async_connect(sock, allowed, use_nothrow);
+    connecting.stop();
     if (cec) {
       if (guard.expired())
         co_return fail(Clock::now() >= deadline ? FetchError::timeout : FetchError::connect_failed, "connect timed out");
@@ -148,18 +192,22 @@ runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point dead
     }
   }
   sock.set_option(tcp::no_delay(true));
+  stats.connection_opened();
 
   if (c->tls) {
     if (!url.host_is_ip && !SSL_set_tlsext_host_name(c->tls->native_handle(), url.host.c_str()))
       co_return fail(FetchError::tls_failed, "cannot set SNI");
     c->tls->set_verify_callback(ssl::host_name_verification(url.host));
     Deadline guard(ex, deadline, sock);
+    PhaseClock handshake(timings, TryTimings::Phase::tls);
     auto [hec] = co_await c->tls->async_handshake(ssl::stream_base::client, use_nothrow);
+    handshake.stop();
     if (hec) {
       if (guard.expired()) co_return fail(FetchError::timeout, "TLS handshake timed out");
       if (hec == net::error::operation_aborted) co_return fail(FetchError::cancelled, "cancelled");
       co_return fail(FetchError::tls_failed, hec.message());
     }
+    stats.tls_handshake(SSL_session_reused(c->tls->native_handle()) == 1);
   }
   out = std::move(c);
   co_return Hop{};
@@ -167,7 +215,8 @@ runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point dead
 
 template <class Stream>
 runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const std::string& head, bool head_method,
-                                             const FetchOptions& o, Clock::time_point deadline, bool& keep_alive) {
+                                             const FetchOptions& o, Clock::time_point deadline, bool& keep_alive,
+                                             TryTimings* timings) {
   keep_alive = false;
   Deadline guard(co_await net::this_coro::executor, deadline, c.socket());
   error_code wec;
@@ -195,26 +244,68 @@ runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const std
   http::response_parser<CappedBody> parser;
   parser.header_limit(max_response_header_bytes);
   parser.body_limit(boost::none);  // CappedBody enforces max_body_bytes and counts
-  parser.get().body().cap = config.max_body_bytes;
-  parser.get().body().keep = o.include_body;
+  auto& body = parser.get().body();
+  body.cap = config.max_body_bytes;
+  body.keep = o.include_body;
+  body.decode = o.decode;
   if (head_method) parser.skip(true);
-  auto [rec, rn] = co_await http::async_read(s, c.buffer, parser, use_nothrow);
+
+  // The first bytes are read here, not by http::async_read: their arrival is
+  // the response's first byte (ttfb), and an answer that came whole with them
+  // is parsed at once, without the composed read and its completion.
+  error_code rec;
+  std::size_t rn = 0;
+  if (c.buffer.size() == 0) {
+    auto [ec, n] = co_await s.async_read_some(c.buffer.prepare(beast::read_size(c.buffer, 65536)), use_nothrow);
+    c.buffer.commit(n);
+    rn = n;
+    // Nothing came: as http::async_read reports it.
+    rec = ec == net::error::eof ? error_code(http::error::end_of_stream) : ec;
+  }
+  if (timings && c.buffer.size() != 0) timings->response_began(Clock::now());
+  if (!rec) {
+    parser.eager(true);
+    while (c.buffer.size() != 0 && !parser.is_done()) {
+      const std::size_t used = parser.put(c.buffer.data(), rec);
+      c.buffer.consume(used);
+      if (rec == http::error::need_more) rec = {};
+      if (rec || used == 0) break;
+    }
+    if (!rec && !parser.is_done()) {
+      auto [ec, n] = co_await http::async_read(s, c.buffer, parser, use_nothrow);
+      rec = ec;
+      rn += n;
+    }
+  }
 
   Hop h;
   const auto& res = parser.get();
   if (parser.is_header_done()) {
     h.status = static_cast<int>(res.result_int());
-    h.bytes = res.body().received;
-    h.truncated = res.body().truncated;
-    if (o.include_body) h.more().body = std::move(parser.get().body().data);
+    h.version = version_of(res.version());
+    h.bytes = body.received;
+    h.truncated = body.truncated;
+    if (body.wire_bytes != body.received) h.more().wire_bytes = body.wire_bytes;
+    if (o.include_body) h.more().body = std::move(body.data);
     if (auto it = res.find(http::field::location); it != res.end()) h.more().location = std::string(it->value());
     if (auto it = res.find(http::field::retry_after); it != res.end())
       h.more().retry_after = parse_retry_after(it->value());
+    if (res.find(http::field::content_encoding) != res.end())
+      h.more().content_encoding = normalize_content_encoding(content_encoding_field(res));
+    if (o.include_headers) {
+      ResponseHeadersBuilder fields;
+      for (const auto& f : res) fields.add(f.name_string(), f.value());
+      h.more().headers = fields.take();
+    }
   }
   if (rec) {
     if (rec == http::error::body_limit) {
       h.error = FetchError::too_large;
       h.more().detail = "body over max_body_bytes";
+    } else if (body.bad_encoding) {
+      h.error = FetchError::protocol_error;
+      h.more().detail = std::string("Content-Encoding ") + h.more().content_encoding + ": " +
+                        (*body.bad_encoding == DecodeStatus::truncated ? "the body ends mid-stream" : "corrupt data");
     } else if (guard.expired()) {
       h.error = FetchError::timeout;
       h.more().detail = "response timed out";
@@ -239,23 +330,28 @@ runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const std
 // One HTTP exchange on a pooled or new connection. A pooled connection that
 // the server closed while idle is detected on first use and replaced once.
 runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const std::string& origin, const FetchOptions& o,
-                                           bool strip_credentials, Clock::time_point deadline) {
-  const std::string head = request_head(o.method, url, o.headers, strip_credentials);
+                                           bool strip_credentials, Clock::time_point deadline, TryTimings* timings) {
+  // Each request sent is a span of its own in the caller's trace.
+  const std::string traceparent = o.trace ? format_traceparent(child_of(*o.trace)) : std::string();
+  const std::string head = request_head(o.method, url, o.headers, strip_credentials,
+                                        {o.decode ? accept_encoding() : std::string_view(), traceparent});
   const bool head_method = o.method == "HEAD";
 
   for (int attempt = 0;; ++attempt) {
     auto conn = attempt == 0 ? pool.take(origin) : nullptr;
     const bool reused = conn != nullptr;
-    if (!conn) {
-      Hop h = co_await connect(url, deadline, conn);
+    if (reused) {
+      stats.connection_reused();
+    } else {
+      Hop h = co_await connect(url, deadline, conn, timings);
       if (h.error) co_return h;
     }
     bool keep_alive = false;
     Hop h;  // (no co_await inside ?: — GCC 12 mis-compiles that)
     if (conn->tls) {
-      h = co_await round_trip(*conn->tls, *conn, head, head_method, o, deadline, keep_alive);
+      h = co_await round_trip(*conn->tls, *conn, head, head_method, o, deadline, keep_alive, timings);
     } else {
-      h = co_await round_trip(*conn->plain, *conn, head, head_method, o, deadline, keep_alive);
+      h = co_await round_trip(*conn->plain, *conn, head, head_method, o, deadline, keep_alive, timings);
     }
     if (reused && h.error && h.status == 0 && *h.error != FetchError::timeout && *h.error != FetchError::cancelled) {
       continue;  // stale keep-alive connection: once more on a fresh one
@@ -266,7 +362,8 @@ runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const std::string& or
 }
 
 // One try: the request and the redirects it leads to.
-runtime::Task<Hop> Fetcher::Impl::one_try(Url url, const FetchOptions& base, Clock::time_point deadline) {
+runtime::Task<Hop> Fetcher::Impl::one_try(Url url, const FetchOptions& base, Clock::time_point deadline,
+                                          TryTimings* timings) {
   // The options are copied only when a redirect turns the method into GET;
   // the origin is built once per hop (the pool's key).
   std::optional<FetchOptions> changed;
@@ -274,7 +371,7 @@ runtime::Task<Hop> Fetcher::Impl::one_try(Url url, const FetchOptions& base, Clo
   std::string origin = first_origin;
   for (unsigned redirects = 0;; ++redirects) {
     const FetchOptions& o = changed ? *changed : base;
-    Hop h = co_await exchange(url, origin, o, origin != first_origin, deadline);
+    Hop h = co_await exchange(url, origin, o, origin != first_origin, deadline, timings);
     if (h.error || !is_redirect(h.status) || !h.rare || h.rare->location.empty()) co_return h;
     if (redirects >= config.max_redirects) {
       h.error = FetchError::protocol_error;
@@ -296,8 +393,8 @@ runtime::Task<Hop> Fetcher::Impl::one_try(Url url, const FetchOptions& base, Clo
   }
 }
 
-Fetcher::Fetcher(const Config& config, EgressPolicy policy)
-    : impl_(std::make_unique<Impl>(config, std::move(policy))) {}
+Fetcher::Fetcher(const Config& config, EgressPolicy policy, Stats& stats)
+    : impl_(std::make_unique<Impl>(config, std::move(policy), stats)) {}
 Fetcher::~Fetcher() = default;
 
 void Fetcher::close_idle() { impl_->pool.clear(); }
@@ -320,17 +417,29 @@ runtime::Task<FetchResult> Fetcher::fetch(std::string url_text, const FetchOptio
     co_return finish();
   }
 
+  // Made per try, and only when asked for: most fetches keep no timings.
+  std::unique_ptr<TryTimings> timings;
   try {
     for (;;) {
       ++r.attempts;
-      Hop h = co_await impl_->one_try(*url, o, try_deadline(Clock::now(), deadline, o.timeout, o.retries, r.attempts));
+      if (o.include_timings) timings = std::make_unique<TryTimings>(Clock::now());
+      Hop h = co_await impl_->one_try(*url, o, try_deadline(Clock::now(), deadline, o.timeout, o.retries, r.attempts),
+                                      timings.get());
 
       r.error = h.error;
       r.detail = h.rare ? h.rare->detail : std::string();
       r.status = h.status ? std::optional<int>(h.status) : std::nullopt;
+      r.http_version = h.version;
       r.bytes = h.bytes;
+      r.wire_bytes = h.rare && h.rare->wire_bytes ? *h.rare->wire_bytes : h.bytes;
+      r.content_encoding = h.rare ? std::move(h.rare->content_encoding) : std::string();
       r.truncated = h.truncated;
       if (o.include_body) r.body = h.rare ? std::move(h.rare->body) : std::string();
+      if (o.include_headers) r.headers = h.rare ? std::move(h.rare->headers) : std::nullopt;
+      if (timings) {
+        r.timings = timings->finish(Clock::now());
+        timings.reset();
+      }
 
       if (!retryable(h.error, h.status) || r.attempts > o.retries) break;
       const auto now = Clock::now();
@@ -343,6 +452,7 @@ runtime::Task<FetchResult> Fetcher::fetch(std::string url_text, const FetchOptio
     if (!runtime::is_cancellation(e)) throw;
     r.error = FetchError::cancelled;
     r.detail = "cancelled";
+    if (timings) r.timings = timings->finish(Clock::now());  // the try it cut short
   }
   co_return finish();
 }
