@@ -63,13 +63,17 @@ void append_int(std::string& out, N n) {
   out.append(buf, end);
 }
 
-void append_number_or_null(std::string& out, const std::optional<double>& v) {
+// `append(out, *v)`, or null when there is no value.
+template <class T, class Append>
+void append_or_null(std::string& out, const std::optional<T>& v, Append append) {
   if (v) {
-    append_number(out, *v);
+    append(out, *v);
   } else {
     out += "null";
   }
 }
+
+void append_number_or_null(std::string& out, const std::optional<double>& v) { append_or_null(out, v, append_number); }
 
 // {"name":"value",...}: the names are header tokens, the values any bytes.
 void append_headers(std::string& out, const ResponseHeaders& headers) {
@@ -145,19 +149,11 @@ void append_result(std::string& out, const FetchResult& r, const ResultFields& f
   }
   if (fields.headers) {
     out += ",\"headers\":";
-    if (r.headers) {
-      append_headers(out, *r.headers);
-    } else {
-      out += "null";
-    }
+    append_or_null(out, r.headers, append_headers);
   }
   if (fields.timings) {
     out += ",\"timings\":";
-    if (r.timings) {
-      append_timings(out, *r.timings);
-    } else {
-      out += "null";
-    }
+    append_or_null(out, r.timings, append_timings);
   }
   out += '}';
 }
