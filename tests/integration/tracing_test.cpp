@@ -73,21 +73,26 @@ TEST_CASE("tracing: without a valid traceparent each /fetch starts a trace of it
   Upstream up;
   Service svc;
   std::set<std::string> traces;
-  for (const char* header : {"", "00-" "00000000000000000000000000000000" "-00f067aa0ba902b7-01",  // all-zero trace id
-                             "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",           // upper case
-                             "garbage"}) {
-    INFO("traceparent '" << header << "'");
-    Headers h;
-    if (*header) h.emplace("traceparent", header);
+  const std::string valid = "00-" + caller_trace + "-" + caller_parent + "-01";
+  const std::vector<Headers> sent = {
+      {},
+      {{"traceparent", "00-00000000000000000000000000000000-00f067aa0ba902b7-01"}},  // all-zero trace id
+      {{"traceparent", "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"}},  // upper case
+      {{"traceparent", "garbage"}},
+      {{"traceparent", valid}, {"traceparent", valid}},  // two fields: neither counts
+  };
+  for (const auto& h : sent) {
+    INFO(h.size() << " traceparent field(s): " << (h.empty() ? "" : h.begin()->second));
     const auto seen = seen_upstream(fetch(svc.port(), {{"urls", headers_urls(up, 2)}, {"include_body", true}}, h));
     REQUIRE(seen.size() == 2);
     CHECK(seen[0].trace_id == seen[1].trace_id);  // one trace per /fetch
     CHECK(seen[0].parent_id != seen[1].parent_id);
     CHECK(seen[0].trace_id != "00000000000000000000000000000000");
+    CHECK(seen[0].trace_id != caller_trace);
     CHECK(seen[0].flags == "00");
     traces.insert(seen[0].trace_id);
   }
-  CHECK(traces.size() == 4);  // a new one each time
+  CHECK(traces.size() == sent.size());  // a new one each time
   CHECK(svc.stop() == 0);
 }
 

@@ -22,9 +22,9 @@
 #include "deadline.hpp"
 #include "redirect_policy.hpp"
 #include "retry_policy.hpp"
-#include "try_timings.hpp"
 #include "runtime/cancellation.hpp"
 #include "runtime/sleep.hpp"
+#include "try_timings.hpp"
 
 namespace asyncfetch {
 
@@ -61,7 +61,6 @@ struct Hop {
     std::string content_encoding;              // normalised; empty: none
     std::optional<std::uint64_t> wire_bytes;   // when not `bytes` (a decoded body)
     std::optional<ResponseHeaders> headers;    // with include_headers
-    std::optional<FetchTimings> timings;       // of the try, with include_timings
   };
   std::unique_ptr<Rare> rare;
 

@@ -1,6 +1,6 @@
 // A /fetch answer as NDJSON: a 200 head with chunked transfer coding (and
-// X-Request-Id) at once, then one chunk per result line as the results come, then the summary line
-// and the last chunk. Each write must finish within `timeout`. Each step
+// X-Request-Id) at once, then one chunk per result line as the results come,
+// then the summary line and the last chunk. Each write must finish within `timeout`. Each step
 // returns none when written, else why it failed (see cut_by); after a failed
 // one nothing more should be written.
 #pragma once

@@ -1,5 +1,6 @@
 #include "request_context.hpp"
 
+#include <iterator>
 #include <string_view>
 
 #include "asyncfetch/wire/request_id.hpp"
