@@ -24,13 +24,17 @@ declare -A sources=(
                     service/wire/src/egress_policy.cpp"
   [config_fuzz]="config/src/config.cpp service/wire/src/cidr.cpp service/wire/src/url.cpp
                  service/wire/src/credentials.cpp service/wire/src/proxy.cpp"
-  [http_response_fuzz]="service/wire/src/url.cpp service/wire/src/credentials.cpp"
+  [http_response_fuzz]="service/wire/src/url.cpp service/wire/src/credentials.cpp service/wire/src/content_coding.cpp
+                        service/wire/src/content_decoder.cpp service/wire/src/memory_meter.cpp
+                        service/wire/src/zlib_codec.cpp service/wire/src/brotli_codec.cpp service/wire/src/zstd_codec.cpp"
   [content_decoder_fuzz]="service/wire/src/content_coding.cpp service/wire/src/content_decoder.cpp
                           service/wire/src/memory_meter.cpp service/wire/src/zlib_codec.cpp
                           service/wire/src/brotli_codec.cpp service/wire/src/zstd_codec.cpp"
   [trace_context_fuzz]="service/wire/src/trace_context.cpp service/wire/src/request_id.cpp
                         service/wire/src/random_bytes.cpp"
-  [h2_response_fuzz]="service/fetch/src/h2/session.cpp"
+  [h2_response_fuzz]="service/fetch/src/h2/session.cpp service/wire/src/content_coding.cpp
+                      service/wire/src/content_decoder.cpp service/wire/src/memory_meter.cpp
+                      service/wire/src/zlib_codec.cpp service/wire/src/brotli_codec.cpp service/wire/src/zstd_codec.cpp"
 )
 # service/wire/src/beast_impl.cpp routes Beast's assertions to a handler that lets one
 # known-false assertion pass (beast_assertion_handler.hpp); this target uses it too.
@@ -41,11 +45,11 @@ declare -A extra=(
 # Libraries, linked after the sources.
 declare -A libs=(
   [content_decoder_fuzz]="-lz -lbrotlidec -lzstd"
-  [h2_response_fuzz]="-lnghttp2"
+  [h2_response_fuzz]="-lnghttp2 -lz -lbrotlidec -lzstd"
   [fetch_request_fuzz]="-lcrypto"
   [config_fuzz]="-lcrypto"
   [url_egress_fuzz]="-lcrypto"
-  [http_response_fuzz]="-lcrypto"
+  [http_response_fuzz]="-lcrypto -lz -lbrotlidec -lzstd"
 )
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(fetch_request_fuzz url_egress_fuzz config_fuzz http_response_fuzz

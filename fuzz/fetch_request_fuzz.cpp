@@ -79,6 +79,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       r.bytes = size;
       r.body = std::string(body.substr(i % (size + 1)));
       r.truncated = i % 4 == 0;
+      r.wire_bytes = size / 2;
+      r.http_version = HttpVersion::http_1_1;
+      r.content_encoding = std::string(body.substr(0, i % 7));
+      r.headers = ResponseHeaders{{std::string(body.substr(0, i % 5)), std::string(body.substr(i % (size + 1)))}};
+      r.timings = FetchTimings{std::nullopt, 1.0, std::nullopt, static_cast<double>(size), 2.5};
       ++(r.ok ? summary.succeeded : summary.failed);
     } else {
       r.error = FetchError::invalid_url;
@@ -88,7 +93,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     r.attempts = job.retries + 1;
     results[i] = std::move(r);
   }
-  const std::string out = fetch_response(job, results, summary);
+  const ResultFields fields{job.include_body, job.include_headers, job.include_timings};
+  const std::string out = fetch_response(job, results, summary, fields);
   const auto j = nlohmann::json::parse(out);
   FUZZ_CHECK(j.at("results").size() == job.urls.size());
   return 0;

@@ -1,6 +1,7 @@
 // bytes -> the fetcher's HTTP/2 client session (service/fetch/src/h2/session.cpp,
 // with nghttp2 and the fetcher's CappedBody) as a hostile server's frames,
-// after three requests (GET, HEAD, POST) were submitted on streams 1, 3, 5.
+// after three requests (GET, HEAD, POST) were submitted on streams 1, 3, 5,
+// the GET's and POST's bodies decoded as the fetcher decodes them.
 // Fed in chunks, with the client's frames produced (and dropped) in between, as
 // the connection does. Must never crash, hang or keep more than the cap; every
 // stream is handed back as closed exactly once (fail_all at the end closes
@@ -34,6 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (std::size_t i = 0; i < streams.size(); ++i) {
     streams[i].max_body_bytes = cap;
     streams[i].keep_body = keep;
+    streams[i].decode = i != 1;  // the GET and POST bodies are decoded (a Content-Encoding they carry)
     const std::vector<H2Field> request = {
         {":method", methods[i]}, {":scheme", "https"}, {":authority", "example.com"}, {":path", "/"}};
     FUZZ_CHECK(session.submit(request, streams[i]));

@@ -1,8 +1,10 @@
 // bytes -> Beast's response parser set up as the fetcher sets it (64 KiB
-// header limit, the fetcher's CappedBody at max_body_bytes or less, HEAD skips
-// the body), fed with put() in chunks the way a socket delivers them. Must
-// never crash, hang or allocate without bound, nor keep or count more than the
-// cap; a Location it yields goes through resolve_redirect.
+// header limit, the fetcher's CappedBody at max_body_bytes or less, decoding
+// the content codings it knows, HEAD skips the body), fed with put() in chunks
+// the way a socket delivers them. Must never crash, hang or allocate without
+// bound, nor keep or count more decoded bytes than the cap, nor report a
+// decoding failure as anything else; a Location it yields goes through
+// resolve_redirect.
 //
 // Byte 0: bit 0 = HEAD request; bits 1..3 = the body cap (max_body_bytes, or
 // smaller); bits 4..7 = chunk size. The rest is the upstream's byte stream.
@@ -47,6 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   parser.body_limit(boost::none);  // CappedBody enforces the cap
   parser.get().body().cap = cap;
   parser.get().body().keep = true;
+  parser.get().body().decode = true;
   if (flags & 1) parser.skip(true);
 
   beast::flat_buffer buffer;
@@ -86,7 +89,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)status;
     (void)res.keep_alive();
     const auto& body = res.body();
-    if (body.received > cap || body.data.size() != body.received || (body.truncated && ec != http::error::body_limit)) {
+    // A body the decoder does not touch is counted alike on both sides.
+    const auto codings = asyncfetch::parse_content_encoding(asyncfetch::content_encoding_field(res));
+    const bool passed_through = !codings || codings->empty();
+    if (body.received > cap || body.data.size() != body.received || (body.truncated && ec != http::error::body_limit) ||
+        (body.bad_encoding && (!ec || ec == http::error::body_limit)) ||
+        (passed_through && body.wire_bytes != body.received)) {
       std::fprintf(stderr, "http_response_fuzz: body of %zu bytes (%llu counted) against the cap %llu\n",
                    body.data.size(), static_cast<unsigned long long>(body.received),
                    static_cast<unsigned long long>(cap));

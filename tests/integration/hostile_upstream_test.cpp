@@ -6,6 +6,7 @@
 // egress_test and tls_test.
 #include <catch2/catch.hpp>
 
+#include <cctype>
 #include <cstdio>
 
 #include "client.hpp"
@@ -110,12 +111,13 @@ TEST_CASE("hostile upstream: 1 MiB of response headers is protocol_error, read n
   CHECK(svc.stop() == 0);
 }
 
-TEST_CASE("hostile upstream: chunked and gzip bodies are passed through, and bytes counts what arrived",
+TEST_CASE("hostile upstream: chunked framing is removed, gzip decoded, and bytes and wire_bytes count each side",
           "[hostile-upstream]") {
   // gzip of {"hello":"gzip"}\n three times (51 bytes), 40 bytes compressed.
   const std::string gz("\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03\xab\x56\xca\x48\xcd\xc9\xc9\x57\xb2\x52\x4a\xaf"
                        "\xca\x2c\x50\xaa\xe5\xaa\x26\x28\x00\x00\x69\x9b\x98\x07\x33\x00\x00\x00",
                        40);
+  const std::string json_lines = "{\"hello\":\"gzip\"}\n{\"hello\":\"gzip\"}\n{\"hello\":\"gzip\"}\n";
   RawUpstream chunked(RawUpstream::Mode::canned,
                       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
                       "5;ext=1\r\nhello\r\n7\r\n, world\r\n0\r\nX-Trailer: t\r\n\r\n");
@@ -127,28 +129,49 @@ TEST_CASE("hostile upstream: chunked and gzip bodies are passed through, and byt
                               "Connection: close\r\n\r\n19\r\n" + gz.substr(0, 25) + "\r\nf\r\n" + gz.substr(25) +
                                   "\r\n0\r\n\r\n");
   Service svc;
-  auto res = fetch(svc.port(), {{"urls", {chunked.url(), gzipped.url(), gzipped_chunked.url()}},
-                                {"include_body", true}, {"timeout_ms", 10000}});
+  const Json urls = {chunked.url(), gzipped.url(), gzipped_chunked.url()};
+  auto res = fetch(svc.port(), {{"urls", urls}, {"include_body", true}, {"timeout_ms", 10000}});
   auto& r = res["results"];
   // Chunked: de-chunked, bytes counts the payload (12), not the framing.
   CHECK(r[0]["ok"] == true);
   CHECK(r[0]["bytes"] == 12);
+  CHECK(r[0]["wire_bytes"] == 12);
   CHECK(r[0]["body"] == "hello, world");
-  // gzip: not decoded; bytes counts the 40 compressed bytes as received, with
-  // or without chunking. The body text is those bytes, invalid UTF-8 as U+FFFD.
+  // gzip, with or without chunking (its stream split across chunks): decoded;
+  // bytes counts the 51 decoded bytes, wire_bytes the 40 that arrived.
   for (int i : {1, 2}) {
     INFO(r[i].dump());
     CHECK(r[i]["ok"] == true);
     CHECK(r[i]["status"] == 200);
-    CHECK(r[i]["bytes"] == 40);
+    CHECK(r[i]["bytes"] == 51);
+    CHECK(r[i]["wire_bytes"] == 40);
+    CHECK(r[i]["content_encoding"] == "gzip");
     CHECK(r[i]["truncated"] == false);
-    CHECK_THAT(r[i]["body"].get<std::string>(), Catch::StartsWith("\x1f\xef\xbf\xbd"));  // 0x1f, then 0x8b → U+FFFD
+    CHECK(r[i]["body"] == json_lines);
   }
-  // The service did not ask for compression.
-  auto asked = gzipped.last_request();
-  for (auto& ch : asked) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  CHECK(asked.find("accept-encoding") == std::string::npos);
-  CHECK(stats(svc.port())["bytes_total"] == 12 + 40 + 40);
+  // The service offered every coding it decodes.
+  auto lower = [](std::string s) {
+    for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return s;
+  };
+  CHECK_THAT(lower(gzipped.last_request()), Catch::Contains("\r\naccept-encoding: gzip, deflate, br, zstd\r\n"));
+  CHECK(stats(svc.port())["bytes_total"] == 12 + 51 + 51);
+
+  // decode false: the bytes as they came, and nothing asked for.
+  res = fetch(svc.port(), {{"urls", urls}, {"include_body", true}, {"decode", false}, {"timeout_ms", 10000}});
+  CHECK(res["results"][0]["body"] == "hello, world");
+  for (int i : {1, 2}) {
+    auto& p = res["results"][i];
+    INFO(p.dump());
+    CHECK(p["ok"] == true);
+    CHECK(p["bytes"] == 40);
+    CHECK(p["wire_bytes"] == 40);
+    CHECK(p["content_encoding"] == "gzip");
+    // The body text is those bytes, invalid UTF-8 as U+FFFD.
+    CHECK_THAT(p["body"].get<std::string>(), Catch::StartsWith("\x1f\xef\xbf\xbd"));  // 0x1f, then 0x8b → U+FFFD
+  }
+  CHECK(lower(gzipped.last_request()).find("accept-encoding") == std::string::npos);
+  CHECK(stats(svc.port())["bytes_total"] == 12 + 51 + 51 + 12 + 40 + 40);
   CHECK(svc.stop() == 0);
 }
 

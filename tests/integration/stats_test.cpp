@@ -1,5 +1,6 @@
 // /stats and /metrics stay consistent under load: 200 concurrent clients;
-// /metrics counts fetches per error code and HTTP version, and shows readiness.
+// /metrics counts fetches per error code and HTTP version, upstream
+// connections and TLS handshakes, and shows readiness.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -8,6 +9,7 @@
 #include "client.hpp"
 #include "raw_upstream.hpp"
 #include "service_process.hpp"
+#include "tls_certs.hpp"
 #include "upstream.hpp"
 
 using namespace it;
@@ -109,5 +111,46 @@ TEST_CASE("/metrics: finished fetches per error code and HTTP version, and readi
   std::size_t series = 0;
   for (auto at = m.body.find("\n" + finished); at != std::string::npos; at = m.body.find("\n" + finished, at + 1)) ++series;
   CHECK(series == 2);
+  CHECK(svc.stop() == 0);
+}
+
+TEST_CASE("/metrics: upstream connections opened and reused, TLS handshakes", "[stats][tls]") {
+  const auto& pki = test_pki();
+  Upstream up;
+  Upstream tls(pki.server);
+  Service svc({.flags = {"--ca_file=" + pki.ca}});
+  auto metric = [&](const std::string& series) {
+    const std::string body = get(svc.port(), "/metrics").body;
+    const auto at = body.find("\n" + series + " ");
+    REQUIRE(at != std::string::npos);
+    return std::stol(body.substr(at + series.size() + 2));
+  };
+  const std::string opened = "asyncfetch_upstream_connections_opened_total";
+  const std::string reused = "asyncfetch_upstream_connections_reused_total";
+  const std::string full = "asyncfetch_tls_handshakes_total{resumed=\"false\"}";
+  const std::string resumed = "asyncfetch_tls_handshakes_total{resumed=\"true\"}";
+  // Every series is there before the first fetch.
+  CHECK(metric(opened) == 0);
+  CHECK(metric(reused) == 0);
+  CHECK(metric(full) == 0);
+  CHECK(metric(resumed) == 0);
+
+  // One fetch opens a connection; the next one to the same origin reuses it.
+  REQUIRE(fetch(svc.port(), {{"urls", {up.url("/bytes?n=1")}}})["results"][0]["ok"] == true);
+  CHECK(metric(opened) == 1);
+  CHECK(metric(reused) == 0);
+  REQUIRE(fetch(svc.port(), {{"urls", {up.url("/bytes?n=2")}}})["results"][0]["ok"] == true);
+  CHECK(metric(opened) == 1);
+  CHECK(metric(reused) == 1);
+  CHECK(up.requests() == 2);
+
+  // https: a connection and a full handshake (no session to resume yet).
+  REQUIRE(fetch(svc.port(), {{"urls", {tls.url("/bytes?n=1")}}})["results"][0]["ok"] == true);
+  CHECK(metric(opened) == 2);
+  CHECK(metric(full) == 1);
+  CHECK(metric(resumed) == 0);
+  REQUIRE(fetch(svc.port(), {{"urls", {tls.url("/bytes?n=1")}}})["results"][0]["ok"] == true);
+  CHECK(metric(reused) == 2);
+  CHECK(metric(full) == 1);  // a reused connection shakes no hands
   CHECK(svc.stop() == 0);
 }

@@ -118,8 +118,10 @@ Upstream::Upstream(std::optional<TlsFiles> tls, int keep_alive_s) : tls_(tls.has
     // The count lives as long as the body is being written, not the handler.
     auto f = std::make_shared<InFlight>(c);
     auto until = Clock::now() + std::chrono::milliseconds(param(req, "ms", 1000));
+    // Not a type cpp-httplib compresses: its compressor would hold the drip
+    // back, and a write would no longer tell that the peer has gone.
     res.set_chunked_content_provider(
-        "text/plain",
+        "application/octet-stream",
         [c, f, until](std::size_t, httplib::DataSink& sink) {
           if (c->stopping || Clock::now() >= until) {
             sink.done();
@@ -175,6 +177,24 @@ Upstream::Upstream(std::optional<TlsFiles> tls, int keep_alive_s) : tls_(tls.has
   };
   s.Get("/hang-first", hang_first);
   s.Post("/hang-first", hang_first);
+  s.Get(R"(/canned/.+)", [c, canned = canned_](const httplib::Request& req, httplib::Response& res) {
+    InFlight f(c);
+    std::lock_guard lk(canned->m);
+    const auto it = canned->by_path.find(req.path);
+    if (it == canned->by_path.end()) {
+      res.status = 404;
+      return;
+    }
+    std::string type = "application/octet-stream";
+    for (const auto& [name, value] : it->second.fields) {
+      if (name == "Content-Type") {
+        type = value;
+      } else {
+        res.set_header(name.c_str(), value);
+      }
+    }
+    res.set_content(it->second.body, type.c_str());
+  });
   s.Get("/stats", [c](const httplib::Request&, httplib::Response& res) {
     nlohmann::json j = {{"in_flight", c->in_flight.load()},
                         {"max_in_flight", c->max_in_flight.load()},
@@ -198,6 +218,12 @@ Upstream::~Upstream() {
   counters_->stopping = true;
   server_->stop();
   thread_.join();
+}
+
+void Upstream::canned(const std::string& path, std::string body,
+                      std::vector<std::pair<std::string, std::string>> fields) {
+  std::lock_guard lk(canned_->m);
+  canned_->by_path[path] = Canned{std::move(body), std::move(fields)};
 }
 
 std::string Upstream::url(const std::string& path, const std::string& host) const {

@@ -10,7 +10,7 @@
 //   /redirect?to=U&code=C  a redirect (default 302) to U (GET or POST)
 //   /redirect-chain?n=N    N redirects to itself with n-1, then 200
 //   /redirect-loop         redirects to itself forever
-//   /slow-body?ms=M        200, then one byte every 20 ms for M ms (chunked);
+//   /slow-body?ms=M        200, then one byte every 20 ms for M ms (chunked, never compressed);
 //                          stops as soon as a write fails (the peer went away)
 //   /headers               the request's headers as a JSON object (names lower-cased)
 //   /retry-after?key=K&fail=F  503 with Retry-After: 1 for the first F hits of K (default 1), then 200
@@ -23,13 +23,22 @@
 //   /hang-first?key=K&ms=M the first request of K (any method) hangs M ms (default 10000) without
 //                          answering; later ones answer "ok" at once
 //   /stats                 {"in_flight":..,"max_in_flight":..,"requests":..} (not counted itself)
+//   /canned/NAME           what canned() set for that path
+//
+// cpp-httplib compresses text and JSON answers itself (br or gzip) when the
+// request's Accept-Encoding offers it, as the service's does: those answers
+// reach the service encoded, by an encoder that is not the tests' own.
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace httplib {
 class Server;
@@ -59,6 +68,22 @@ class Upstream {
   long requests() const { return counters_->requests; }
   void reset_max() { counters_->max_in_flight = counters_->in_flight.load(); }
 
+  // GET `path` (under /canned/) answers 200 with `body` and these fields, as
+  // given: how a test serves a body it encoded itself. The Content-Type is
+  // application/octet-stream unless the fields set one (cpp-httplib
+  // compresses no octet-stream).
+  void canned(const std::string& path, std::string body,
+              std::vector<std::pair<std::string, std::string>> fields = {});
+
+  struct Canned {
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> fields;
+  };
+  struct CannedMap {
+    std::mutex m;
+    std::map<std::string, Canned> by_path;
+  };
+
   struct Counters {
     std::atomic<int> in_flight{0};
     std::atomic<int> max_in_flight{0};
@@ -70,6 +95,7 @@ class Upstream {
   bool tls_;
   int port_ = 0;
   std::shared_ptr<Counters> counters_;
+  std::shared_ptr<CannedMap> canned_ = std::make_shared<CannedMap>();
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
 };

@@ -97,6 +97,36 @@ TEST_CASE("stats: a fresh snapshot is all zeros", "[stats]") {
   CHECK(m.at("asyncfetch_fetch_duration_seconds_count") == 0);
   CHECK(m.at("asyncfetch_fetches_finished_total{error=\"none\",http_version=\"1.1\"}") == 0);
   CHECK(m.at("asyncfetch_ready") == 0);
+  // The connection series are there from the start, both TLS ones included.
+  CHECK(m.at("asyncfetch_upstream_connections_opened_total") == 0);
+  CHECK(m.at("asyncfetch_upstream_connections_reused_total") == 0);
+  CHECK(m.at("asyncfetch_tls_handshakes_total{resumed=\"false\"}") == 0);
+  CHECK(m.at("asyncfetch_tls_handshakes_total{resumed=\"true\"}") == 0);
+}
+
+TEST_CASE("stats: upstream connections opened and reused, TLS handshakes by resumption", "[stats]") {
+  Stats stats;
+  for (int i = 0; i < 3; ++i) stats.connection_opened();
+  for (int i = 0; i < 5; ++i) stats.connection_reused();
+  stats.tls_handshake(false);
+  stats.tls_handshake(false);
+  stats.tls_handshake(true);
+  auto s = runtime::run(stats.snapshot());
+  CHECK(s.connections_opened == 3);
+  CHECK(s.connections_reused == 5);
+  CHECK(s.tls_handshakes_full == 2);
+  CHECK(s.tls_handshakes_resumed == 1);
+  const std::string text = Stats::to_prometheus(s, true);
+  INFO(text);
+  auto m = parse_prometheus(text);
+  CHECK(m.at("asyncfetch_upstream_connections_opened_total") == 3);
+  CHECK(m.at("asyncfetch_upstream_connections_reused_total") == 5);
+  CHECK(m.at("asyncfetch_tls_handshakes_total{resumed=\"false\"}") == 2);
+  CHECK(m.at("asyncfetch_tls_handshakes_total{resumed=\"true\"}") == 1);
+  CHECK_THAT(text, Catch::Contains("# TYPE asyncfetch_tls_handshakes_total counter\n"));
+  CHECK_THAT(text, Catch::Contains("# TYPE asyncfetch_upstream_connections_opened_total counter\n"));
+  // /stats keeps its documented fields only.
+  CHECK_FALSE(json::parse(Stats::to_json(s)).contains("connections_opened"));
 }
 
 TEST_CASE("stats: counters", "[stats]") {

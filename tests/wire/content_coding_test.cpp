@@ -56,3 +56,18 @@ TEST_CASE("names and Accept-Encoding", "[content_coding]") {
   CHECK(parse_content_encoding(accept_encoding()) ==
         Codings{ContentCoding::gzip, ContentCoding::deflate, ContentCoding::br, ContentCoding::zstd});
 }
+
+TEST_CASE("normalize_content_encoding: what a result reports as content_encoding", "[content_coding]") {
+  CHECK(normalize_content_encoding("gzip") == "gzip");
+  CHECK(normalize_content_encoding("GZip") == "gzip");
+  CHECK(normalize_content_encoding(" gzip ,\tBR ") == "gzip, br");
+  CHECK(normalize_content_encoding("gzip,,br,") == "gzip, br");
+  CHECK(normalize_content_encoding("x-gzip") == "x-gzip");  // as sent: the server's own name for it
+  CHECK(normalize_content_encoding("Compress") == "compress");  // unknown codings are kept
+  CHECK(normalize_content_encoding("identity, zstd") == "zstd");
+  // Not encoded at all: nothing to report.
+  for (const char* value : {"", " ", ",", "identity", "Identity, ,identity"}) {
+    INFO(value);
+    CHECK(normalize_content_encoding(value).empty());
+  }
+}

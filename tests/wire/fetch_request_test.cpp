@@ -74,11 +74,17 @@ TEST_CASE("fetch request: the minimal body gets every default", "[fetch_request]
   CHECK_FALSE(job.body.has_value());
   CHECK(job.items.empty());
   CHECK(job.item(0) == nullptr);
+  CHECK(job.decode);
+  CHECK_FALSE(job.include_headers);
+  CHECK_FALSE(job.include_timings);
+  CHECK_FALSE(job.trace);  // the API server's to set, from the request's head
+  CHECK(job.request_id.empty());
 }
 
 TEST_CASE("fetch request: every field set", "[fetch_request]") {
   auto job = must_accept(R"({"urls":["http://a.example/","https://b.example/x"],"concurrency":3,"timeout_ms":2500,
-      "method":"POST","headers":{"User-Agent":"t/1","X-Trace":"a b\tc"},"include_body":true,"retries":5})");
+      "method":"POST","headers":{"User-Agent":"t/1","X-Trace":"a b\tc"},"include_body":true,"retries":5,
+      "decode":false,"include_headers":true,"include_timings":true})");
   CHECK(job.urls.size() == 2);
   CHECK(job.urls[1] == "https://b.example/x");
   CHECK(job.concurrency == 3);
@@ -90,6 +96,9 @@ TEST_CASE("fetch request: every field set", "[fetch_request]") {
   CHECK(job.include_body);
   CHECK(job.retries == 5);
   CHECK(job.items.empty());  // plain strings carry nothing per URL
+  CHECK_FALSE(job.decode);
+  CHECK(job.include_headers);
+  CHECK(job.include_timings);
 }
 
 TEST_CASE("fetch request: malformed JSON or a non-object is invalid_json", "[fetch_request]") {
@@ -208,6 +217,23 @@ TEST_CASE("fetch request: include_body is a boolean", "[fetch_request]") {
     must_reject_field(with("\"include_body\":" + std::string(v)), "include_body");
 }
 
+TEST_CASE("fetch request: decode, include_headers and include_timings are booleans", "[fetch_request]") {
+  CHECK_FALSE(must_accept(with(R"("decode":false)")).decode);
+  CHECK(must_accept(with(R"("decode":true)")).decode);
+  CHECK(must_accept(with(R"("include_headers":true)")).include_headers);
+  CHECK_FALSE(must_accept(with(R"("include_headers":false)")).include_headers);
+  CHECK(must_accept(with(R"("include_timings":true)")).include_timings);
+  CHECK_FALSE(must_accept(with(R"("include_timings":false)")).include_timings);
+  for (const char* f : {"decode", "include_headers", "include_timings"}) {
+    for (const char* v : {"1", "0", "\"true\"", "null", "[]", "{}"}) {
+      auto e = must_reject(with("\"" + std::string(f) + "\":" + v));
+      INFO(f << ": " << v);
+      CHECK(e.code == "invalid_field");
+      CHECK(e.message == "\"" + std::string(f) + "\": must be true or false");
+    }
+  }
+}
+
 TEST_CASE("fetch request: headers is an object of valid names and string values", "[fetch_request]") {
   auto job = must_accept(with(R"("headers":{})"));
   CHECK(job.headers.empty());
@@ -301,7 +327,7 @@ TEST_CASE("fetch request: read as a JSON object would be", "[fetch_request]") {
   must_reject_field(with(R"("headers":{"X-A":"1"},"headers":[])"), "headers");
   // null is a value of the wrong type, not an absent field.
   for (const char* f : {"concurrency", "per_host_concurrency", "timeout_ms", "try_timeout_ms", "retries", "method",
-                        "include_body", "headers", "body"})
+                        "include_body", "headers", "body", "decode", "include_headers", "include_timings"})
     must_reject_field(with("\"" + std::string(f) + "\":null"), f);
   // Headers come sorted by name (as a JSON object iterates), each checked in that order.
   job = must_accept(with(R"("headers":{"b":"2","A":"1","a":"3"})"));

@@ -114,15 +114,23 @@ TEST_CASE("h2_request_headers: the same fields as request_head(), but for Host a
       {{"X-A", "1"}, {"accept", "x/y"}, {"x-a", "2"}},  // the later of two that differ in case wins
       {{"X-Pad", "  padded\t"}, {"X-Tab", "\tv"}, {"X-Empty", ""}},
       {{"AUTHORIZATION", "Basic x"}, {"cookie", "c"}, {"user-agent", "ua"}, {"Host", "other"}},
+      // The client's own Accept-Encoding and traceparent win over the service's.
+      {{"Accept-Encoding", "identity"}, {"TraceParent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}},
+  };
+  const std::vector<asyncfetch::ServiceFields> service_sets = {
+      {},
+      {"gzip, deflate, br, zstd", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
   };
   for (const auto& m : methods)
     for (const auto& h : header_sets)
       for (const char* target : {"https://example.com/x", "https://u:p%40ss@example.com/x", "https://tok@h/"})
         for (std::size_t body : {0, 5})
-          for (bool strip : {false, true}) {
-            INFO(m << " " << target << " with " << h.size() << " fields, body " << body << ", strip " << strip);
-            const auto u = url(target);
-            CHECK(regular(h2_request_headers(m, u, h, strip, body)) ==
-                  http1_fields(asyncfetch::request_head(m, u, h, strip, body)));
-          }
+          for (bool strip : {false, true})
+            for (const auto& service : service_sets) {
+              INFO(m << " " << target << " with " << h.size() << " fields, body " << body << ", strip " << strip
+                     << ", service fields " << service.accept_encoding.size());
+              const auto u = url(target);
+              CHECK(regular(h2_request_headers(m, u, h, strip, body, service)) ==
+                    http1_fields(asyncfetch::request_head(m, u, h, strip, body, service)));
+            }
 }

@@ -19,11 +19,12 @@ namespace {
 
 // The same reply as a Beast message (keep_alive(), prepare_payload()), serialized by Beast.
 std::string beast_head(http::status s, unsigned version, const char* content_type, const Fields& fields,
-                       bool keep_alive, const std::string& body) {
+                       bool keep_alive, const std::string& body, const std::string& request_id = "") {
   http::response<http::string_body> res{s, version};
   res.set(http::field::server, "asyncfetch");
   res.set(http::field::content_type, content_type);
   for (const auto& [f, v] : fields) res.set(f, v);
+  if (!request_id.empty()) res.set("X-Request-Id", request_id);
   res.body() = body;
   res.keep_alive(keep_alive);
   res.prepare_payload();
@@ -48,10 +49,12 @@ TEST_CASE("reply_head: byte for byte what Beast's serializer writes", "[reply_he
       for (bool keep_alive : {false, true}) {
         for (const Fields* fields : {&none, &retry, &allow, &auth}) {
           for (const char* type : {"application/json", "text/plain; version=0.0.4; charset=utf-8"}) {
-            INFO("status " << static_cast<int>(status) << " HTTP/" << version << " keep_alive " << keep_alive
-                           << " fields " << fields->size() << " " << type);
-            CHECK(asyncfetch::reply_head(status, version, type, *fields, keep_alive, body.size()) ==
-                  beast_head(status, version, type, *fields, keep_alive, body));
+            for (const char* id : {"", "4bf92f3577b34da6a3ce929d0e0e4736", "client-id.1"}) {
+              INFO("status " << static_cast<int>(status) << " HTTP/" << version << " keep_alive " << keep_alive
+                             << " fields " << fields->size() << " " << type << " request id " << id);
+              CHECK(asyncfetch::reply_head(status, version, type, *fields, keep_alive, body.size(), id) ==
+                    beast_head(status, version, type, *fields, keep_alive, body, id));
+            }
           }
         }
       }

@@ -26,13 +26,15 @@ namespace {
 // The same request as a Beast message (set() of each field), serialized by
 // Beast: the head and the body.
 std::string beast_head(const std::string& method, const asyncfetch::Url& url, const Headers& headers,
-                       bool strip_credentials, const std::string& body) {
+                       bool strip_credentials, const std::string& body, const asyncfetch::ServiceFields& service) {
   http::request<http::string_body> req{http::string_to_verb(method), url.target, 11};
   req.set(http::field::host, url.host_header());
   req.set(http::field::user_agent, "asyncfetch/0.1");
   req.set(http::field::accept, "*/*");
   if (url.credentials && !strip_credentials)
     req.set(http::field::authorization, asyncfetch::basic_authorization(*url.credentials));
+  if (!service.accept_encoding.empty()) req.set(http::field::accept_encoding, service.accept_encoding);
+  if (!service.traceparent.empty()) req.set("traceparent", service.traceparent);
   for (const auto& [name, value] : headers) {
     if (strip_credentials) {
       std::string n = name;
@@ -65,6 +67,15 @@ TEST_CASE("request_head: byte for byte what Beast's serializer writes", "[reques
       {{"X-Pad", "  padded\t"}, {"X-Tab", "\tv"}, {"X-Empty", ""}},
       {{"AUTHORIZATION", "Basic x"}, {"cookie", "c"}, {"user-agent", "ua"}},
       {{"Content-Type", "application/json"}},
+      // The client's own Accept-Encoding and traceparent win over the service's.
+      {{"Accept-Encoding", "identity"}, {"X-A", "1"}},
+      {{"TraceParent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}, {"accept-encoding", "br"}},
+  };
+  const std::vector<asyncfetch::ServiceFields> service_sets = {
+      {},
+      {"gzip, deflate, br, zstd", ""},
+      {"gzip, deflate, br, zstd", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+      {"", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"},
   };
   for (const auto& text : urls) {
     auto url = asyncfetch::parse_url(text);
@@ -77,10 +88,12 @@ TEST_CASE("request_head: byte for byte what Beast's serializer writes", "[reques
         if (!body.empty() && !may_have_body) continue;
         for (const auto& headers : header_sets) {
           for (bool strip : {false, true}) {
-            INFO(method << " " << text << " headers " << headers.size() << " strip " << strip << " body "
-                        << body.size());
-            CHECK(asyncfetch::request_head(method, *url, headers, strip, body.size()) + body ==
-                  beast_head(method, *url, headers, strip, body));
+            for (const auto& service : service_sets) {
+              INFO(method << " " << text << " headers " << headers.size() << " strip " << strip << " body "
+                          << body.size() << " service " << service.accept_encoding << " " << service.traceparent);
+              CHECK(asyncfetch::request_head(method, *url, headers, strip, body.size(), service) + body ==
+                    beast_head(method, *url, headers, strip, body, service));
+            }
           }
         }
       }
@@ -115,4 +128,30 @@ TEST_CASE("request_head: Content-Length announces the body", "[request_head]") {
   CHECK(asyncfetch::request_head("DELETE", *url, {}, false, 0).find("Content-Length") == std::string::npos);
   CHECK(asyncfetch::request_head("GET", *url, {}, false, 0).find("Content-Length") == std::string::npos);
   CHECK(asyncfetch::request_head("PUT", *url, {}, false, 0).find("\r\nContent-Length: 0\r\n") != std::string::npos);
+}
+
+TEST_CASE("request_head: the service's Accept-Encoding and traceparent, unless the client sets its own",
+          "[request_head]") {
+  const auto url = asyncfetch::parse_url("http://127.0.0.1:8080/a");
+  REQUIRE(url);
+  const asyncfetch::ServiceFields service{"gzip, deflate, br, zstd",
+                                          "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"};
+  const std::string ours = asyncfetch::request_head("GET", *url, {}, false, 0, service);
+  CHECK_THAT(ours, Catch::Contains("\r\nAccept-Encoding: gzip, deflate, br, zstd\r\n"));
+  CHECK_THAT(ours, Catch::Contains("\r\ntraceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n"));
+
+  const Headers theirs = {{"accept-encoding", "identity"},
+                          {"Traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}};
+  const std::string head = asyncfetch::request_head("GET", *url, theirs, false, 0, service);
+  std::string lower = head;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  CHECK(lower.find("accept-encoding:") == lower.rfind("accept-encoding:"));  // one of each
+  CHECK(lower.find("traceparent:") == lower.rfind("traceparent:"));
+  CHECK_THAT(head, Catch::Contains("\r\naccept-encoding: identity\r\n"));
+  CHECK_THAT(head, Catch::Contains("\r\nTraceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\n"));
+
+  // No service fields: neither is sent.
+  const std::string plain = asyncfetch::request_head("GET", *url, {}, false, 0);
+  CHECK(plain.find("Accept-Encoding") == std::string::npos);
+  CHECK(plain.find("traceparent") == std::string::npos);
 }

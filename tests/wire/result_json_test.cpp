@@ -19,13 +19,18 @@ using asyncfetch::fetch_response;
 using asyncfetch::FanOutSummary;
 using asyncfetch::FetchError;
 using asyncfetch::FetchResult;
+using asyncfetch::FetchTimings;
+using asyncfetch::HttpVersion;
+using asyncfetch::ResultFields;
 using nlohmann::json;
 
 namespace {
 
-json result_json(const FetchResult& r, bool include_body) {
+const ResultFields with_body{.body = true};
+
+json result_json(const FetchResult& r, const ResultFields& fields) {
   std::string out;
-  append_result(out, r, include_body);
+  append_result(out, r, fields);
   INFO("json: " << out);
   json j;
   REQUIRE_NOTHROW(j = json::parse(out));
@@ -47,6 +52,8 @@ FetchResult ok_result() {
   r.ok = true;
   r.status = 200;
   r.bytes = 1024;
+  r.wire_bytes = 1024;
+  r.http_version = HttpVersion::http_1_1;
   r.elapsed_ms = 3.14159;
   r.attempts = 1;
   return r;
@@ -55,24 +62,36 @@ FetchResult ok_result() {
 }  // namespace
 
 TEST_CASE("result JSON: a success", "[result_json]") {
-  auto j = result_json(ok_result(), false);
+  auto j = result_json(ok_result(), {});
   CHECK(j["url"] == "http://example.com/a?b=c");
   CHECK(j["ok"] == true);
   CHECK(j["status"] == 200);
   CHECK(j["bytes"] == 1024);
+  CHECK(j["wire_bytes"] == 1024);
+  CHECK(j["content_encoding"].is_null());
+  CHECK(j["http_version"] == "1.1");
   CHECK(j["elapsed_ms"].get<double>() == Approx(3.142).margin(0.0005));
   CHECK(j["attempts"] == 1);
   CHECK(j["error"].is_null());
   CHECK_FALSE(j.contains("body"));
   CHECK_FALSE(j.contains("truncated"));
+  CHECK_FALSE(j.contains("headers"));
+  CHECK_FALSE(j.contains("timings"));
   // Exactly the documented keys, in the documented order.
   std::vector<std::string> keys;
   std::string out;
-  append_result(out, ok_result(), false);
+  append_result(out, ok_result(), {});
   CHECK(out.rfind("{\"url\":", 0) == 0);
-  for (const char* k : {"\"ok\":", "\"status\":", "\"bytes\":", "\"elapsed_ms\":", "\"attempts\":", "\"error\":"})
-    CHECK(out.find(k) != std::string::npos);
-  CHECK(j.size() == 7);
+  std::size_t at = 0;
+  for (const char* k : {"\"ok\":", "\"status\":", "\"bytes\":", "\"wire_bytes\":", "\"content_encoding\":",
+                        "\"http_version\":", "\"elapsed_ms\":", "\"attempts\":", "\"error\":"}) {
+    INFO(k);
+    const std::size_t found = out.find(k);
+    CHECK(found != std::string::npos);
+    CHECK(found > at);
+    at = found;
+  }
+  CHECK(j.size() == 10);
   CHECK(out.find('\n') == std::string::npos);  // NDJSON: a result is one line
 }
 
@@ -90,12 +109,15 @@ TEST_CASE("result JSON: no response means status null", "[result_json]") {
     r.detail = "this is never sent";
     r.attempts = 3;
     r.elapsed_ms = 10;
-    auto j = result_json(r, false);
+    auto j = result_json(r, {});
     CHECK(j["ok"] == false);
     CHECK(j["status"].is_null());
     CHECK(j["error"] == code);
     CHECK(j["attempts"] == 3);
     CHECK(j["bytes"] == 0);
+    CHECK(j["wire_bytes"] == 0);
+    CHECK(j["http_version"].is_null());  // no response, no version
+    CHECK(j["content_encoding"].is_null());
     CHECK_FALSE(j.contains("detail"));
   }
 }
@@ -104,13 +126,13 @@ TEST_CASE("result JSON: an error status with a response", "[result_json]") {
   FetchResult r = ok_result();
   r.ok = false;
   r.status = 503;
-  auto j = result_json(r, false);
+  auto j = result_json(r, {});
   CHECK(j["ok"] == false);
   CHECK(j["status"] == 503);
   CHECK(j["error"].is_null());
 
   r.error = FetchError::too_large;  // a response arrived, then its body was too large
-  j = result_json(r, false);
+  j = result_json(r, {});
   CHECK(j["status"] == 503);
   CHECK(j["error"] == "too_large");
 }
@@ -118,33 +140,118 @@ TEST_CASE("result JSON: an error status with a response", "[result_json]") {
 TEST_CASE("result JSON: include_body adds body and truncated", "[result_json]") {
   FetchResult r = ok_result();
   r.body = "hello \"world\"\n\t\\ \x01 </script>";
-  auto j = result_json(r, true);
+  auto j = result_json(r, with_body);
   CHECK(j["body"] == "hello \"world\"\n\t\\ \x01 </script>");
   CHECK(j["truncated"] == false);
 
   r.truncated = true;
-  j = result_json(r, true);
+  j = result_json(r, with_body);
   CHECK(j["truncated"] == true);
 
   r.body.reset();  // no response: nothing to show
-  j = result_json(r, true);
+  j = result_json(r, with_body);
   CHECK(j["body"].is_null());
   CHECK(j.contains("truncated"));
 
   r.body = "";
-  CHECK(result_json(r, true)["body"] == "");
+  CHECK(result_json(r, with_body)["body"] == "");
 
   r.body = "present but not asked for";
-  j = result_json(r, false);
+  j = result_json(r, {});
   CHECK_FALSE(j.contains("body"));
   CHECK_FALSE(j.contains("truncated"));
+}
+
+TEST_CASE("result JSON: a decoded body, its wire size and its coding", "[result_json]") {
+  FetchResult r = ok_result();
+  r.bytes = 5000;
+  r.wire_bytes = 61;
+  r.content_encoding = "gzip, br";
+  auto j = result_json(r, {});
+  CHECK(j["bytes"] == 5000);
+  CHECK(j["wire_bytes"] == 61);
+  CHECK(j["content_encoding"] == "gzip, br");
+
+  r.http_version = HttpVersion::http_1_0;
+  CHECK(result_json(r, {})["http_version"] == "1.0");
+  r.http_version = HttpVersion::http_2;
+  CHECK(result_json(r, {})["http_version"] == "2");
+
+  r.content_encoding = "x-\"odd\"\xff";  // as an upstream sent it: escaped, never broken JSON
+  CHECK(result_json(r, {})["content_encoding"] == "x-\"odd\"\xef\xbf\xbd");
+}
+
+TEST_CASE("result JSON: include_headers adds the response's fields as an object", "[result_json]") {
+  FetchResult r = ok_result();
+  r.headers = asyncfetch::ResponseHeaders{
+      {"content-type", "text/plain"}, {"set-cookie", "a=1, b=2"}, {"x-odd", "quote \" back\\ \xff"}};
+  std::string out;
+  append_result(out, r, {.headers = true});
+  auto j = json::parse(out);
+  REQUIRE(j["headers"].is_object());
+  CHECK(j["headers"].size() == 3);
+  CHECK(j["headers"]["content-type"] == "text/plain");
+  CHECK(j["headers"]["set-cookie"] == "a=1, b=2");
+  CHECK(j["headers"]["x-odd"] == "quote \" back\\ \xef\xbf\xbd");
+  // In the order the upstream sent them.
+  CHECK(out.find("\"content-type\"") < out.find("\"set-cookie\""));
+  CHECK(out.find("\"set-cookie\"") < out.find("\"x-odd\""));
+  CHECK_FALSE(j.contains("body"));
+  CHECK_FALSE(j.contains("timings"));
+
+  r.headers = asyncfetch::ResponseHeaders{};
+  CHECK(result_json(r, {.headers = true})["headers"] == json::object());
+  r.headers.reset();  // no response came
+  CHECK(result_json(r, {.headers = true})["headers"].is_null());
+  r.headers = asyncfetch::ResponseHeaders{{"a", "b"}};
+  CHECK_FALSE(result_json(r, {}).contains("headers"));  // not asked for: absent
+}
+
+TEST_CASE("result JSON: include_timings adds the phases, null where one did not happen", "[result_json]") {
+  FetchResult r = ok_result();
+  r.timings = FetchTimings{1.5, 0.25, 3.125, 8.5, 9.75};
+  std::string out;
+  append_result(out, r, {.timings = true});
+  auto j = json::parse(out);
+  REQUIRE(j["timings"].is_object());
+  CHECK(j["timings"].size() == 5);
+  CHECK(j["timings"]["dns_ms"] == 1.5);
+  CHECK(j["timings"]["connect_ms"] == 0.25);
+  CHECK(j["timings"]["tls_ms"] == 3.125);
+  CHECK(j["timings"]["ttfb_ms"] == 8.5);
+  CHECK(j["timings"]["total_ms"] == 9.75);
+  CHECK_THAT(out, Catch::Contains("\"timings\":{\"dns_ms\":1.500,\"connect_ms\":0.250,\"tls_ms\":3.125,"
+                                  "\"ttfb_ms\":8.500,\"total_ms\":9.750}"));
+
+  // A reused connection: no DNS, connect or TLS; the response head still came.
+  r.timings = FetchTimings{std::nullopt, std::nullopt, std::nullopt, 0.5, 0.75};
+  j = result_json(r, {.timings = true});
+  CHECK(j["timings"]["dns_ms"].is_null());
+  CHECK(j["timings"]["connect_ms"].is_null());
+  CHECK(j["timings"]["tls_ms"].is_null());
+  CHECK(j["timings"]["ttfb_ms"] == 0.5);
+  CHECK(j["timings"]["total_ms"] == 0.75);
+
+  r.timings.reset();  // never tried (invalid_url)
+  CHECK(result_json(r, {.timings = true})["timings"].is_null());
+
+  // With every optional field asked for, they come in this order.
+  r.timings = FetchTimings{};
+  r.headers = asyncfetch::ResponseHeaders{};
+  r.body = "b";
+  out.clear();
+  append_result(out, r, {.body = true, .headers = true, .timings = true});
+  CHECK(out.find("\"error\":") < out.find("\"body\":"));
+  CHECK(out.find("\"truncated\":") < out.find("\"headers\":"));
+  CHECK(out.find("\"headers\":") < out.find("\"timings\":"));
+  CHECK(json::parse(out).size() == 14);
 }
 
 TEST_CASE("result JSON: invalid UTF-8 in a body is replaced, not thrown", "[result_json]") {
   FetchResult r = ok_result();
   r.body = std::string("ok \xff\xfe then \xc3 cut \xe2\x82 and valid caf\xc3\xa9 \xf0\x9f\x98\x80", 40);
   json j;
-  REQUIRE_NOTHROW(j = result_json(r, true));
+  REQUIRE_NOTHROW(j = result_json(r, with_body));
   auto body = j["body"].get<std::string>();
   CHECK(body.find("\xef\xbf\xbd") != std::string::npos);  // U+FFFD
   CHECK(body.find("caf\xc3\xa9") != std::string::npos);
@@ -153,16 +260,16 @@ TEST_CASE("result JSON: invalid UTF-8 in a body is replaced, not thrown", "[resu
 
   // A body cut in the middle of a multi-byte character (max_body_bytes).
   r.body = "abc\xe2\x82";
-  CHECK(result_json(r, true)["body"] == "abc\xef\xbf\xbd");
+  CHECK(result_json(r, with_body)["body"] == "abc\xef\xbf\xbd");
 
   // Binary data with NULs.
   r.body = std::string("\x00\x01\x80\x00", 4);
-  j = result_json(r, true);
+  j = result_json(r, with_body);
   CHECK(j["body"].get<std::string>().substr(0, 2) == std::string("\x00\x01", 2));
 
   // The URL too (it is echoed as given).
   r.url = "http://a/\xff";
-  CHECK_NOTHROW(result_json(r, false));
+  CHECK_NOTHROW(result_json(r, {}));
 }
 
 TEST_CASE("result JSON: elapsed_ms is always a valid JSON number", "[result_json]") {
@@ -170,7 +277,7 @@ TEST_CASE("result JSON: elapsed_ms is always a valid JSON number", "[result_json
   for (double v : {0.0, 0.0004, 0.0006, 1e9, 1e20, 1e100, 1e308, std::numeric_limits<double>::max(), -1.0}) {
     r.elapsed_ms = v;
     std::string out;
-    append_result(out, r, false);
+    append_result(out, r, {});
     INFO("elapsed_ms: " << v << "\njson: " << out);
     json j;
     REQUIRE_NOTHROW(j = json::parse(out));
@@ -180,7 +287,7 @@ TEST_CASE("result JSON: elapsed_ms is always a valid JSON number", "[result_json
   for (double v : {std::nan(""), std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()}) {
     r.elapsed_ms = v;
     std::string out;
-    append_result(out, r, false);
+    append_result(out, r, {});
     INFO("json: " << out);
     json j;
     REQUIRE_NOTHROW(j = json::parse(out));
@@ -195,7 +302,7 @@ TEST_CASE("result JSON: elapsed_ms is written exactly as printf's %.3f", "[resul
                    1e20, 1e300, std::numeric_limits<double>::max(), std::numeric_limits<double>::denorm_min(), -1.25}) {
     r.elapsed_ms = v;
     std::string out;
-    append_result(out, r, false);
+    append_result(out, r, {});
     char want[400];
     std::snprintf(want, sizeof want, "%.3f", v);
     INFO("elapsed_ms: " << v << "\njson: " << out);
@@ -245,7 +352,7 @@ TEST_CASE("fetch_response: results in input order, missing ones cancelled", "[re
   s.concurrency = 2;
   s.max_in_flight = 2;
 
-  std::string out = fetch_response(job, results, s);
+  std::string out = fetch_response(job, results, s, with_body);
   CHECK(out.back() == '\n');
   json j;
   REQUIRE_NOTHROW(j = json::parse(out));
@@ -283,7 +390,7 @@ TEST_CASE("fetch_response: many results stay one valid document", "[result_json]
   }
   FanOutSummary s;
   s.total = n;
-  auto j = json::parse(fetch_response(job, results, s));
+  auto j = json::parse(fetch_response(job, results, s, with_body));
   REQUIRE(j["results"].size() == n);
   for (std::size_t i = 0; i < n; i += 97) CHECK(j["results"][i]["url"] == urls[i]);
   CHECK(j["results"][3]["error"] == "cancelled");
@@ -293,15 +400,15 @@ TEST_CASE("fetch_response: many results stay one valid document", "[result_json]
 TEST_CASE("result JSON: id after url, only when the result has one", "[result_json]") {
   FetchResult r = ok_result();
   std::string out;
-  append_result(out, r, false);
+  append_result(out, r, {});
   CHECK(out.find("\"id\"") == std::string::npos);
   r.id = "item \"7\"\n";
   out.clear();
-  append_result(out, r, false);
+  append_result(out, r, {});
   CHECK(out.rfind("{\"url\":\"http://example.com/a?b=c\",\"id\":\"item \\\"7\\\"\\n\",\"ok\":true", 0) == 0);
   CHECK(json::parse(out)["id"] == "item \"7\"\n");
   r.id = "";
-  CHECK(result_json(r, false)["id"] == "");
+  CHECK(result_json(r, {})["id"] == "");
 }
 
 TEST_CASE("fetch_response: a missing result keeps its item's id, its URL masked", "[result_json]") {
@@ -317,7 +424,7 @@ TEST_CASE("fetch_response: a missing result keeps its item's id, its URL masked"
   results[2] = c;
   FanOutSummary s;
   s.total = 3;
-  auto j = json::parse(fetch_response(job, results, s));
+  auto j = json::parse(fetch_response(job, results, s, {}));
   CHECK(j["results"][0]["url"] == "http://u:***@a/");
   CHECK(j["results"][0]["id"] == "first");
   CHECK(j["results"][0]["error"] == "cancelled");

@@ -61,7 +61,7 @@ runtime::Task<void> cancel_and_wait(runtime::TaskHandle<void>& task, const char*
 
 runtime::Task<int> run_service(const Config& config) {
   Stats stats;
-  Fetcher fetcher(config, EgressPolicy(config.allow_cidrs));
+  Fetcher fetcher(config, EgressPolicy(config.allow_cidrs), stats);
   FanOut fan_out(config, fetcher, stats);
   runtime::Event ready;
   ApiServer server(config, fan_out, stats, ready);

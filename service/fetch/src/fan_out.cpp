@@ -11,6 +11,7 @@
 #include "asyncfetch/telemetry/log.hpp"
 #include "asyncfetch/wire/credentials.hpp"
 #include "asyncfetch/wire/fetch_error.hpp"
+#include "asyncfetch/wire/trace_context.hpp"
 #include "asyncfetch/wire/url.hpp"
 #include "host_lanes.hpp"
 #include "origin_semaphores.hpp"
@@ -24,7 +25,7 @@ namespace {
 
 // The result's labels on /metrics.
 Stats::Outcome outcome_of(const FetchResult& r) {
-  return {r.error ? to_string(*r.error) : "none", r.http_version ? r.http_version : "none"};
+  return {r.error ? to_string(*r.error) : "none", r.http_version ? to_string(*r.http_version) : "none"};
 }
 
 }  // namespace
@@ -106,7 +107,10 @@ runtime::Task<void> FanOut::fetch_one(std::size_t index, const FetchJob& job, co
     r.url = job.urls[index];
     mask_credentials(r.url);
     r.error = cancelled ? FetchError::cancelled : FetchError::protocol_error;
-    if (!cancelled) log::error("fetch failed unexpectedly", {{"url", r.url}, {"what", e.what()}});
+    if (!cancelled)
+      log::error("fetch failed unexpectedly",
+                 log::tagged({job.request_id, job.trace ? trace_id_hex(*job.trace) : std::string()},
+                             {{"url", r.url}, {"what", e.what()}}));
   }
   if (item) r.id = item->id;
   progress.fetches.leave();
@@ -210,6 +214,10 @@ runtime::Task<FanOutSummary> FanOut::run(const FetchJob& job, OnResult on_result
   options.retries = job.retries;
   options.timeout = job.timeout;
   options.try_timeout = job.try_timeout;
+  options.decode = job.decode;
+  options.include_headers = job.include_headers;
+  options.include_timings = job.include_timings;
+  options.trace = job.trace;
 
   runtime::Semaphore per_request(job.concurrency);
   RequestProgress progress;

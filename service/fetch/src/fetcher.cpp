@@ -15,10 +15,12 @@
 
 #include "asyncfetch/telemetry/log.hpp"
 #include "asyncfetch/wire/address_order.hpp"
+#include "asyncfetch/wire/content_coding.hpp"
 #include "asyncfetch/wire/credentials.hpp"
-#include "asyncfetch/wire/proxy.hpp"
 #include "asyncfetch/wire/h2_request_headers.hpp"
+#include "asyncfetch/wire/proxy.hpp"
 #include "asyncfetch/wire/request_head.hpp"
+#include "asyncfetch/wire/trace_context.hpp"
 #include "asyncfetch/wire/url.hpp"
 #include "capped_body.hpp"
 #include "connection_pool.hpp"
@@ -29,6 +31,7 @@
 #include "retry_policy.hpp"
 #include "runtime/cancellation.hpp"
 #include "runtime/sleep.hpp"
+#include "try_timings.hpp"
 
 namespace asyncfetch {
 
@@ -56,13 +59,16 @@ struct Hop {
   std::optional<FetchError> error;
   int status = 0;  // 0: no response
   bool truncated = false;
-  bool http2 = false;  // the response came over HTTP/2
-  std::uint64_t bytes = 0;
+  std::optional<HttpVersion> version;  // of the response
+  std::uint64_t bytes = 0;             // of the body, decoded
   struct Rare {
     std::string detail;
     std::string body;      // with include_body
     std::string location;  // a redirect's target
     std::optional<std::chrono::milliseconds> retry_after;
+    std::string content_encoding;              // normalised; empty: none
+    std::optional<std::uint64_t> wire_bytes;   // when not `bytes` (a decoded body)
+    std::optional<ResponseHeaders> headers;    // with include_headers
   };
   std::unique_ptr<Rare> rare;
 
@@ -94,28 +100,66 @@ ProxyRoutes proxy_routes(const Config& c) {
   return r;
 }
 
-// What a response head and its (capped) body tell, over either protocol.
-Hop answer(http::response<CappedBody>& res, bool include_body) {
+// Beast's parser reads any HTTP/1.x: a later minor version than 1.1 is read
+// as 1.1 (RFC 9110 §2.5).
+HttpVersion version_of(unsigned beast_version) noexcept {
+  return beast_version == 10 ? HttpVersion::http_1_0 : HttpVersion::http_1_1;
+}
+
+// What a response head and its (capped, decoded) body tell, over either protocol.
+Hop answer(http::response<CappedBody>& res, HttpVersion version, const FetchOptions& o) {
   Hop h;
+  auto& body = res.body();
   h.status = static_cast<int>(res.result_int());
-  h.bytes = res.body().received;
-  h.truncated = res.body().truncated;
-  if (include_body) h.more().body = std::move(res.body().data);
+  h.version = version;
+  h.bytes = body.received;
+  h.truncated = body.truncated;
+  if (body.wire_bytes != body.received) h.more().wire_bytes = body.wire_bytes;
+  if (o.include_body) h.more().body = std::move(body.data);
   if (auto it = res.find(http::field::location); it != res.end()) h.more().location = std::string(it->value());
   if (auto it = res.find(http::field::retry_after); it != res.end()) h.more().retry_after = parse_retry_after(it->value());
+  if (res.find(http::field::content_encoding) != res.end())
+    h.more().content_encoding = normalize_content_encoding(content_encoding_field(res));
+  if (o.include_headers) {
+    ResponseHeadersBuilder fields;
+    for (const auto& f : res) fields.add(f.name_string(), f.value());
+    h.more().headers = fields.take();
+  }
   return h;
 }
 
 // ALPN, when HTTP/2 is on: h2 first, HTTP/1.1 for servers without it.
 constexpr unsigned char alpn_h2_http1[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
 
+// Measures one phase of a try into `timings`, when there are timings to
+// keep: from its making to stop() (or its end, when a cancellation cuts the
+// phase short).
+class PhaseClock {
+ public:
+  PhaseClock(TryTimings* timings, TryTimings::Phase phase) noexcept
+      : timings_(timings), phase_(phase), start_(timings ? Clock::now() : Clock::time_point{}) {}
+  ~PhaseClock() { stop(); }
+  void stop() noexcept {
+    if (timings_) timings_->add(phase_, Clock::now() - start_);
+    timings_ = nullptr;
+  }
+  PhaseClock(const PhaseClock&) = delete;
+  PhaseClock& operator=(const PhaseClock&) = delete;
+
+ private:
+  TryTimings* timings_;
+  TryTimings::Phase phase_;
+  Clock::time_point start_;
+};
+
 }  // namespace
 
 struct Fetcher::Impl {
-  Impl(const Config& c, EgressPolicy p)
+  Impl(const Config& c, EgressPolicy p, Stats& s)
       : config(c),
         policy(std::move(p)),
         routes(proxy_routes(c)),
+        stats(s),
         tls_ctx(ssl::context::tls_client),
         pool(c.pool_max_idle_per_host, std::chrono::milliseconds(c.pool_idle_timeout_ms)) {
     if (c.http2) h2.emplace(h2::Session::Limits{max_response_header_bytes}, std::chrono::milliseconds(c.pool_idle_timeout_ms));
@@ -127,33 +171,37 @@ struct Fetcher::Impl {
   const Config config;
   const EgressPolicy policy;
   const ProxyRoutes routes;
+  Stats& stats;
   ssl::context tls_ctx;
   ConnectionPool pool;
   std::optional<h2::Client> h2;  // with config http2
 
+  // `timings` (all of them): none unless include_timings.
   runtime::Task<Hop> lookup(const std::string& host, std::uint16_t port, Clock::time_point connect_deadline,
-                            Clock::time_point deadline, std::vector<tcp::endpoint>& out);
+                            Clock::time_point deadline, std::vector<tcp::endpoint>& out, TryTimings* timings);
   runtime::Task<Hop> open_tunnel(tcp::socket& sock, const Url& url, const ProxyServer& proxy,
                                  Clock::time_point connect_deadline, Clock::time_point deadline);
   runtime::Task<Hop> connect(const Url& url, Clock::time_point deadline, std::unique_ptr<Connection>& out,
-                             bool offer_h2 = false);
-  runtime::Task<h2::Dialed> dial_h2(const Url& url, Clock::time_point deadline);
+                             TryTimings* timings, bool offer_h2 = false);
+  runtime::Task<h2::Dialed> dial_h2(const Url& url, Clock::time_point deadline, TryTimings* timings);
   runtime::Task<std::optional<Hop>> over_h2(const Url& url, const std::string& origin, const FetchOptions& o,
                                             bool strip_credentials, Clock::time_point deadline,
-                                            std::unique_ptr<Connection>& fresh);
+                                            const ServiceFields& service, std::unique_ptr<Connection>& fresh,
+                                            TryTimings* timings);
   runtime::Task<Hop> exchange(const Url& url, const std::string& origin, const FetchOptions& o,
-                              bool strip_credentials, Clock::time_point deadline);
+                              bool strip_credentials, Clock::time_point deadline, TryTimings* timings);
   template <class Stream>
   runtime::Task<Hop> round_trip(Stream& s, Connection& c, const std::string& head, bool head_method,
-                                const FetchOptions& o, Clock::time_point deadline, bool& keep_alive);
-  runtime::Task<Hop> one_try(Url url, const FetchOptions& o, Clock::time_point deadline);
+                                const FetchOptions& o, Clock::time_point deadline, bool& keep_alive,
+                                TryTimings* timings);
+  runtime::Task<Hop> one_try(Url url, const FetchOptions& o, Clock::time_point deadline, TryTimings* timings);
 };
 
 // The addresses of a host name: the `resolve` map's when it names the host,
 // else the resolver's.
 runtime::Task<Hop> Fetcher::Impl::lookup(const std::string& host, std::uint16_t port,
                                          Clock::time_point connect_deadline, Clock::time_point deadline,
-                                         std::vector<tcp::endpoint>& out) {
+                                         std::vector<tcp::endpoint>& out, TryTimings* timings) {
   if (auto it = config.resolve.find(host); it != config.resolve.end()) {
     for (const auto& a : it->second) out.emplace_back(net::ip::make_address(a), port);
     co_return Hop{};
@@ -161,7 +209,9 @@ runtime::Task<Hop> Fetcher::Impl::lookup(const std::string& host, std::uint16_t 
   auto ex = co_await net::this_coro::executor;
   tcp::resolver resolver(ex);
   Deadline guard(ex, connect_deadline, [&resolver] { resolver.cancel(); });
+  PhaseClock dns(timings, TryTimings::Phase::dns);
   auto [ec, results] = co_await resolver.async_resolve(host, std::to_string(port), use_nothrow);
+  dns.stop();
   if (guard.expired())
     co_return fail(Clock::now() >= deadline ? FetchError::timeout : FetchError::dns_failed, "DNS lookup timed out");
   if (ec == net::error::operation_aborted) co_return fail(FetchError::cancelled, "cancelled");
@@ -216,7 +266,7 @@ runtime::Task<Hop> Fetcher::Impl::open_tunnel(tcp::socket& sock, const Url& url,
 // address, connects to an allowed one (or, through a proxy, to the proxy,
 // once the target's addresses are allowed) and, for https, shakes hands.
 runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point deadline,
-                                          std::unique_ptr<Connection>& out, bool offer_h2) {
+                                          std::unique_ptr<Connection>& out, TryTimings* timings, bool offer_h2) {
   auto ex = co_await net::this_coro::executor;
   auto connect_deadline = std::min(deadline, Clock::now() + std::chrono::milliseconds(config.connect_timeout_ms));
 
@@ -224,7 +274,7 @@ runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point dead
   if (url.host_is_ip) {
     resolved.emplace_back(net::ip::make_address(url.host), url.port);
   } else {
-    Hop h = co_await lookup(url.host, url.port, connect_deadline, deadline, resolved);
+    Hop h = co_await lookup(url.host, url.port, connect_deadline, deadline, resolved, timings);
     if (h.error) co_return h;
   }
   std::vector<tcp::endpoint> allowed;
@@ -243,7 +293,7 @@ runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point dead
     if (proxy->host_is_ip) {
       allowed.emplace_back(net::ip::make_address(proxy->host), proxy->port);
     } else {
-      Hop h = co_await lookup(proxy->host, proxy->port, connect_deadline, deadline, allowed);
+      Hop h = co_await lookup(proxy->host, proxy->port, connect_deadline, deadline, allowed, timings);
       if (h.error) {
         if (*h.error == FetchError::dns_failed) h.error = FetchError::connect_failed;
         h.more().detail = "proxy " + proxy->display + ": " + h.more().detail;
@@ -267,8 +317,10 @@ runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point dead
     for (const auto& ep : allowed) addresses.push_back(ep.address());
     std::vector<tcp::endpoint> order;
     for (const auto& a : interleave_families(addresses)) order.emplace_back(a, allowed.front().port());
+    PhaseClock connecting(timings, TryTimings::Phase::connect);
     const auto r = co_await connect_first(sock, order, std::chrono::milliseconds(config.happy_eyeballs_delay_ms),
                                           connect_deadline);
+    connecting.stop();
     if (r.error) {
       if (r.error == net::error::operation_aborted && !r.timed_out) co_return fail(FetchError::cancelled, "cancelled");
       const std::string why = r.timed_out ? "connect timed out" : r.error.message();
@@ -278,7 +330,10 @@ runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point dead
     }
   }
   sock.set_option(tcp::no_delay(true));
+  stats.connection_opened();
   if (proxy && url.https()) {
+    // The tunnel is part of connecting: its time counts as connect.
+    PhaseClock tunnelling(timings, TryTimings::Phase::connect);
     Hop h = co_await open_tunnel(sock, url, *proxy, connect_deadline, deadline);
     if (h.error) co_return h;
   }
@@ -290,12 +345,15 @@ runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point dead
     if (offer_h2 && SSL_set_alpn_protos(c->tls->native_handle(), alpn_h2_http1, sizeof alpn_h2_http1) != 0)
       co_return fail(FetchError::tls_failed, "cannot offer ALPN");
     Deadline guard(ex, deadline, sock);
+    PhaseClock handshake(timings, TryTimings::Phase::tls);
     auto [hec] = co_await c->tls->async_handshake(ssl::stream_base::client, use_nothrow);
+    handshake.stop();
     if (hec) {
       if (guard.expired()) co_return fail(FetchError::timeout, "TLS handshake timed out");
       if (hec == net::error::operation_aborted) co_return fail(FetchError::cancelled, "cancelled");
       co_return fail(FetchError::tls_failed, hec.message());
     }
+    stats.tls_handshake(SSL_session_reused(c->tls->native_handle()) == 1);
   }
   out = std::move(c);
   co_return Hop{};
@@ -303,7 +361,8 @@ runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point dead
 
 template <class Stream>
 runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const std::string& head, bool head_method,
-                                             const FetchOptions& o, Clock::time_point deadline, bool& keep_alive) {
+                                             const FetchOptions& o, Clock::time_point deadline, bool& keep_alive,
+                                             TryTimings* timings) {
   keep_alive = false;
   Deadline guard(co_await net::this_coro::executor, deadline, c.socket());
   const std::array<net::const_buffer, 2> request{net::buffer(head), net::buffer(o.body.data(), o.body.size())};
@@ -334,18 +393,51 @@ runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const std
   http::response_parser<CappedBody> parser;
   parser.header_limit(max_response_header_bytes);
   parser.body_limit(boost::none);  // CappedBody enforces max_body_bytes and counts
-  parser.get().body().cap = config.max_body_bytes;
-  parser.get().body().keep = o.include_body;
+  auto& body = parser.get().body();
+  body.cap = config.max_body_bytes;
+  body.keep = o.include_body;
+  body.decode = o.decode;
   if (head_method) parser.skip(true);
-  auto [rec, rn] = co_await http::async_read(s, c.buffer, parser, use_nothrow);
+
+  // The first bytes are read here, not by http::async_read: their arrival is
+  // the response's first byte (ttfb), and an answer that came whole with them
+  // is parsed at once, without the composed read and its completion.
+  error_code rec;
+  std::size_t rn = 0;
+  if (c.buffer.size() == 0) {
+    auto [ec, n] = co_await s.async_read_some(c.buffer.prepare(beast::read_size(c.buffer, 65536)), use_nothrow);
+    c.buffer.commit(n);
+    rn = n;
+    // Nothing came: as http::async_read reports it.
+    rec = ec == net::error::eof ? error_code(http::error::end_of_stream) : ec;
+  }
+  if (timings && c.buffer.size() != 0) timings->response_began(Clock::now());
+  if (!rec) {
+    parser.eager(true);
+    while (c.buffer.size() != 0 && !parser.is_done()) {
+      const std::size_t used = parser.put(c.buffer.data(), rec);
+      c.buffer.consume(used);
+      if (rec == http::error::need_more) rec = {};
+      if (rec || used == 0) break;
+    }
+    if (!rec && !parser.is_done()) {
+      auto [ec, n] = co_await http::async_read(s, c.buffer, parser, use_nothrow);
+      rec = ec;
+      rn += n;
+    }
+  }
 
   Hop h;
   const auto& res = parser.get();
-  if (parser.is_header_done()) h = answer(parser.get(), o.include_body);
+  if (parser.is_header_done()) h = answer(parser.get(), version_of(res.version()), o);
   if (rec) {
     if (rec == http::error::body_limit) {
       h.error = FetchError::too_large;
       h.more().detail = "body over max_body_bytes";
+    } else if (body.bad_encoding) {
+      h.error = FetchError::protocol_error;
+      h.more().detail = std::string("Content-Encoding ") + h.more().content_encoding + ": " +
+                        (*body.bad_encoding == DecodeStatus::truncated ? "the body ends mid-stream" : "corrupt data");
     } else if (guard.expired()) {
       h.error = FetchError::timeout;
       h.more().detail = "response timed out";
@@ -367,9 +459,9 @@ runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const std
   co_return h;
 }
 
-runtime::Task<h2::Dialed> Fetcher::Impl::dial_h2(const Url& url, Clock::time_point deadline) {
+runtime::Task<h2::Dialed> Fetcher::Impl::dial_h2(const Url& url, Clock::time_point deadline, TryTimings* timings) {
   h2::Dialed d;
-  Hop h = co_await connect(url, deadline, d.connection, /*offer_h2=*/true);
+  Hop h = co_await connect(url, deadline, d.connection, timings, /*offer_h2=*/true);
   if (h.error) {
     d.error = h.error;
     if (h.rare) d.detail = std::move(h.rare->detail);
@@ -382,15 +474,18 @@ runtime::Task<h2::Dialed> Fetcher::Impl::dial_h2(const Url& url, Clock::time_poi
 // out, if one was.
 runtime::Task<std::optional<Hop>> Fetcher::Impl::over_h2(const Url& url, const std::string& origin,
                                                           const FetchOptions& o, bool strip_credentials,
-                                                          Clock::time_point deadline, std::unique_ptr<Connection>& fresh) {
-  const h2::Client::Request request{h2_request_headers(o.method, url, o.headers, strip_credentials, o.body.size()),
-                                    config.max_body_bytes, o.include_body, o.body};
-  auto out = co_await h2->exchange(origin, request, deadline, [&] { return dial_h2(url, deadline); });
+                                                          Clock::time_point deadline, const ServiceFields& service,
+                                                          std::unique_ptr<Connection>& fresh, TryTimings* timings) {
+  const h2::Client::Request request{
+      h2_request_headers(o.method, url, o.headers, strip_credentials, o.body.size(), service), config.max_body_bytes,
+      o.include_body, o.decode, o.body};
+  auto out = co_await h2->exchange(origin, request, deadline, [&] { return dial_h2(url, deadline, timings); });
+  if (out.reused) stats.connection_reused();
   if (out.stream) {
     auto& s = *out.stream;
+    if (timings && s.head_at) timings->response_began(*s.head_at);
     Hop h;
-    if (s.head_done) h = answer(s.message, o.include_body);
-    h.http2 = true;
+    if (s.head_done) h = answer(s.message, HttpVersion::http_2, o);
     if (s.error) {
       h.error = s.error;
       h.more().detail = std::move(s.detail);
@@ -406,15 +501,18 @@ runtime::Task<std::optional<Hop>> Fetcher::Impl::over_h2(const Url& url, const s
 // the server offers it). A pooled connection that the server closed while
 // idle is detected on first use and replaced once.
 runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const std::string& origin, const FetchOptions& o,
-                                           bool strip_credentials, Clock::time_point deadline) {
+                                           bool strip_credentials, Clock::time_point deadline, TryTimings* timings) {
   // An idle HTTP/1.1 connection to the origin: its server chose HTTP/1.1 lately.
   auto first = pool.take(origin);
   const bool pooled = first != nullptr;
+  // Each request sent is a span of its own in the caller's trace.
+  const std::string traceparent = o.trace ? format_traceparent(child_of(*o.trace)) : std::string();
+  const ServiceFields service{o.decode ? accept_encoding() : std::string_view(), traceparent};
   if (!pooled && h2 && url.https()) {
-    auto h = co_await over_h2(url, origin, o, strip_credentials, deadline, first);
+    auto h = co_await over_h2(url, origin, o, strip_credentials, deadline, service, first, timings);
     if (h) co_return std::move(*h);
   }
-  std::string head = request_head(o.method, url, o.headers, strip_credentials, o.body.size());
+  std::string head = request_head(o.method, url, o.headers, strip_credentials, o.body.size(), service);
   // An http target behind a proxy: the proxy gets the request, in absolute form.
   if (const ProxyServer* proxy = url.https() ? nullptr : routes.for_target(url)) head = via_proxy(head, url, *proxy);
   const bool head_method = o.method == "HEAD";
@@ -422,16 +520,17 @@ runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const std::string& or
   for (int attempt = 0;; ++attempt) {
     auto conn = attempt == 0 ? std::move(first) : nullptr;
     const bool reused = attempt == 0 && pooled;
+    if (reused) stats.connection_reused();
     if (!conn) {
-      Hop h = co_await connect(url, deadline, conn);
+      Hop h = co_await connect(url, deadline, conn, timings);
       if (h.error) co_return h;
     }
     bool keep_alive = false;
     Hop h;  // (no co_await inside ?: — GCC 12 mis-compiles that)
     if (conn->tls) {
-      h = co_await round_trip(*conn->tls, *conn, head, head_method, o, deadline, keep_alive);
+      h = co_await round_trip(*conn->tls, *conn, head, head_method, o, deadline, keep_alive, timings);
     } else {
-      h = co_await round_trip(*conn->plain, *conn, head, head_method, o, deadline, keep_alive);
+      h = co_await round_trip(*conn->plain, *conn, head, head_method, o, deadline, keep_alive, timings);
     }
     if (reused && h.error && h.status == 0 && *h.error != FetchError::timeout && *h.error != FetchError::cancelled) {
       continue;  // stale keep-alive connection: once more on a fresh one
@@ -444,7 +543,8 @@ runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const std::string& or
 // One try: the request and the redirects it leads to. The URL's credentials
 // go with every hop (request_head leaves them out when the hop leaves the
 // first origin), a redirect target never brings its own.
-runtime::Task<Hop> Fetcher::Impl::one_try(Url url, const FetchOptions& base, Clock::time_point deadline) {
+runtime::Task<Hop> Fetcher::Impl::one_try(Url url, const FetchOptions& base, Clock::time_point deadline,
+                                          TryTimings* timings) {
   // The options are copied only when a redirect turns the method into GET;
   // the origin is built once per hop (the pool's key).
   std::optional<FetchOptions> changed;
@@ -452,7 +552,7 @@ runtime::Task<Hop> Fetcher::Impl::one_try(Url url, const FetchOptions& base, Clo
   std::string origin = first_origin;
   for (unsigned redirects = 0;; ++redirects) {
     const FetchOptions& o = changed ? *changed : base;
-    Hop h = co_await exchange(url, origin, o, origin != first_origin, deadline);
+    Hop h = co_await exchange(url, origin, o, origin != first_origin, deadline, timings);
     if (h.error || !is_redirect(h.status) || !h.rare || h.rare->location.empty()) co_return h;
     if (redirects >= config.max_redirects) {
       h.error = FetchError::protocol_error;
@@ -476,8 +576,8 @@ runtime::Task<Hop> Fetcher::Impl::one_try(Url url, const FetchOptions& base, Clo
   }
 }
 
-Fetcher::Fetcher(const Config& config, EgressPolicy policy)
-    : impl_(std::make_unique<Impl>(config, std::move(policy))) {}
+Fetcher::Fetcher(const Config& config, EgressPolicy policy, Stats& stats)
+    : impl_(std::make_unique<Impl>(config, std::move(policy), stats)) {}
 Fetcher::~Fetcher() = default;
 
 void Fetcher::close_idle() {
@@ -504,18 +604,28 @@ runtime::Task<FetchResult> Fetcher::fetch(std::string url_text, const FetchOptio
     co_return finish();
   }
 
+  // Made per try, and only when asked for: most fetches keep no timings.
+  std::unique_ptr<TryTimings> timings;
   try {
     for (;;) {
       ++r.attempts;
-      Hop h = co_await impl_->one_try(*url, o, try_deadline(Clock::now(), deadline, o.try_timeout));
+      if (o.include_timings) timings = std::make_unique<TryTimings>(Clock::now());
+      Hop h = co_await impl_->one_try(*url, o, try_deadline(Clock::now(), deadline, o.try_timeout), timings.get());
 
       r.error = h.error;
       r.detail = h.rare ? h.rare->detail : std::string();
       r.status = h.status ? std::optional<int>(h.status) : std::nullopt;
+      r.http_version = h.version;
       r.bytes = h.bytes;
+      r.wire_bytes = h.rare && h.rare->wire_bytes ? *h.rare->wire_bytes : h.bytes;
+      r.content_encoding = h.rare ? std::move(h.rare->content_encoding) : std::string();
       r.truncated = h.truncated;
-      r.http_version = h.status ? (h.http2 ? "2" : "1.1") : nullptr;
       if (o.include_body) r.body = h.rare ? std::move(h.rare->body) : std::string();
+      if (o.include_headers) r.headers = h.rare ? std::move(h.rare->headers) : std::nullopt;
+      if (timings) {
+        r.timings = timings->finish(Clock::now());
+        timings.reset();
+      }
 
       if (!retryable(h.error, h.status) || r.attempts > o.retries) break;
       const auto now = Clock::now();
@@ -528,6 +638,7 @@ runtime::Task<FetchResult> Fetcher::fetch(std::string url_text, const FetchOptio
     if (!runtime::is_cancellation(e)) throw;
     r.error = FetchError::cancelled;
     r.detail = "cancelled";
+    if (timings) r.timings = timings->finish(Clock::now());  // the try it cut short
   }
   co_return finish();
 }

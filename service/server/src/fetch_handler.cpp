@@ -32,13 +32,16 @@ struct FetchContext {
   std::unique_ptr<runtime::Queue<std::string>> lines;
 };
 
+// The optional fields of each result, as the request asked for them.
+ResultFields result_fields(const FetchJob& job) { return {job.include_body, job.include_headers, job.include_timings}; }
+
 runtime::Task<FanOutSummary> run_fan_out(FanOut& fan_out, std::shared_ptr<FetchContext> ctx) {
   // Named, not written inside the co_await: GCC 12 destroys a capturing lambda
   // temporary of a co_await expression twice.
   FanOut::OnResult on_result = [ctx](std::size_t i, FetchResult&& r) {
     if (ctx->lines) {
       std::string line;
-      append_result(line, r, ctx->job.include_body);
+      append_result(line, r, result_fields(ctx->job));
       line += '\n';
       ctx->lines->try_put(std::move(line));  // unbounded: never refuses
     } else {
@@ -56,8 +59,8 @@ Reply retry_later(http::status status, std::string code, std::string message) {
 
 // The client left before its answer was complete: its fetches were cancelled,
 // and the connection closes.
-Sent client_gone(std::size_t urls, std::optional<http::status> begun) {
-  log::info("client went away; its fetches were cancelled", {{"urls", urls}});
+Sent client_gone(const log::RequestTag& tag, std::size_t urls, std::optional<http::status> begun) {
+  log::info("client went away; its fetches were cancelled", log::tagged(tag, {{"urls", urls}}));
   return Sent{begun, Cut::client_gone, false};
 }
 
@@ -69,7 +72,8 @@ bool accepts_ndjson(const Request& req) {
 
 // One JSON document, written by the session once every fetch has ended.
 runtime::Task<Handled> answer_whole(runtime::TaskHandle<FanOutSummary>& fan, const std::shared_ptr<FetchContext>& ctx,
-                                    std::optional<FanOut::Ticket>& ticket, boost::beast::tcp_stream& stream) {
+                                    std::optional<FanOut::Ticket>& ticket, boost::beast::tcp_stream& stream,
+                                    const RequestContext& context) {
   std::optional<FanOutSummary> summary;
   bool gone = false;
   {
@@ -82,15 +86,16 @@ runtime::Task<Handled> answer_whole(runtime::TaskHandle<FanOutSummary>& fan, con
     gone = watch.gone();
   }
   ticket.reset();  // the fetches are done: their admission share goes back before the answer
-  if (gone) co_return client_gone(ctx->job.urls.size(), std::nullopt);
-  co_return json_reply(http::status::ok, fetch_response(ctx->job, ctx->results, *summary));
+  if (gone) co_return client_gone(context.tag, ctx->job.urls.size(), std::nullopt);
+  co_return json_reply(http::status::ok, fetch_response(ctx->job, ctx->results, *summary, result_fields(ctx->job)));
 }
 
 // NDJSON: the lines are written as the fetches complete. Leaving early (the
 // client gone, a failed write, the session cancelled) cancels the fan-out.
 runtime::Task<Handled> answer_stream(runtime::TaskHandle<FanOutSummary>& fan, const std::shared_ptr<FetchContext>& ctx,
                                      std::optional<FanOut::Ticket>& ticket, const Request& req,
-                                     boost::beast::tcp_stream& stream, std::chrono::milliseconds write_timeout) {
+                                     boost::beast::tcp_stream& stream, std::chrono::milliseconds write_timeout,
+                                     const RequestContext& context) {
   struct CancelOnExit {
     runtime::TaskHandle<FanOutSummary>& h;
     ~CancelOnExit() {
@@ -103,12 +108,12 @@ runtime::Task<Handled> answer_stream(runtime::TaskHandle<FanOutSummary>& fan, co
   });
   const std::size_t urls = ctx->job.urls.size();
   // The 200 went out (or began to): a reply cut short from here on says so.
-  auto cut_short = [urls](Cut cut) {
-    if (cut == Cut::client_gone) return client_gone(urls, http::status::ok);
+  auto cut_short = [urls, &context](Cut cut) {
+    if (cut == Cut::client_gone) return client_gone(context.tag, urls, http::status::ok);
     return Sent{http::status::ok, cut, false};
   };
 
-  NdjsonStream out(stream, req.version(), req.keep_alive(), write_timeout);
+  NdjsonStream out(stream, req.version(), req.keep_alive(), write_timeout, context.tag.request_id);
   std::optional<Cut> cut = co_await out.begin();
   for (std::size_t i = 0; !cut && i < urls; ++i) {
     const auto line = co_await ctx->lines->get();
@@ -145,7 +150,8 @@ FetchHandler::FetchHandler(const Config& config, FanOut& fan_out, Stats& stats, 
       ready_(ready),
       drain_(drain) {}
 
-runtime::Task<Handled> FetchHandler::handle(Request& req, boost::beast::tcp_stream& stream) {
+runtime::Task<Handled> FetchHandler::handle(Request& req, boost::beast::tcp_stream& stream,
+                                            const RequestContext& context) {
   if (!ready_.is_set()) {
     try {
       co_await runtime::wait_for(ready_.wait(), std::chrono::milliseconds(config_.ready_wait_ms));
@@ -163,6 +169,8 @@ runtime::Task<Handled> FetchHandler::handle(Request& req, boost::beast::tcp_stre
 
   auto ctx = std::make_shared<FetchContext>();
   ctx->job = std::move(std::get<FetchJob>(parsed));
+  ctx->job.trace = context.trace;
+  ctx->job.request_id = context.tag.request_id;
   auto ticket = fan_out_.admit(ctx->job.urls.size());
   if (!ticket) {
     stats_.request_rejected();
@@ -180,8 +188,9 @@ runtime::Task<Handled> FetchHandler::handle(Request& req, boost::beast::tcp_stre
   // The fan-out is a task of its own so that the client going away can cancel
   // it (returning its permits) while this handler waits for it.
   auto fan = runtime::create_task(run_fan_out(fan_out_, ctx));
-  if (!stream_lines) co_return co_await answer_whole(fan, ctx, ticket, stream);
-  co_return co_await answer_stream(fan, ctx, ticket, req, stream, std::chrono::milliseconds(config_.idle_timeout_ms));
+  if (!stream_lines) co_return co_await answer_whole(fan, ctx, ticket, stream, context);
+  co_return co_await answer_stream(fan, ctx, ticket, req, stream, std::chrono::milliseconds(config_.idle_timeout_ms),
+                                   context);
 }
 
 }  // namespace asyncfetch

@@ -13,6 +13,7 @@
 #include "asyncfetch/wire/fetch_request.hpp"
 #include "drain_control.hpp"
 #include "reply.hpp"
+#include "request_context.hpp"
 #include "runtime/event.hpp"
 #include "runtime/task.hpp"
 
@@ -22,7 +23,7 @@ class FetchHandler {
  public:
   FetchHandler(const Config& config, FanOut& fan_out, Stats& stats, runtime::Event& ready, const DrainControl& drain);
 
-  runtime::Task<Handled> handle(Request& req, boost::beast::tcp_stream& stream);
+  runtime::Task<Handled> handle(Request& req, boost::beast::tcp_stream& stream, const RequestContext& context);
 
  private:
   const Config& config_;

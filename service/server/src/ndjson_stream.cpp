@@ -31,6 +31,7 @@ runtime::Task<std::optional<Cut>> NdjsonStream::begin() {
   http::response<http::empty_body> head{http::status::ok, version_};
   head.set(http::field::server, "asyncfetch");
   head.set(http::field::content_type, "application/x-ndjson");
+  head.set("X-Request-Id", request_id_);
   head.keep_alive(keep_alive_);
   head.chunked(true);
   http::response_serializer<http::empty_body> sr{head};

@@ -47,8 +47,9 @@ Cut cut_by(const boost::system::error_code& ec) noexcept {
 // write and the loop turn its completion costs; the rest is written
 // asynchronously.
 runtime::Task<Sent> write_reply(boost::beast::tcp_stream& stream, Reply& r, unsigned version, bool keep_alive,
-                                std::chrono::milliseconds timeout) {
-  const std::string head = reply_head(r.status, version, r.content_type, r.headers, keep_alive, r.body.size());
+                                std::chrono::milliseconds timeout, std::string_view request_id) {
+  const std::string head =
+      reply_head(r.status, version, r.content_type, r.headers, keep_alive, r.body.size(), request_id);
   const std::array<net::const_buffer, 2> wire{net::buffer(head), net::buffer(r.body)};
   Sent sent{r.status, std::nullopt, keep_alive};
   auto& sock = stream.socket();

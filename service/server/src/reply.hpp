@@ -58,8 +58,9 @@ struct Sent {
 using Handled = std::variant<Reply, Sent>;
 
 // Writes `r` (its body is taken, not copied: a /fetch answer can be
-// megabytes) with a head from reply_head(), each write within `timeout`.
+// megabytes) with a head from reply_head() that carries `request_id` as
+// X-Request-Id, each write within `timeout`.
 runtime::Task<Sent> write_reply(boost::beast::tcp_stream& stream, Reply& r, unsigned version, bool keep_alive,
-                                std::chrono::milliseconds timeout);
+                                std::chrono::milliseconds timeout, std::string_view request_id);
 
 }  // namespace asyncfetch

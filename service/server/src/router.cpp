@@ -53,7 +53,7 @@ bool Router::authorized(const Request& req) const {
 
 bool Router::ready() const { return ready_.is_set() && !drain_.draining(); }
 
-runtime::Task<Handled> Router::route(Request& req, boost::beast::tcp_stream& stream) {
+runtime::Task<Handled> Router::route(Request& req, boost::beast::tcp_stream& stream, const RequestContext& context) {
   const std::string_view target(req.target().data(), req.target().size());
   const std::string_view path = target.substr(0, target.find('?'));
 
@@ -78,7 +78,7 @@ runtime::Task<Handled> Router::route(Request& req, boost::beast::tcp_stream& str
   if (path == "/fetch") {
     if (auto r = method_not_allowed(req, path, http::verb::post, "POST")) co_return *r;
     if (!authorized(req)) co_return unauthorized();
-    co_return co_await fetch_.handle(req, stream);
+    co_return co_await fetch_.handle(req, stream, context);
   }
   co_return error_reply(http::status::not_found, "not_found", "no such endpoint: " + std::string(path));
 }

@@ -11,6 +11,7 @@
 #include "drain_control.hpp"
 #include "fetch_handler.hpp"
 #include "reply.hpp"
+#include "request_context.hpp"
 #include "runtime/event.hpp"
 #include "runtime/task.hpp"
 
@@ -22,7 +23,7 @@ class Router {
          FetchHandler& fetch)
       : config_(config), stats_(stats), ready_(ready), drain_(drain), fetch_(fetch) {}
 
-  runtime::Task<Handled> route(Request& req, boost::beast::tcp_stream& stream);
+  runtime::Task<Handled> route(Request& req, boost::beast::tcp_stream& stream, const RequestContext& context);
 
  private:
   bool authorized(const Request& req) const;

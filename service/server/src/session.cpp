@@ -18,6 +18,7 @@
 #include "asyncfetch/telemetry/log.hpp"
 #include "drain_control.hpp"
 #include "reply.hpp"
+#include "request_context.hpp"
 #include "router.hpp"
 #include "runtime/cancellation.hpp"
 
@@ -123,20 +124,23 @@ runtime::Task<void> serve_connection(tcp::socket accepted, runtime::Semaphore::P
       auto reply = unreadable(hec, parser, config);
       if (!reply) break;
       reply->close = true;
-      const Sent sent = co_await write_reply(stream, *reply, 11, false, idle);
+      const RequestContext context = request_context(parser.get());  // the fields read, if any
+      const Sent sent = co_await write_reply(stream, *reply, 11, false, idle, context.tag.request_id);
       nlohmann::json fields = {{"error", hec.message()}};
       note_sent(fields, sent);
-      log::info("request", std::move(fields));
+      log::info("request", log::tagged(context.tag, std::move(fields)));
       break;
     }
 
     auto req = parser.release();
+    const RequestContext context = request_context(req);
     Handled handled;
     try {
-      handled = co_await router.route(req, stream);
+      handled = co_await router.route(req, stream, context);
     } catch (const std::exception& e) {
       if (runtime::is_cancellation(e)) throw;
-      log::error("handler failed", {{"path", std::string(req.target())}, {"what", e.what()}});
+      log::error("handler failed",
+                 log::tagged(context.tag, {{"path", std::string(req.target())}, {"what", e.what()}}));
       Reply r = error_reply(http::status::internal_server_error, "internal", "internal error");
       r.close = true;
       handled = std::move(r);
@@ -144,7 +148,7 @@ runtime::Task<void> serve_connection(tcp::socket accepted, runtime::Semaphore::P
     Sent sent;
     if (auto* reply = std::get_if<Reply>(&handled)) {
       const bool keep = req.keep_alive() && !reply->close && !drain.draining();
-      sent = co_await write_reply(stream, *reply, req.version(), keep, idle);
+      sent = co_await write_reply(stream, *reply, req.version(), keep, idle, context.tag.request_id);
     } else {
       sent = std::get<Sent>(handled);
     }
@@ -153,7 +157,7 @@ runtime::Task<void> serve_connection(tcp::socket accepted, runtime::Semaphore::P
                                {"path", std::string(req.target())},
                                {"ms", std::chrono::duration<double, std::milli>(Clock::now() - started).count()}};
       note_sent(fields, sent);
-      log::info("request", std::move(fields));
+      log::info("request", log::tagged(context.tag, std::move(fields)));
     }
     if (!sent.keep_alive || drain.draining()) break;
   }

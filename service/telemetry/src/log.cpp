@@ -44,4 +44,10 @@ void write(Level l, std::string_view msg, nlohmann::json fields) {
   std::fflush(stderr);
 }
 
+nlohmann::json tagged(const RequestTag& tag, nlohmann::json fields) {
+  fields["request_id"] = tag.request_id;
+  fields["trace_id"] = tag.trace_id;
+  return fields;
+}
+
 }  // namespace asyncfetch::log

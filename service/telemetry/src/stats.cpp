@@ -72,6 +72,10 @@ runtime::Task<Stats::Snapshot> Stats::snapshot() {
   s.in_flight = fetches_.now();
   s.max_in_flight = fetches_.peak();
   s.uptime_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  s.connections_opened = connections_opened_.load(std::memory_order_relaxed);
+  s.connections_reused = connections_reused_.load(std::memory_order_relaxed);
+  s.tls_handshakes_full = tls_full_.load(std::memory_order_relaxed);
+  s.tls_handshakes_resumed = tls_resumed_.load(std::memory_order_relaxed);
   co_return s;
 }
 
@@ -112,6 +116,14 @@ std::string Stats::to_prometheus(const Snapshot& s, bool ready) {
       << "\"} " << n << '\n';
   }
   counter("bytes_total", "Response body bytes received.", s.bytes_total);
+  counter("upstream_connections_opened_total", "Upstream connections opened (TCP connected).", s.connections_opened);
+  counter("upstream_connections_reused_total", "Requests sent on a kept-alive upstream connection from the pool.",
+          s.connections_reused);
+  o << "# HELP asyncfetch_tls_handshakes_total TLS handshakes completed with upstreams, by whether they resumed a "
+       "session.\n"
+    << "# TYPE asyncfetch_tls_handshakes_total counter\n"
+    << "asyncfetch_tls_handshakes_total{resumed=\"false\"} " << s.tls_handshakes_full << '\n'
+    << "asyncfetch_tls_handshakes_total{resumed=\"true\"} " << s.tls_handshakes_resumed << '\n';
   gauge("in_flight", "Fetches in flight now.", static_cast<double>(s.in_flight));
   gauge("max_in_flight", "Most fetches in flight at once since start.", static_cast<double>(s.max_in_flight));
   gauge("uptime_seconds", "Seconds since start.", s.uptime_s);

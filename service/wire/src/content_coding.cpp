@@ -13,12 +13,12 @@ std::string_view trim(std::string_view s) noexcept {
   return s;
 }
 
-bool equals_ignoring_case(std::string_view a, std::string_view lower) noexcept {
-  if (a.size() != lower.size()) return false;
+char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool equals_ignoring_case(std::string_view a, std::string_view lower_case) noexcept {
+  if (a.size() != lower_case.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    char c = a[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != lower[i]) return false;
+    if (lower(a[i]) != lower_case[i]) return false;
   }
   return true;
 }
@@ -64,6 +64,21 @@ std::optional<std::vector<ContentCoding>> parse_content_encoding(std::string_vie
     value.remove_prefix(comma + 1);
   }
   return codings;
+}
+
+std::string normalize_content_encoding(std::string_view value) {
+  std::string out;
+  while (true) {
+    const std::size_t comma = value.find(',');
+    const std::string_view token = trim(value.substr(0, comma));
+    if (!token.empty() && !equals_ignoring_case(token, "identity")) {
+      if (!out.empty()) out += ", ";
+      for (char c : token) out += lower(c);
+    }
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+  return out;
 }
 
 }  // namespace asyncfetch

@@ -107,7 +107,8 @@ class Collector final : public json::json_sax_t {
   std::vector<RawItem> items;
   std::optional<std::size_t> urls_bad;  // the first entry that is neither a string nor an object
   // the scalar fields
-  Value concurrency, per_host_concurrency, timeout_ms, try_timeout_ms, retries, method, include_body, body;
+  Value concurrency, per_host_concurrency, timeout_ms, try_timeout_ms, retries, method, include_body, body, decode,
+      include_headers, include_timings;
   RawHeaders headers;
 
   bool null() override { return scalar(Value{Value::Kind::other}); }
@@ -162,7 +163,7 @@ class Collector final : public json::json_sax_t {
  private:
   enum class Field {
     urls, concurrency, per_host_concurrency, timeout_ms, try_timeout_ms, retries, method, include_body, headers,
-    body, unknown
+    body, decode, include_headers, include_timings, unknown
   };
   static Field field_of(std::string_view k) {
     if (k == "urls") return Field::urls;
@@ -173,6 +174,9 @@ class Collector final : public json::json_sax_t {
     if (k == "retries") return Field::retries;
     if (k == "method") return Field::method;
     if (k == "include_body") return Field::include_body;
+    if (k == "decode") return Field::decode;
+    if (k == "include_headers") return Field::include_headers;
+    if (k == "include_timings") return Field::include_timings;
     if (k == "headers") return Field::headers;
     if (k == "body") return Field::body;
     return Field::unknown;
@@ -244,6 +248,9 @@ class Collector final : public json::json_sax_t {
       case Field::method: method = std::move(v); break;
       case Field::include_body: include_body = std::move(v); break;
       case Field::body: body = std::move(v); break;
+      case Field::decode: decode = std::move(v); break;
+      case Field::include_headers: include_headers = std::move(v); break;
+      case Field::include_timings: include_timings = std::move(v); break;
       case Field::unknown: break;
     }
   }
@@ -363,6 +370,14 @@ std::optional<ApiError> take_item(RawItem& raw, FetchJob& job) {
   return std::nullopt;
 }
 
+// A boolean field into `out` when given, or an error naming it.
+std::optional<ApiError> get_bool(const Value& v, std::string_view field, bool& out) {
+  if (v.kind == Value::Kind::absent) return std::nullopt;
+  if (v.kind != Value::Kind::boolean) return field_error(field, "must be true or false");
+  out = v.b;
+  return std::nullopt;
+}
+
 }  // namespace
 
 bool method_sends_body(std::string_view method) noexcept {
@@ -431,10 +446,10 @@ std::variant<FetchJob, ApiError> parse_fetch_request(std::string_view body, cons
   if (c.method.kind != Value::Kind::absent) {
     if (auto e = get_method(c.method, "method", job.method)) return *e;
   }
-  if (c.include_body.kind != Value::Kind::absent) {
-    if (c.include_body.kind != Value::Kind::boolean) return field_error("include_body", "must be true or false");
-    job.include_body = c.include_body.b;
-  }
+  if (auto e = get_bool(c.include_body, "include_body", job.include_body)) return *e;
+  if (auto e = get_bool(c.decode, "decode", job.decode)) return *e;
+  if (auto e = get_bool(c.include_headers, "include_headers", job.include_headers)) return *e;
+  if (auto e = get_bool(c.include_timings, "include_timings", job.include_timings)) return *e;
   if (c.headers.value.kind != Value::Kind::absent) {
     if (auto e = get_headers(c.headers, "headers", job.headers)) return *e;
   }

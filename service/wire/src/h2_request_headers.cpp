@@ -33,7 +33,8 @@ std::string lower(std::string_view s) {
 
 std::vector<H2Field> h2_request_headers(std::string_view method, const Url& url,
                                         const std::vector<std::pair<std::string, std::string>>& headers,
-                                        bool strip_credentials, std::size_t body_bytes) {
+                                        bool strip_credentials, std::size_t body_bytes,
+                                        const ServiceFields& service) {
   auto sent = [&](std::string_view name) {
     return !(strip_credentials && (iequals(name, "authorization") || iequals(name, "cookie")));
   };
@@ -47,7 +48,7 @@ std::vector<H2Field> h2_request_headers(std::string_view method, const Url& url,
 
   const std::size_t host = last_set_by_client("host");
   std::vector<H2Field> out;
-  out.reserve(6 + headers.size());
+  out.reserve(9 + headers.size());
   out.push_back({":method", std::string(method)});
   out.push_back({":scheme", url.scheme});
   out.push_back({":authority", host < headers.size() ? std::string(trim_ows(headers[host].second)) : url.host_header()});
@@ -56,6 +57,10 @@ std::vector<H2Field> h2_request_headers(std::string_view method, const Url& url,
   if (last_set_by_client("accept") == headers.size()) out.push_back({"accept", "*/*"});
   if (url.credentials && !strip_credentials && last_set_by_client("authorization") == headers.size())
     out.push_back({"authorization", basic_authorization(*url.credentials)});
+  if (!service.accept_encoding.empty() && last_set_by_client("accept-encoding") == headers.size())
+    out.push_back({"accept-encoding", std::string(service.accept_encoding)});
+  if (!service.traceparent.empty() && last_set_by_client("traceparent") == headers.size())
+    out.push_back({"traceparent", std::string(service.traceparent)});
   for (std::size_t i = 0; i < headers.size(); ++i) {
     const auto& [name, value] = headers[i];
     const auto v = trim_ows(value);

@@ -10,7 +10,7 @@ namespace http = boost::beast::http;
 
 std::string reply_head(http::status status, unsigned version, std::string_view content_type,
                        const std::vector<std::pair<http::field, std::string>>& fields, bool keep_alive,
-                       std::size_t content_length) {
+                       std::size_t content_length, std::string_view request_id) {
   std::string out;
   out.reserve(128);
   out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
@@ -22,6 +22,7 @@ std::string reply_head(http::status status, unsigned version, std::string_view c
   append_field(out, "Server", "asyncfetch");
   append_field(out, "Content-Type", content_type);
   for (const auto& [f, v] : fields) append_field(out, http::to_string(f), v);
+  if (!request_id.empty()) append_field(out, "X-Request-Id", request_id);
   // keep_alive(): HTTP/1.1 is persistent unless closed, HTTP/1.0 the reverse.
   if (version >= 11 && !keep_alive) append_field(out, "Connection", "close");
   if (version < 11 && keep_alive) append_field(out, "Connection", "keep-alive");

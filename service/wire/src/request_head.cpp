@@ -9,7 +9,7 @@ namespace asyncfetch {
 
 std::string request_head(std::string_view method, const Url& url,
                          const std::vector<std::pair<std::string, std::string>>& headers, bool strip_credentials,
-                         std::size_t body_bytes) {
+                         std::size_t body_bytes, const ServiceFields& service) {
   using boost::beast::iequals;
   auto sent = [&](std::string_view name) {
     return !(strip_credentials && (iequals(name, "authorization") || iequals(name, "cookie")));
@@ -24,7 +24,7 @@ std::string request_head(std::string_view method, const Url& url,
   };
 
   std::string out;
-  out.reserve(96 + url.target.size() + url.host.size());
+  out.reserve(96 + url.target.size() + url.host.size() + service.accept_encoding.size() + service.traceparent.size());
   out += method;
   out += ' ';
   out += url.target;
@@ -34,6 +34,10 @@ std::string request_head(std::string_view method, const Url& url,
   if (!set_by_client_after(0, "Accept")) append_field(out, "Accept", "*/*");
   if (url.credentials && !strip_credentials && !set_by_client_after(0, "Authorization"))
     append_field(out, "Authorization", basic_authorization(*url.credentials));
+  if (!service.accept_encoding.empty() && !set_by_client_after(0, "Accept-Encoding"))
+    append_field(out, "Accept-Encoding", service.accept_encoding);
+  if (!service.traceparent.empty() && !set_by_client_after(0, "traceparent"))
+    append_field(out, "traceparent", service.traceparent);
   for (std::size_t i = 0; i < headers.size(); ++i) {
     const auto& [name, value] = headers[i];
     // Trimmed, as Beast trims a value when it stores it.

@@ -65,9 +65,47 @@ void append_int(std::string& out, N n) {
   out.append(buf, end);
 }
 
+// `append(out, *v)`, or null when there is no value.
+template <class T, class Append>
+void append_or_null(std::string& out, const std::optional<T>& v, Append append) {
+  if (v) {
+    append(out, *v);
+  } else {
+    out += "null";
+  }
+}
+
+void append_number_or_null(std::string& out, const std::optional<double>& v) { append_or_null(out, v, append_number); }
+
+// {"name":"value",...}: the names are header tokens, the values any bytes.
+void append_headers(std::string& out, const ResponseHeaders& headers) {
+  out += '{';
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    if (i) out += ',';
+    append_string(out, headers[i].first);
+    out += ':';
+    append_string(out, headers[i].second);
+  }
+  out += '}';
+}
+
+void append_timings(std::string& out, const FetchTimings& t) {
+  out += "{\"dns_ms\":";
+  append_number_or_null(out, t.dns_ms);
+  out += ",\"connect_ms\":";
+  append_number_or_null(out, t.connect_ms);
+  out += ",\"tls_ms\":";
+  append_number_or_null(out, t.tls_ms);
+  out += ",\"ttfb_ms\":";
+  append_number_or_null(out, t.ttfb_ms);
+  out += ",\"total_ms\":";
+  append_number(out, t.total_ms);
+  out += '}';
+}
+
 }  // namespace
 
-void append_result(std::string& out, const FetchResult& r, bool include_body) {
+void append_result(std::string& out, const FetchResult& r, const ResultFields& fields) {
   out += "{\"url\":";
   append_string(out, r.url);
   if (r.id) {
@@ -82,6 +120,22 @@ void append_result(std::string& out, const FetchResult& r, bool include_body) {
   }
   out += ",\"bytes\":";
   append_int(out, r.bytes);
+  out += ",\"wire_bytes\":";
+  append_int(out, r.wire_bytes);
+  out += ",\"content_encoding\":";
+  if (r.content_encoding.empty()) {
+    out += "null";
+  } else {
+    append_string(out, r.content_encoding);
+  }
+  out += ",\"http_version\":";
+  if (r.http_version) {
+    out += '"';
+    out += to_string(*r.http_version);  // "1.1", "2": nothing to escape
+    out += '"';
+  } else {
+    out += "null";
+  }
   out += ",\"elapsed_ms\":";
   append_number(out, r.elapsed_ms);
   out += ",\"attempts\":";
@@ -94,10 +148,18 @@ void append_result(std::string& out, const FetchResult& r, bool include_body) {
   } else {
     out += "null";
   }
-  if (include_body) {
+  if (fields.body) {
     out += ",\"body\":";
     append_string_or_null(out, r.body);
     out += r.truncated ? ",\"truncated\":true" : ",\"truncated\":false";
+  }
+  if (fields.headers) {
+    out += ",\"headers\":";
+    append_or_null(out, r.headers, append_headers);
+  }
+  if (fields.timings) {
+    out += ",\"timings\":";
+    append_or_null(out, r.timings, append_timings);
   }
   out += '}';
 }
@@ -119,7 +181,7 @@ void append_summary(std::string& out, const FanOutSummary& s) {
 }
 
 std::string fetch_response(const FetchJob& job, std::vector<std::optional<FetchResult>>& results,
-                           const FanOutSummary& s) {
+                           const FanOutSummary& s, const ResultFields& fields) {
   std::string out;
   out.reserve(64 + job.urls.size() * 128);
   out += "{\"results\":[";
@@ -133,7 +195,7 @@ std::string fetch_response(const FetchJob& job, std::vector<std::optional<FetchR
       r.error = FetchError::cancelled;
       results[i] = std::move(r);
     }
-    append_result(out, *results[i], job.include_body);
+    append_result(out, *results[i], fields);
   }
   out += "],\"summary\":";
   append_summary(out, s);

@@ -138,6 +138,7 @@ runtime::Task<Outcome> Client::exchange(const std::string& origin, const Request
   for (bool replayed = false;;) {
     auto choice = registry_.choose(origin);
     std::shared_ptr<Connection> conn;
+    bool dialled = false;
     switch (choice.kind) {
       case Placement::use_connection:
         conn = std::move(choice.connection);
@@ -152,6 +153,7 @@ runtime::Task<Outcome> Client::exchange(const std::string& origin, const Request
       case Placement::connect: {
         Outcome o = co_await make_connection(origin, std::move(choice.pending), deadline, connect, conn);
         if (!conn) co_return o;
+        dialled = true;
         break;
       }
     }
@@ -161,6 +163,7 @@ runtime::Task<Outcome> Client::exchange(const std::string& origin, const Request
     s->request = request.headers;
     s->max_body_bytes = request.max_body_bytes;
     s->keep_body = request.keep_body;
+    s->decode = request.decode;
     s->request_body = request.body;  // the stream may outlive this fetch (a cancel is sent later)
     claim.sent(s);
     if (!co_await before(s->done.wait(), deadline)) {
@@ -175,6 +178,7 @@ runtime::Task<Outcome> Client::exchange(const std::string& origin, const Request
     }
     Outcome o;
     o.stream = std::move(s);
+    o.reused = !dialled;
     co_return o;
   }
 }

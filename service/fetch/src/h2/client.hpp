@@ -43,6 +43,8 @@ struct Outcome {
   std::string detail;
   // Neither: the origin speaks HTTP/1.1; the connection made to find out, if any.
   std::unique_ptr<asyncfetch::Connection> http1;
+  // The stream went on a connection this exchange did not make.
+  bool reused = false;
 };
 
 class Client {
@@ -53,6 +55,7 @@ class Client {
     std::vector<H2Field> headers;
     std::uint64_t max_body_bytes = 0;
     bool keep_body = false;
+    bool decode = false;
     std::string_view body;  // copied into each stream that sends it
   };
   runtime::Task<Outcome> exchange(const std::string& origin, const Request& request,

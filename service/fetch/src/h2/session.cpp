@@ -107,6 +107,7 @@ struct Session::Callbacks {
       return;
     }
     s.head_done = true;
+    s.head_at = std::chrono::steady_clock::now();
     s.body.emplace(s.message, s.message.body());
     boost::system::error_code ec;
     s.body->init(boost::none, ec);
@@ -211,6 +212,7 @@ bool Session::submit(const std::vector<H2Field>& headers, StreamState& s) {
   }
   s.message.body().cap = s.max_body_bytes;
   s.message.body().keep = s.keep_body;
+  s.message.body().decode = s.decode;
   nghttp2_data_provider body{};
   body.source.ptr = &s;
   body.read_callback = &Callbacks::read_request_body;

@@ -14,6 +14,7 @@
 
 #include <boost/beast/http/message.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -34,6 +35,7 @@ struct StreamState {
   // Set by the caller before submit().
   std::uint64_t max_body_bytes = 0;
   bool keep_body = false;  // keep the body's bytes (include_body)
+  bool decode = false;     // undo the content codings CappedBody knows
   std::string request_body;  // sent in DATA frames as flow control allows
 
   // Filled in by the session.
@@ -42,6 +44,7 @@ struct StreamState {
   boost::beast::http::response<CappedBody> message;
   std::size_t head_bytes = 0;  // of the head being read, counted as HTTP/1.1 would
   bool head_done = false;      // the final (non-1xx) response head arrived
+  std::optional<std::chrono::steady_clock::time_point> head_at;  // when it did (include_timings' ttfb)
   bool complete = false;       // and the whole body (END_STREAM)
   std::optional<FetchError> error;
   std::string detail;

@@ -1,5 +1,6 @@
 // The outbound side: fetches one URL with Beast, over http or https, through
-// the egress guard, a keep-alive connection pool, redirects and retries.
+// the egress guard, a keep-alive connection pool, redirects and retries,
+// decoding the body's content codings as it arrives.
 //
 // Errors here are data, not exceptions: every failure becomes a FetchResult
 // with a FetchError, cancellation included.
@@ -14,8 +15,10 @@
 #include <vector>
 
 #include "asyncfetch/config.hpp"
+#include "asyncfetch/telemetry/stats.hpp"
 #include "asyncfetch/wire/egress_policy.hpp"
 #include "asyncfetch/wire/fetch_result.hpp"
+#include "asyncfetch/wire/trace_context.hpp"
 #include "runtime/task.hpp"
 
 namespace asyncfetch {
@@ -32,11 +35,17 @@ struct FetchOptions {
   // Each try's own bound (a try over it fails with timeout and is retried);
   // none: a try may take all that is left of `timeout`.
   std::optional<std::chrono::milliseconds> try_timeout;
+  bool decode = true;  // offer Accept-Encoding (unless `headers` has one) and decode the body
+  bool include_headers = false;
+  bool include_timings = false;
+  std::optional<TraceContext> trace;  // each request sent carries a child of it; none: no traceparent
 };
 
 class Fetcher {
  public:
-  Fetcher(const Config& config, EgressPolicy policy);
+  // Counts the upstream connections it opens and reuses, and its TLS
+  // handshakes, in `stats`.
+  Fetcher(const Config& config, EgressPolicy policy, Stats& stats);
   ~Fetcher();
   Fetcher(const Fetcher&) = delete;
   Fetcher& operator=(const Fetcher&) = delete;

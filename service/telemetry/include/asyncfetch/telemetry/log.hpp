@@ -22,4 +22,14 @@ inline void info(std::string_view m, nlohmann::json f = nlohmann::json::object()
 inline void warn(std::string_view m, nlohmann::json f = nlohmann::json::object()) { write(Level::warn, m, std::move(f)); }
 inline void error(std::string_view m, nlohmann::json f = nlohmann::json::object()) { write(Level::error, m, std::move(f)); }
 
+// What ties a line to the API request it is about: the request's X-Request-Id
+// and its trace id (32 hex digits).
+struct RequestTag {
+  std::string request_id;
+  std::string trace_id;
+};
+
+// `fields` with the tag's request_id and trace_id added.
+nlohmann::json tagged(const RequestTag& tag, nlohmann::json fields = nlohmann::json::object());
+
 }  // namespace asyncfetch::log

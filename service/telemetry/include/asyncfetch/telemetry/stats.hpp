@@ -13,6 +13,10 @@
 // lets a cancelled fetch, which can await nothing more, still be counted; and
 // the count of a finished fetch, made before its permits go back, lands before
 // that of the fetch that takes them.
+//
+// The upstream connection counters (opened, reused, TLS handshakes) are plain
+// atomics beside the Lock: the fetcher counts them as they happen, and no
+// /stats invariant ties them to the rest.
 #pragma once
 
 #include <array>
@@ -65,12 +69,21 @@ class Stats {
     // HTTP/1.1 is here from the start, so that rate() over it has a series
     // from the first scrape on, not only from the first fetch.
     std::vector<OutcomeCount> finished = {{{"none", "1.1"}, 0}};
+    std::uint64_t connections_opened = 0;  // upstream connections made (TCP connected)
+    std::uint64_t connections_reused = 0;  // requests sent on a pooled keep-alive connection
+    std::uint64_t tls_handshakes_full = 0;     // completed without resuming a session
+    std::uint64_t tls_handshakes_resumed = 0;  // completed by resuming a session
   };
 
   void request_started();
   void request_rejected();
   void fetch_started();
   void fetch_finished(bool ok, std::uint64_t bytes, double elapsed_ms, Outcome outcome);
+  void connection_opened() noexcept { connections_opened_.fetch_add(1, std::memory_order_relaxed); }
+  void connection_reused() noexcept { connections_reused_.fetch_add(1, std::memory_order_relaxed); }
+  void tls_handshake(bool resumed) noexcept {
+    (resumed ? tls_resumed_ : tls_full_).fetch_add(1, std::memory_order_relaxed);
+  }
   // Waits for the Lock (the one wait there is).
   runtime::Task<Snapshot> snapshot();
 
@@ -100,6 +113,11 @@ class Stats {
   std::mutex backlog_m_;  // held only to add or take changes, never across an await
   std::vector<Change> backlog_;
   std::atomic<bool> backlogged_{false};  // backlog_ may hold changes
+
+  std::atomic<std::uint64_t> connections_opened_{0};
+  std::atomic<std::uint64_t> connections_reused_{0};
+  std::atomic<std::uint64_t> tls_full_{0};
+  std::atomic<std::uint64_t> tls_resumed_{0};
 
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -35,5 +36,11 @@ inline constexpr std::size_t max_content_codings = 4;
 // coding is unknown (compress, a parameter, a bad token) or there are more than
 // max_content_codings: the body cannot be decoded.
 std::optional<std::vector<ContentCoding>> parse_content_encoding(std::string_view value);
+
+// A Content-Encoding value as a result reports it: the codings in the order
+// applied, lower-cased, joined with ", ", with the elements parse_content_encoding
+// ignores left out; a coding it does not know is kept as sent (lower-cased).
+// Empty when the body is not encoded.
+std::string normalize_content_encoding(std::string_view value);
 
 }  // namespace asyncfetch

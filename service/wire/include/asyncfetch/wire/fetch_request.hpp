@@ -11,6 +11,8 @@
 #include <variant>
 #include <vector>
 
+#include "asyncfetch/wire/trace_context.hpp"
+
 namespace asyncfetch {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
@@ -38,6 +40,13 @@ struct FetchJob {
   std::optional<std::string> body;
   bool include_body = false;
   unsigned retries = 0;
+  bool decode = true;  // offer and undo content codings
+  bool include_headers = false;
+  bool include_timings = false;
+
+  // From the request's head, not its body: the API server sets them.
+  std::optional<TraceContext> trace;  // each outbound fetch carries a child of it
+  std::string request_id;             // X-Request-Id, for the request's log lines
 
   // URL i's item, or nullptr when it was a plain string.
   const FetchItem* item(std::size_t i) const { return items.empty() ? nullptr : &items[i]; }

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "asyncfetch/wire/request_head.hpp"
 #include "asyncfetch/wire/url.hpp"
 
 namespace asyncfetch {
@@ -22,13 +23,14 @@ struct H2Field {
 };
 
 // Arguments as for request_head(). The defaults (User-Agent, Accept, the
-// URL's credentials as Authorization), content-length and the rule that a
+// URL's credentials as Authorization, the service fields), content-length and the rule that a
 // client's field replaces a default or an earlier field of the same name (in
 // any case) are request_head()'s; a client's Host gives :authority its value.
 // Connection, Keep-Alive, Proxy-Connection, Transfer-Encoding, Upgrade and
 // HTTP2-Settings are dropped, and TE unless it is "trailers".
 std::vector<H2Field> h2_request_headers(std::string_view method, const Url& url,
                                         const std::vector<std::pair<std::string, std::string>>& headers,
-                                        bool strip_credentials, std::size_t body_bytes);
+                                        bool strip_credentials, std::size_t body_bytes,
+                                        const ServiceFields& service = {});
 
 }  // namespace asyncfetch

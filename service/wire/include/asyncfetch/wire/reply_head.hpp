@@ -1,5 +1,6 @@
 // The head of a reply the API server sends: status line, Server,
-// Content-Type, the reply's own fields, Connection when needed and
+// Content-Type, the reply's own fields, X-Request-Id when given, Connection
+// when needed and
 // Content-Length, byte for byte as Beast's serializer writes a
 // response<string_body> after keep_alive() and prepare_payload(), but
 // without building a message, its field list and a serializer per reply.
@@ -20,6 +21,6 @@ namespace asyncfetch {
 
 std::string reply_head(boost::beast::http::status status, unsigned version, std::string_view content_type,
                        const std::vector<std::pair<boost::beast::http::field, std::string>>& fields, bool keep_alive,
-                       std::size_t content_length);
+                       std::size_t content_length, std::string_view request_id = {});
 
 }  // namespace asyncfetch

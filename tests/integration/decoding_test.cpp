@@ -1,0 +1,219 @@
+// Content decoding on the real binary: the service offers every coding it
+// decodes, undoes gzip, deflate, br, zstd and stacks of them as the body
+// arrives, reports bytes (decoded), wire_bytes and content_encoding, passes
+// bodies through with decode:false or a coding it does not know, fails
+// corrupt ones with protocol_error, and stops a compression bomb at
+// max_body_bytes with its memory bounded.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <string>
+
+#include "client.hpp"
+#include "raw_upstream.hpp"
+#include "service_process.hpp"
+#include "test_encoders.hpp"
+#include "upstream.hpp"
+
+using namespace it;
+using asyncfetch::ContentCoding;
+namespace test = asyncfetch::test;
+
+namespace {
+
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
+Fields encoded_as(const std::string& coding) { return {{"Content-Encoding", coding}}; }
+
+// The service's peak resident size so far (VmHWM), in KiB.
+long peak_rss_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("decoding: gzip, deflate, br, zstd and a stack are decoded, with bytes and wire_bytes", "[decoding]") {
+  const std::string text = test::sample_body(20000);
+  const std::string gzip = test::encode(ContentCoding::gzip, text);
+  const std::string deflate = test::encode(ContentCoding::deflate, text);
+  const std::string br = test::encode(ContentCoding::br, text);
+  const std::string zstd = test::encode(ContentCoding::zstd, text);
+  const std::string stacked = test::encode(ContentCoding::br, gzip);
+  Upstream up;
+  up.canned("/canned/gzip", gzip, encoded_as("gzip"));
+  up.canned("/canned/deflate", deflate, encoded_as("deflate"));
+  up.canned("/canned/br", br, encoded_as("br"));
+  up.canned("/canned/zstd", zstd, encoded_as("zstd"));
+  up.canned("/canned/stacked", stacked, encoded_as("gzip, br"));
+  up.canned("/canned/plain", text);
+  Service svc;
+  auto res = fetch(svc.port(), {{"urls",
+                                 {up.url("/canned/gzip"), up.url("/canned/deflate"), up.url("/canned/br"),
+                                  up.url("/canned/zstd"), up.url("/canned/stacked"), up.url("/canned/plain")}},
+                                {"include_body", true}});
+  auto& r = res["results"];
+  const std::pair<const char*, std::size_t> want[] = {{"gzip", gzip.size()}, {"deflate", deflate.size()},
+                                                      {"br", br.size()},     {"zstd", zstd.size()},
+                                                      {"gzip, br", stacked.size()}};
+  for (std::size_t i = 0; i < std::size(want); ++i) {
+    INFO(want[i].first);
+    CHECK(r[i]["ok"] == true);
+    CHECK(r[i]["error"].is_null());
+    CHECK(r[i]["bytes"] == text.size());
+    CHECK(r[i]["wire_bytes"] == want[i].second);
+    CHECK(r[i]["content_encoding"] == want[i].first);
+    CHECK(r[i]["truncated"] == false);
+    // sample_body has stretches of random bytes (U+FFFD in JSON): compared
+    // with the same text served plain.
+    CHECK(r[i]["body"] == r[5]["body"]);
+  }
+  CHECK(r[5]["content_encoding"].is_null());
+  CHECK(r[5]["bytes"] == text.size());
+  CHECK(r[5]["wire_bytes"] == text.size());
+  // bytes_total counts what the results count: decoded bytes.
+  CHECK(stats(svc.port())["bytes_total"] == 6 * text.size());
+  CHECK(svc.stop() == 0);
+}
+
+TEST_CASE("decoding: the service offers its codings, and decodes what cpp-httplib compressed", "[decoding]") {
+  Upstream up;  // compresses JSON (the /headers answer) when asked to
+  Service svc;
+  auto res = fetch(svc.port(), {{"urls", {up.url("/headers")}}, {"include_body", true}});
+  auto& r = res["results"][0];
+  INFO(r.dump());
+  REQUIRE(r["ok"] == true);
+  const auto seen = Json::parse(r["body"].get<std::string>());
+  CHECK(seen["accept-encoding"] == "gzip, deflate, br, zstd");
+  CHECK(r["bytes"] == r["body"].get<std::string>().size());
+  // Debian builds cpp-httplib with zlib and Brotli: it picks br, or gzip.
+  if (!r["content_encoding"].is_null()) {
+    CHECK((r["content_encoding"] == "br" || r["content_encoding"] == "gzip" || r["content_encoding"] == "zstd"));
+    CHECK(r["wire_bytes"] != r["bytes"]);
+  }
+  CHECK(svc.stop() == 0);
+}
+
+TEST_CASE("decoding: a client's own Accept-Encoding is sent instead, and the answer still decoded", "[decoding]") {
+  Upstream up;
+  Service svc;
+  auto res = fetch(svc.port(), {{"urls", {up.url("/headers")}}, {"include_body", true},
+                                {"headers", {{"Accept-Encoding", "gzip"}}}});
+  auto& r = res["results"][0];
+  INFO(r.dump());
+  REQUIRE(r["ok"] == true);
+  CHECK(Json::parse(r["body"].get<std::string>())["accept-encoding"] == "gzip");
+  CHECK(r["content_encoding"] == "gzip");
+  CHECK(svc.stop() == 0);
+}
+
+TEST_CASE("decoding: decode false asks for nothing and passes the body through", "[decoding]") {
+  const std::string text = test::sample_body(5000);
+  const std::string gzip = test::encode(ContentCoding::gzip, text);
+  Upstream up;
+  up.canned("/canned/gzip", gzip, encoded_as("gzip"));
+  Service svc;
+  auto res = fetch(svc.port(), {{"urls", {up.url("/canned/gzip"), up.url("/headers")}},
+                                {"decode", false},
+                                {"include_body", true}});
+  auto& r = res["results"];
+  INFO(res.dump());
+  CHECK(r[0]["ok"] == true);
+  CHECK(r[0]["bytes"] == gzip.size());
+  CHECK(r[0]["wire_bytes"] == gzip.size());
+  CHECK(r[0]["content_encoding"] == "gzip");  // what the server applied, decoded or not
+  CHECK_THAT(r[0]["body"].get<std::string>(), Catch::StartsWith("\x1f\xef\xbf\xbd"));  // 1f 8b, 8b as U+FFFD
+  // Nothing offered, so cpp-httplib sent its JSON as it is.
+  const auto seen = Json::parse(r[1]["body"].get<std::string>());
+  CHECK_FALSE(seen.contains("accept-encoding"));
+  CHECK(r[1]["content_encoding"].is_null());
+  CHECK(r[1]["bytes"] == r[1]["wire_bytes"]);
+  CHECK(svc.stop() == 0);
+}
+
+TEST_CASE("decoding: a coding the service does not know is passed through as it came", "[decoding]") {
+  const std::string text = "not really LZW, but the service cannot tell";
+  Upstream up;
+  up.canned("/canned/compress", text, encoded_as("compress"));
+  up.canned("/canned/gzip-compress", text, encoded_as("gzip, compress"));
+  Service svc;
+  auto res = fetch(svc.port(), {{"urls", {up.url("/canned/compress"), up.url("/canned/gzip-compress")}},
+                                {"include_body", true}});
+  for (int i : {0, 1}) {
+    auto& r = res["results"][i];
+    INFO(r.dump());
+    CHECK(r["ok"] == true);
+    CHECK(r["error"].is_null());
+    CHECK(r["body"] == text);
+    CHECK(r["bytes"] == text.size());
+    CHECK(r["wire_bytes"] == text.size());
+  }
+  CHECK(res["results"][0]["content_encoding"] == "compress");
+  CHECK(res["results"][1]["content_encoding"] == "gzip, compress");
+  CHECK(svc.stop() == 0);
+}
+
+TEST_CASE("decoding: a corrupt or cut-short encoded body is protocol_error, with the status kept", "[decoding]") {
+  const std::string text = test::sample_body(30000);
+  const std::string gzip = test::encode(ContentCoding::gzip, text);
+  // With its checksum, so that damage anywhere is seen (raw blocks have no other check).
+  std::string corrupt = test::encode(ContentCoding::zstd, text, {.zstd_checksum = true});
+  for (std::size_t i = 20; i < 60; ++i) corrupt[i] = static_cast<char>(corrupt[i] ^ 0x33);
+  Upstream up;
+  up.canned("/canned/short", gzip.substr(0, gzip.size() - 8), encoded_as("gzip"));  // no trailer: Content-Length says whole
+  up.canned("/canned/corrupt", corrupt, encoded_as("zstd"));
+  up.canned("/canned/not-gzip", "plain text, labelled gzip", encoded_as("gzip"));
+  Service svc;
+  auto res = fetch(svc.port(), {{"urls", {up.url("/canned/short"), up.url("/canned/corrupt"), up.url("/canned/not-gzip")}},
+                                {"include_body", true}});
+  for (int i : {0, 1, 2}) {
+    auto& r = res["results"][i];
+    INFO(r.dump());
+    CHECK(r["ok"] == false);
+    CHECK(r["error"] == "protocol_error");
+    CHECK(r["status"] == 200);
+    CHECK(r["attempts"] == 1);
+    CHECK(r["bytes"].get<std::size_t>() <= text.size());
+  }
+  // What decoded before the end is there: all but the last bytes.
+  CHECK(res["results"][0]["bytes"].get<std::size_t>() > text.size() / 2);
+  CHECK(svc.stop() == 0);
+}
+
+TEST_CASE("decoding: a 256 MiB gzip bomb ends too_large at max_body_bytes, fast, with memory bounded",
+          "[decoding][memory]") {
+  // 256 MiB of zeros in about 256 KiB, made without holding them.
+  const std::string bomb = test::encode_zeros(ContentCoding::gzip, 256ull << 20, {.level = 9});
+  REQUIRE(bomb.size() < 300 * 1024);
+  Upstream up;
+  up.canned("/canned/bomb", bomb, encoded_as("gzip"));
+  up.canned("/canned/small", test::encode(ContentCoding::gzip, "warm"), encoded_as("gzip"));
+  Service svc;  // max_body_bytes: 1 MiB
+  // The resident peak of a service that has decoded something already.
+  REQUIRE(fetch(svc.port(), {{"urls", {up.url("/canned/small")}}})["results"][0]["ok"] == true);
+  const long before = peak_rss_kib(svc.pid());
+  REQUIRE(before > 0);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  auto res = fetch(svc.port(), {{"urls", {up.url("/canned/bomb"), up.url("/canned/bomb?again")}},
+                                {"timeout_ms", 60000}});
+  const auto took = std::chrono::steady_clock::now() - t0;
+  for (int i : {0, 1}) {
+    auto& r = res["results"][i];
+    INFO(r.dump());
+    CHECK(r["error"] == "too_large");
+    CHECK(r["status"] == 200);
+    CHECK(r["bytes"] == 1048576);  // exactly max_body_bytes of output, not one more
+    CHECK(r["wire_bytes"].get<std::size_t>() < bomb.size());
+    CHECK(r["content_encoding"] == "gzip");
+  }
+  CHECK(took < std::chrono::seconds(10));  // decoding 256 MiB would take far longer under the sanitizers
+  const long after = peak_rss_kib(svc.pid());
+  INFO("VmHWM " << before << " KiB before, " << after << " KiB after");
+  CHECK(after - before < 32 * 1024);  // not the 256 MiB the bomb decodes to
+  CHECK(svc.stop() == 0);
+}
