@@ -245,3 +245,53 @@ TEST_CASE("HTTP/2: items' methods, bodies past the flow-control window and URL c
   CHECK(up.stats()["h2_requests"] == 4);
   CHECK(svc.stop() == 0);
 }
+
+TEST_CASE("HTTP/2: bodies decoded, the service's fields sent, the trace passed on, timings", "[http2][decoding]") {
+  GoUpstream up(test_pki().server);
+  Service svc(with_ca({"--max_body_bytes=1048576"}));
+  const std::string trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+  auto res = fetch(svc.port(),
+                   {{"urls", {up.url("/gzip?n=100000"), up.url("/gzip-garbage"), up.url("/gzip?n=64000000"),
+                              up.url("/headers")}},
+                    {"include_body", true},
+                    {"include_timings", true},
+                    {"timeout_ms", 15000}},
+                   {{"traceparent", "00-" + trace + "-00f067aa0ba902b7-01"}});
+  const auto& r = res["results"];
+  CHECK(r[0]["ok"] == true);
+  CHECK(r[0]["http_version"] == "2");
+  CHECK(r[0]["content_encoding"] == "gzip");
+  CHECK(r[0]["bytes"] == 100000);
+  CHECK(r[0]["wire_bytes"] < 2000);
+  CHECK(r[0]["body"] == std::string(100000, 'z'));
+  CHECK(r[0]["timings"]["ttfb_ms"].is_number());
+  CHECK(r[0]["timings"]["total_ms"] >= r[0]["timings"]["ttfb_ms"]);
+
+  CHECK(r[1]["error"] == "protocol_error");  // plain text labelled gzip
+  CHECK(r[1]["status"] == 200);
+
+  // A 64 MB body in about 62 KB of gzip: decoding stops at the cap.
+  CHECK(r[2]["error"] == "too_large");
+  CHECK(r[2]["bytes"] == 1048576);
+  CHECK(r[2]["truncated"] == true);
+
+  const auto sent = body_json(r[3]);
+  CHECK(sent[":proto"] == "HTTP/2.0");
+  CHECK(sent["accept-encoding"] == "gzip, deflate, br, zstd");
+  const std::string traceparent = sent["traceparent"];
+  CHECK(traceparent.substr(0, 36) == "00-" + trace + "-");
+  CHECK(traceparent.substr(36, 16) != "00f067aa0ba902b7");  // a span of the service's own
+  CHECK(res["summary"]["total"] == 4);
+
+  // decode false: no Accept-Encoding offered, the body as it came.
+  auto raw = fetch(svc.port(), {{"urls", {up.url("/gzip?n=1000"), up.url("/headers")}},
+                                {"decode", false},
+                                {"include_body", true}});
+  CHECK(raw["results"][0]["ok"] == true);
+  CHECK(raw["results"][0]["content_encoding"] == "gzip");
+  CHECK(raw["results"][0]["bytes"] == raw["results"][0]["wire_bytes"]);
+  CHECK(raw["results"][0]["bytes"] < 1000);
+  CHECK_FALSE(body_json(raw["results"][1]).contains("accept-encoding"));
+  CHECK(up.stats()["connections"] == 1);
+  CHECK(svc.stop() == 0);
+}

@@ -117,7 +117,7 @@ std::string Stats::to_prometheus(const Snapshot& s, bool ready) {
   }
   counter("bytes_total", "Response body bytes received.", s.bytes_total);
   counter("upstream_connections_opened_total", "Upstream connections opened (TCP connected).", s.connections_opened);
-  counter("upstream_connections_reused_total", "Requests sent on a kept-alive upstream connection from the pool.",
+  counter("upstream_connections_reused_total", "Requests sent on an upstream connection already open (pooled HTTP/1.1, or HTTP/2 made by another fetch).",
           s.connections_reused);
   o << "# HELP asyncfetch_tls_handshakes_total TLS handshakes completed with upstreams, by whether they resumed a "
        "session.\n"

@@ -19,6 +19,8 @@
 //	/headers           the request's fields as JSON (names lower-cased), with
 //	                   ":authority" and ":proto"
 //	/echo              any method: {"method","proto","content_length","headers","body"} as received
+//	/gzip?n=N          N bytes of 'z', gzip-encoded (Content-Encoding: gzip)
+//	/gzip-garbage      bytes that are not gzip, labelled Content-Encoding: gzip
 //	/big-headers?kb=K  200 with K KiB of header fields
 //	/reset             resets the stream (HTTP/2) or the connection (HTTP/1.1)
 //	/goaway            "bye", then a graceful GOAWAY on its connection (HTTP/2)
@@ -27,6 +29,7 @@ package main
 
 import (
 	"bufio"
+	"compress/gzip"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -166,6 +169,26 @@ func handle(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(map[string]interface{}{
 			"method": r.Method, "proto": r.Proto, "content_length": r.ContentLength, "headers": h, "body": string(body),
 		})
+	case "/gzip":
+		n, _ := strconv.Atoi(q.Get("n"))
+		w.Header().Set("Content-Encoding", "gzip")
+		gz := gzip.NewWriter(w)
+		chunk := []byte(strings.Repeat("z", 64*1024))
+		for n > 0 {
+			k := n
+			if k > len(chunk) {
+				k = len(chunk)
+			}
+			if _, err := gz.Write(chunk[:k]); err != nil {
+				cancelled = true // the client reset the stream
+				return
+			}
+			n -= k
+		}
+		gz.Close()
+	case "/gzip-garbage":
+		w.Header().Set("Content-Encoding", "gzip")
+		io.WriteString(w, "this is plain text, not gzip")
 	case "/big-headers":
 		kb, _ := strconv.Atoi(q.Get("kb"))
 		for i := 0; i < kb; i++ {
