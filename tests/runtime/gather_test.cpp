@@ -239,7 +239,7 @@ TEST_CASE("cancelling the task in gather cancels every child and waits for them"
   });
 }
 
-// Over a vector the children run without a task state each (detail::GatherRun):
+// Over a vector the children run without a task state each (detail::ChildRun):
 // the same semantics again, through that path.
 
 TEST_CASE("gather over a vector: the first failure cancels the others and is rethrown after they finished",

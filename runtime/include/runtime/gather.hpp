@@ -18,7 +18,7 @@
 
 #include "runtime/create_task.hpp"
 #include "runtime/detail/direct_wait.hpp"
-#include "runtime/detail/gather_run.hpp"
+#include "runtime/detail/child_run.hpp"
 #include "runtime/task.hpp"
 #include "runtime/task_group.hpp"
 
@@ -48,11 +48,11 @@ Task<std::tuple<Outcome<detail::await_result_t<A>>...>> gather(ReturnExceptions,
       handles);
 }
 
-// Over a vector the children run without a task state each (detail::GatherRun):
+// Over a vector the children run without a task state each (detail::ChildRun):
 // the same semantics as the TaskGroup above, at less than half the cost per task.
 template <detail::TaskValue T>
 Task<std::vector<value_t<T>>> gather(std::vector<Task<T>> tasks) {
-  using Run = detail::GatherRun<T>;
+  using Run = detail::ChildRun<T>;
   const std::size_t n = tasks.size();
   auto run = std::make_shared<Run>(n, Run::Mode::fail_fast);
   run->start(std::move(tasks));
@@ -65,7 +65,7 @@ Task<std::vector<value_t<T>>> gather(std::vector<Task<T>> tasks) {
 
 template <detail::TaskValue T>
 Task<std::vector<Outcome<T>>> gather(ReturnExceptions, std::vector<Task<T>> tasks) {
-  using Run = detail::GatherRun<T>;
+  using Run = detail::ChildRun<T>;
   const std::size_t n = tasks.size();
   auto run = std::make_shared<Run>(n, Run::Mode::keep_going);
   run->start(std::move(tasks));
