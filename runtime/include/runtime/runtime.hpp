@@ -8,6 +8,7 @@
 #include "runtime/gather.hpp"
 #include "runtime/lock.hpp"
 #include "runtime/queue.hpp"
+#include "runtime/race.hpp"
 #include "runtime/run.hpp"
 #include "runtime/semaphore.hpp"
 #include "runtime/sleep.hpp"

@@ -141,6 +141,12 @@ class ChildRun : public std::enable_shared_from_this<ChildRun<T>> {
     return std::move(*c.value);
   }
   std::exception_ptr take_error(std::size_t i) { return std::exchange(children_[i].error, nullptr); }
+  // Drops what child i left (a race's loser): a late value, such as a lock
+  // guard, goes now, not when the last of the children's threads lets go.
+  void drop(std::size_t i) noexcept {
+    children_[i].value.reset();
+    children_[i].error = nullptr;
+  }
 
   // In completion order: next() is a wait (direct_wait.hpp) whose Op calls
   // these. One task consumes them.
@@ -184,7 +190,7 @@ class ChildRun : public std::enable_shared_from_this<ChildRun<T>> {
     cancel();
     co_await join();
     std::lock_guard lk(m_);
-    read_ = n_;
+    for (; read_ < n_; ++read_) drop(order_[read_]);
   }
 
  private:
