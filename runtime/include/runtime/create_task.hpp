@@ -43,6 +43,9 @@ class TaskHandle;
 
 namespace detail {
 
+// How the runtime's combinators (wait, shield) reach a handle's task state.
+struct TaskHandleAccess;
+
 // Who is told when a task starts and ends (TaskGroup counts and links its
 // children with it; run() ends the loop's other tasks when the main one ends).
 struct TaskWatcher {
@@ -246,6 +249,7 @@ class TaskHandle {
   template <detail::TaskValue U>
   friend TaskHandle<U> create_task(Task<U>);
   friend class TaskGroup;
+  friend struct detail::TaskHandleAccess;
   explicit TaskHandle(detail::StateRef<detail::TaskState<T>> st) : st_(std::move(st)) {}
   detail::StateRef<detail::TaskState<T>> st_;
 };

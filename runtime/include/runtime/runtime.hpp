@@ -11,6 +11,7 @@
 #include "runtime/race.hpp"
 #include "runtime/run.hpp"
 #include "runtime/semaphore.hpp"
+#include "runtime/shield.hpp"
 #include "runtime/sleep.hpp"
 #include "runtime/task.hpp"
 #include "runtime/task_group.hpp"

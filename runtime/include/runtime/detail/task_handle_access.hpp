@@ -1,0 +1,17 @@
+// The task state behind a TaskHandle, for the combinators that wait on a task
+// in ways of their own (shield.hpp, wait.hpp) rather than through its wait().
+#pragma once
+
+#include "runtime/create_task.hpp"
+#include "runtime/detail/state_ref.hpp"
+
+namespace runtime::detail {
+
+struct TaskHandleAccess {
+  template <class T>
+  static const StateRef<TaskState<T>>& state(const TaskHandle<T>& h) noexcept {
+    return h.st_;
+  }
+};
+
+}  // namespace runtime::detail
