@@ -17,3 +17,4 @@
 #include "runtime/task_group.hpp"
 #include "runtime/timeout.hpp"
 #include "runtime/to_thread.hpp"
+#include "runtime/wait.hpp"

@@ -448,12 +448,17 @@ struct Waiter {
   void* payload = nullptr;  // primitive-specific hand-off slot (e.g. Queue's item)
   boost::system::error_code ec;  // what the wait ended with
   std::optional<Parked> parked;
+  // Set instead of `parked` for a waiter that is a callback, not a coroutine
+  // (runtime::wait watches several tasks at once): completing it calls this,
+  // on the completing thread.
+  void (*on_complete)(Waiter&) = nullptr;
 
   // Resumes the coroutine on its own executor, never inline: a release on one
   // thread resumes a waiter on its own strand. `this` may be gone as soon as
   // this returns.
   void complete(boost::system::error_code e) {
     ec = e;
+    if (on_complete) return on_complete(*this);
     Parked::resume_posted(parked);
   }
 
@@ -465,6 +470,7 @@ struct Waiter {
   // inline runs are bounded, so a chain of tasks awaiting each other cannot
   // overflow the stack.
   void continue_here_or_post() {
+    if (on_complete) return on_complete(*this);
     static thread_local int depth = 0;
     if (depth >= 16) return complete({});
     struct Nested {

@@ -45,6 +45,22 @@ class FutureState {
     return ParkHook<IsDone>{m_, waiters_, IsDone{this}, w, on_cancel};
   }
 
+  // For a waiter that is a callback (Waiter::on_complete): queues it to be
+  // completed when the result is set; false, and nothing queued, when it is
+  // set already.
+  bool subscribe(Waiter& w) {
+    std::lock_guard lk(m_);
+    if (done_.load(std::memory_order_relaxed)) return false;
+    waiters_.push_back(&w);
+    return true;
+  }
+  // Takes it out of the queue again; false when the result's setter took it
+  // first (it is then completed, or is being completed, by the setter).
+  bool unsubscribe(Waiter& w) {
+    std::lock_guard lk(m_);
+    return waiters_.remove(&w);
+  }
+
   // The result: a copy of the value, or the exception rethrown. No lock: a
   // recorded result does not change any more, and done() orders it after the
   // record. (take() moves it out: it is for the one consumer of a result,
