@@ -1,6 +1,7 @@
 // Everything in one include. Each primitive also has a header of its own.
 #pragma once
 
+#include "runtime/as_completed.hpp"
 #include "runtime/cancellation.hpp"
 #include "runtime/create_task.hpp"
 #include "runtime/event.hpp"
