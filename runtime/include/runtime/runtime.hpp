@@ -17,5 +17,6 @@
 #include "runtime/task.hpp"
 #include "runtime/task_group.hpp"
 #include "runtime/timeout.hpp"
+#include "runtime/timeout_scope.hpp"
 #include "runtime/to_thread.hpp"
 #include "runtime/wait.hpp"
