@@ -52,7 +52,8 @@ TEST_CASE("as_completed hands out results in completion order, with their indice
       indices.push_back(done->index);
       values.push_back(done->outcome.value());
     }
-    CHECK_FALSE((co_await it.next()).has_value());  // and it stays exhausted
+    const auto next_result = co_await it.next();
+    CHECK_FALSE(next_result.has_value());  // and it stays exhausted
   });
   CHECK(indices == std::vector<std::size_t>{3, 1, 2, 0, 4});
   CHECK(values == std::vector<int>{30, 10, 20, 0, 40});
@@ -74,7 +75,8 @@ TEST_CASE("as_completed hands out each result as soon as its task finishes", "[a
       got.push_back(done->outcome.value());
       CHECK(c.finished == static_cast<int>(got.size()));
     }
-    CHECK_FALSE((co_await it.next()).has_value());
+    const auto next_result = co_await it.next();
+    CHECK_FALSE(next_result.has_value());
   });
   CHECK(got == std::vector<int>{2, 0, 1});
   CHECK(c.cancelled == 0);
@@ -109,7 +111,8 @@ TEST_CASE("as_completed of void tasks and of no tasks", "[as_completed]") {
   int handed_out = 0;
   run([&]() -> Task<void> {
     auto none = runtime::as_completed(std::vector<Task<int>>{});
-    CHECK_FALSE((co_await none.next()).has_value());
+    const auto next_result = co_await none.next();
+    CHECK_FALSE(next_result.has_value());
     std::vector<Task<void>> tasks;
     for (int i = 0; i < 3; ++i) tasks.push_back(bump());
     auto it = runtime::as_completed(std::move(tasks));
@@ -148,7 +151,8 @@ TEST_CASE("cancelling the task in next() cancels the rest, waits for them, then 
     co_await until([&] { return got == 7; });
     co_await runtime::yield();  // the consumer is parked in its second next()
     t.cancel();
-    CHECK(co_await ends_cancelled(t.wait()));
+    const bool ended_cancelled = co_await ends_cancelled(t.wait());
+    CHECK(ended_cancelled);
   });
   CHECK(finished_when_thrown == 5);
   CHECK(c.cancelled == 4);
@@ -180,7 +184,8 @@ TEST_CASE("shutdown() cancels the rest, waits for them and drops their results",
     CHECK(c.finished == 2);  // both waiters, before shutdown returned
     CHECK(c.cancelled == 2);
     CHECK_FALSE(lock.locked());
-    CHECK_FALSE((co_await it.next()).has_value());  // the finished one's result was dropped too
+    const auto next_result = co_await it.next();
+    CHECK_FALSE(next_result.has_value());  // the finished one's result was dropped too
   });
   CHECK(never.waiters() == 0);
 }

@@ -7,6 +7,10 @@
 // sleeps appear only where the behaviour under test is timing.
 // With several loop threads, Catch2 assertions stay outside run() (Catch2 v2
 // is not thread-safe); tasks record into atomics instead.
+// No co_await inside CHECK or REQUIRE: Catch2 repeats the expression in a
+// condition that is never true, and GCC 12 still runs its co_await, so the
+// wait happens twice. Await into a variable, then check it (CHECK_THROWS*
+// name their expression once and are safe).
 #pragma once
 
 #include <catch2/catch.hpp>

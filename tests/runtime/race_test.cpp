@@ -203,7 +203,8 @@ TEST_CASE("cancelling the task in race cancels every racer, waits for them, and 
     auto t = runtime::create_task(racer());
     co_await until([&] { return never.waiters() == 3; });
     t.cancel();
-    CHECK(co_await ends_cancelled(t.wait()));
+    const bool ended_cancelled = co_await ends_cancelled(t.wait());
+    CHECK(ended_cancelled);
   });
   CHECK(finished_when_thrown == 3);
   for (auto& r : racers) CHECK(r.cancelled);

@@ -52,7 +52,8 @@ TEST_CASE("shield: the awaiter is cancelled at once, the shielded task runs on",
     co_await until([&] { return go.waiters() == 1 && !a.done(); });
     co_await runtime::yield();  // the awaiter is parked on the task by now
     a.cancel();
-    CHECK(co_await ends_cancelled(a.wait()));
+    const bool ended_cancelled = co_await ends_cancelled(a.wait());
+    CHECK(ended_cancelled);
     CHECK_FALSE(saving.done());
     go.set();
     later = co_await saving.wait();
@@ -69,11 +70,13 @@ TEST_CASE("shield: without cancellation it is the task's value or exception", "[
   bool c1 = false, c2 = false;
   run([&]() -> Task<void> {
     auto ok = runtime::create_task(save(go, c1));
-    CHECK(co_await runtime::shield(ok) == "saved");
+    const auto got = co_await runtime::shield(ok);
+    CHECK(got == "saved");
     auto bad = runtime::create_task(save(go, c2, /*fail=*/true));
     CHECK_THROWS_WITH(co_await runtime::shield(bad), "save failed");
     // A second shielded wait on a finished task returns at once.
-    CHECK(co_await runtime::shield(ok) == "saved");
+    const auto again = co_await runtime::shield(ok);
+    CHECK(again == "saved");
   });
 }
 
@@ -87,7 +90,8 @@ TEST_CASE("shield: the shielded task's own cancellation still reaches the awaite
       t.cancel();
     };
     runtime::create_task(killer());
-    CHECK(co_await ends_cancelled(runtime::shield(t)));
+    const bool ended_cancelled = co_await ends_cancelled(runtime::shield(t));
+    CHECK(ended_cancelled);
   });
   CHECK(task_cancelled);
 }
@@ -106,7 +110,8 @@ TEST_CASE("shield of a coroutine starts it as a task that outlives the cancelled
     co_await until([&] { return go.waiters() == 1; });
     co_await runtime::yield();
     a.cancel();
-    CHECK(co_await ends_cancelled(a.wait()));
+    const bool ended_cancelled = co_await ends_cancelled(a.wait());
+    CHECK(ended_cancelled);
     go.set();
     co_await until([&] { return !result.empty(); });
   });
@@ -128,10 +133,14 @@ TEST_CASE("a cancelled shielded wait leaves the task's waiters: the task ends la
     co_await until([&] { return go.waiters() == 1; });
     co_await runtime::yield();
     for (auto& a : awaiters) a.cancel();
-    for (auto& a : awaiters) CHECK(co_await ends_cancelled(a.wait()));
+    for (auto& a : awaiters) {
+      const bool ended_cancelled = co_await ends_cancelled(a.wait());
+      CHECK(ended_cancelled);
+    }
     awaiters.clear();
     go.set();
-    CHECK(co_await t.wait() == "saved");
+    const auto got = co_await t.wait();
+    CHECK(got == "saved");
   });
   CHECK_FALSE(task_cancelled);
 }

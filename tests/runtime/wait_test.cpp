@@ -103,7 +103,8 @@ TEST_CASE("wait first_exception: returns at the first failure; a cancelled task 
     REQUIRE(pending.size() == 1);
     CHECK_FALSE(pending[0].done());
     pending[0].cancel();
-    CHECK(co_await ends_cancelled(pending[0].wait()));
+    const bool ended_cancelled = co_await ends_cancelled(pending[0].wait());
+    CHECK(ended_cancelled);
   });
   CHECK(cancelled == 2);
 }
@@ -184,10 +185,14 @@ TEST_CASE("cancelling the task in wait ends the wait and leaves the tasks runnin
     co_await until([&] { return go.waiters() == 3; });
     co_await runtime::yield();
     w.cancel();
-    CHECK(co_await ends_cancelled(w.wait()));
+    const bool ended_cancelled = co_await ends_cancelled(w.wait());
+    CHECK(ended_cancelled);
     for (auto& t : ts) CHECK_FALSE(t.done());
     go.set();
-    for (int i = 0; i < 3; ++i) CHECK(co_await ts[i].wait() == i);
+    for (int i = 0; i < 3; ++i) {
+      const auto got = co_await ts[i].wait();
+      CHECK(got == i);
+    }
   });
   CHECK(cancelled == 0);
 }
