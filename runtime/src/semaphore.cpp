@@ -1,5 +1,7 @@
 #include "runtime/semaphore.hpp"
 
+#include "runtime/bounded_semaphore.hpp"
+
 namespace runtime {
 
 // Under m_: takes a permit if one is free and nobody is queued, else sets
@@ -37,6 +39,20 @@ void Semaphore::hand_over() noexcept {
     state_.store(!next ? kOnePermit : waiters_.empty() ? 0 : kQueued, std::memory_order_release);
   }
   if (next) next->complete({});
+}
+
+void Semaphore::detached() noexcept {
+  if (bounded_) detached_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Semaphore::release() {
+  if (bounded_) {
+    std::size_t d = detached_.load(std::memory_order_relaxed);
+    do {
+      if (d == 0) throw ReleasedTooManyTimes();
+    } while (!detached_.compare_exchange_weak(d, d - 1, std::memory_order_relaxed));
+  }
+  give_back();
 }
 
 std::size_t Semaphore::waiters() const noexcept {

@@ -221,3 +221,40 @@ TEST_CASE("fast acquires and try_acquire mixed with hand-overs on several thread
   CHECK(sem.available() == 3);
   CHECK(sem.waiters() == 0);
 }
+
+TEST_CASE("a bare release adds a permit, also past the start count, as asyncio's does", "[semaphore][release]") {
+  runtime::Semaphore sem(1);
+  sem.release();
+  CHECK(sem.available() == 2);
+  run([&]() -> Task<void> {
+    auto a = co_await sem.acquire();
+    auto b = co_await sem.acquire();
+    CHECK(sem.available() == 0);
+  });
+  CHECK(sem.available() == 2);
+}
+
+TEST_CASE("a detached permit stays taken until release(), which hands it to the longest waiter",
+          "[semaphore][release][fifo]") {
+  runtime::Semaphore sem(1);
+  std::vector<int> order;
+  auto waiter = [&](int id) -> Task<void> {
+    auto p = co_await sem.acquire();
+    order.push_back(id);
+  };
+  run([&]() -> Task<void> {
+    (co_await sem.acquire()).detach();  // await sem.acquire()
+    CHECK(sem.available() == 0);
+    auto w1 = runtime::create_task(waiter(1));
+    co_await until([&] { return sem.waiters() == 1; });
+    auto w2 = runtime::create_task(waiter(2));
+    co_await until([&] { return sem.waiters() == 2; });
+    sem.release();  // sem.release(): straight to waiter 1
+    CHECK(sem.available() == 0);
+    CHECK_FALSE(sem.try_acquire().has_value());
+    co_await w1.wait();
+    co_await w2.wait();
+  });
+  CHECK(order == std::vector<int>{1, 2});
+  CHECK(sem.available() == 1);
+}

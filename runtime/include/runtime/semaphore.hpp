@@ -3,9 +3,16 @@
 //
 //   auto permit = co_await sem.acquire();   // async with sem:
 //
+//   (co_await sem.acquire()).detach();      // await sem.acquire()
+//   sem.release();                          // sem.release(), later, anywhere
+//
 // Never more holders than permits: a released permit goes straight to the
 // longest waiter. Cancelling a waiting task takes it out of the queue without
 // touching the count. Safe to share between tasks on several threads.
+//
+// release() is asyncio's bare release: it adds a permit whether or not one
+// was taken, so a Semaphore's count can grow past its start (asyncio's rule);
+// a BoundedSemaphore (bounded_semaphore.hpp) refuses that.
 //
 // An uncontended acquire or release is one atomic compare-and-swap (and no
 // coroutine frame: acquire() returns a Wait, see detail/direct_wait.hpp); only
@@ -39,7 +46,12 @@ class Semaphore {
     ~Permit() { release(); }
     explicit operator bool() const noexcept { return sem_ != nullptr; }
     void release() noexcept {
-      if (sem_) std::exchange(sem_, nullptr)->release();
+      if (sem_) std::exchange(sem_, nullptr)->give_back();
+    }
+    // Lets go of the permit without giving it back: it stays taken until
+    // Semaphore::release() (asyncio's unpaired acquire()/release()).
+    void detach() noexcept {
+      if (sem_) std::exchange(sem_, nullptr)->detached();
     }
 
    private:
@@ -48,7 +60,7 @@ class Semaphore {
     Semaphore* sem_ = nullptr;
   };
 
-  explicit Semaphore(std::size_t permits) : state_(permits * kOnePermit) {}
+  explicit Semaphore(std::size_t permits) : Semaphore(permits, false) {}
   Semaphore(const Semaphore&) = delete;
   Semaphore& operator=(const Semaphore&) = delete;
 
@@ -73,8 +85,16 @@ class Semaphore {
     return Permit(this);
   }
 
+  // One permit back, to the longest waiter or to the count (see above).
+  // BoundedSemaphore: throws ReleasedTooManyTimes unless a detached permit is
+  // out.
+  void release();
+
   std::size_t available() const noexcept { return state_.load(std::memory_order_relaxed) / kOnePermit; }
   std::size_t waiters() const noexcept;  // tasks queued for one
+
+ protected:
+  Semaphore(std::size_t permits, bool bounded) : state_(permits * kOnePermit), bounded_(bounded) {}
 
  private:
   // state_ = free permits × kOnePermit, plus kQueued while waiters may be
@@ -82,7 +102,7 @@ class Semaphore {
   static constexpr std::size_t kQueued = 1;
   static constexpr std::size_t kOnePermit = 2;
 
-  void release() noexcept {
+  void give_back() noexcept {
     std::size_t s = state_.load(std::memory_order_relaxed);
     do {
       if (s & kQueued) return hand_over();
@@ -99,8 +119,11 @@ class Semaphore {
   }
   void hand_over() noexcept;
   bool take_or_queue_locked() noexcept;
+  void detached() noexcept;
 
   std::atomic<std::size_t> state_;
+  const bool bounded_;
+  std::atomic<std::size_t> detached_{0};  // BoundedSemaphore: permits taken without a Permit
   mutable std::mutex m_;  // guards waiters_
   detail::WaitQueue waiters_;
 };
