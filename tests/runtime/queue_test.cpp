@@ -221,3 +221,320 @@ TEST_CASE("a single consumer sees each producer's items in order", "[queue][fifo
   CHECK(std::is_sorted(from_a.begin(), from_a.end()));
   CHECK(std::is_sorted(from_b.begin(), from_b.end()));
 }
+
+// --- task_done / join -----------------------------------------------------------
+
+TEST_CASE("join returns at once on a queue with nothing unfinished", "[queue][join]") {
+  runtime::Queue<int> q;
+  run([&]() -> Task<void> {
+    co_await q.join();
+    co_await q.put(1);
+    int v = co_await q.get();
+    CHECK(v == 1);
+    q.task_done();
+    co_await q.join();  // nothing unfinished again
+  });
+}
+
+TEST_CASE("join waits until task_done was called for every item put", "[queue][join]") {
+  runtime::Queue<int> q;
+  bool joined = false;
+  auto joiner = [&]() -> Task<void> {
+    co_await q.join();
+    joined = true;
+  };
+  run([&]() -> Task<void> {
+    co_await q.put(1);
+    co_await q.put(2);
+    auto j = runtime::create_task(joiner());
+    co_await runtime::yield();
+    co_await runtime::yield();
+    CHECK_FALSE(joined);
+    co_await q.get();
+    co_await q.get();
+    q.task_done();
+    co_await runtime::yield();
+    co_await runtime::yield();
+    CHECK_FALSE(joined);  // one item still unfinished although the queue is empty
+    q.task_done();
+    co_await j.wait();
+    CHECK(joined);
+  });
+}
+
+TEST_CASE("items handed straight to a waiting getter, or moved in from a waiting putter, count as unfinished",
+          "[queue][join]") {
+  runtime::Queue<int> q(1);
+  auto getter = [&]() -> Task<int> { co_return co_await q.get(); };
+  auto putter = [&](int v) -> Task<void> { co_await q.put(v); };
+  bool joined = false;
+  auto joiner = [&]() -> Task<void> {
+    co_await q.join();
+    joined = true;
+  };
+  run([&]() -> Task<void> {
+    auto g = runtime::create_task(getter());
+    co_await until([&] { return !g.done(); });
+    co_await runtime::yield();
+    co_await q.put(1);  // handed to the waiting getter, never stored
+    CHECK(q.empty());
+    co_await g.wait();
+    co_await q.put(2);
+    auto p = runtime::create_task(putter(3));  // waits: the queue is full
+    co_await runtime::yield();
+    co_await runtime::yield();
+    CHECK(q.full());
+    int a = co_await q.get();  // frees the slot: 3 moves in
+    CHECK(a == 2);
+    co_await p.wait();
+    auto j = runtime::create_task(joiner());
+    int b = co_await q.get();
+    CHECK(b == 3);
+    q.task_done();
+    q.task_done();
+    co_await runtime::yield();
+    co_await runtime::yield();
+    CHECK_FALSE(joined);  // 1, 2 and 3 were all accepted: one is left
+    q.task_done();
+    co_await j.wait();
+    CHECK(joined);
+    CHECK_THROWS_AS(q.task_done(), std::logic_error);
+  });
+}
+
+TEST_CASE("task_done called more often than items were put throws logic_error", "[queue][join][errors]") {
+  runtime::Queue<int> q;
+  CHECK_THROWS_AS(q.task_done(), std::logic_error);
+  CHECK_THROWS_WITH(q.task_done(), "task_done() called too many times");
+  REQUIRE(q.try_put(1));
+  CHECK(q.try_get() == 1);
+  q.task_done();
+  CHECK_THROWS_AS(q.task_done(), std::logic_error);
+}
+
+TEST_CASE("cancelling a task waiting in join leaves the queue's count as it was", "[queue][join][cancel]") {
+  runtime::Queue<int> q;
+  std::atomic<int> joined{0};
+  auto joiner = [&]() -> Task<void> {
+    co_await q.join();
+    ++joined;
+  };
+  run([&]() -> Task<void> {
+    co_await q.put(1);
+    auto j1 = runtime::create_task(joiner());
+    auto j2 = runtime::create_task(joiner());
+    co_await runtime::yield();
+    co_await runtime::yield();
+    j1.cancel();
+    bool c = co_await ends_cancelled(j1.wait());
+    CHECK(c);
+    CHECK(joined == 0);
+    co_await q.get();
+    q.task_done();
+    co_await j2.wait();
+    CHECK(joined == 1);
+  });
+}
+
+TEST_CASE("producers and consumers with task_done and join on several threads", "[queue][join][threads]") {
+  // join() returns only once every item put has been processed, however the
+  // consumers on other threads interleave.
+  constexpr int producers = 3;
+  constexpr int per_producer = 200;
+  runtime::Queue<int> q(4);
+  std::atomic<int> processed{0};
+  std::atomic<int> processed_at_join{-1};
+  std::atomic<bool> group_failed{true};
+  auto producer = [&](int p) -> Task<void> {
+    for (int i = 0; i < per_producer; ++i) co_await q.put(p * per_producer + i);
+  };
+  auto consumer = [&]() -> Task<void> {
+    for (;;) {
+      co_await q.get();
+      if (processed % 3 == 0) co_await runtime::yield();
+      ++processed;
+      q.task_done();
+    }
+  };
+  run(
+      [&]() -> Task<void> {
+        runtime::TaskGroup consumers;
+        for (int i = 0; i < 3; ++i) consumers.create_task(consumer());
+        std::vector<Task<void>> ps;
+        for (int p = 0; p < producers; ++p) ps.push_back(producer(p));
+        co_await runtime::gather(std::move(ps));
+        co_await q.join();
+        processed_at_join = processed.load();
+        consumers.cancel();
+        group_failed = co_await ends_cancelled(consumers.join());  // cancelled children are no failure
+      },
+      4);
+  CHECK(processed_at_join == producers * per_producer);
+  CHECK_FALSE(group_failed);
+  CHECK(q.empty());
+}
+
+// --- shutdown -----------------------------------------------------------------
+
+TEST_CASE("after shutdown put and try_put throw QueueShutDown, get drains the items left, then throws",
+          "[queue][shutdown]") {
+  runtime::Queue<int> q(5);
+  REQUIRE(q.try_put(1));
+  REQUIRE(q.try_put(2));
+  q.shutdown();
+  CHECK_THROWS_AS(q.try_put(3), runtime::QueueShutDown);
+  CHECK(q.size() == 2);
+  run([&]() -> Task<void> {
+    bool put_threw = false;
+    try {
+      co_await q.put(3);
+    } catch (const runtime::QueueShutDown&) {
+      put_threw = true;
+    }
+    CHECK(put_threw);
+    int a = co_await q.get();
+    CHECK(a == 1);
+    CHECK(q.try_get() == 2);
+    bool get_threw = false;
+    try {
+      co_await q.get();
+    } catch (const runtime::QueueShutDown& e) {
+      get_threw = true;
+      CHECK(std::string(e.what()) == "queue shut down");
+    }
+    CHECK(get_threw);
+    CHECK_THROWS_AS(q.try_get(), runtime::QueueShutDown);
+  });
+  CHECK(q.empty());
+}
+
+TEST_CASE("shutdown wakes the waiting getters and putters, each throws QueueShutDown", "[queue][shutdown]") {
+  runtime::Queue<int> empty_q(1);
+  runtime::Queue<int> full_q(1);
+  REQUIRE(full_q.try_put(0));
+  std::vector<std::string> ended;
+  auto getter = [&](std::string name) -> Task<void> {
+    try {
+      co_await empty_q.get();
+      ended.push_back(name + " got");
+    } catch (const runtime::QueueShutDown&) {
+      ended.push_back(name + " shut down");
+    }
+  };
+  auto putter = [&](std::string name) -> Task<void> {
+    try {
+      co_await full_q.put(1);
+      ended.push_back(name + " put");
+    } catch (const runtime::QueueShutDown&) {
+      ended.push_back(name + " shut down");
+    }
+  };
+  run([&]() -> Task<void> {
+    auto g1 = runtime::create_task(getter("g1"));
+    auto g2 = runtime::create_task(getter("g2"));
+    auto p1 = runtime::create_task(putter("p1"));
+    co_await runtime::yield();
+    co_await runtime::yield();
+    CHECK(ended.empty());
+    empty_q.shutdown();
+    full_q.shutdown();
+    co_await g1.wait();
+    co_await g2.wait();
+    co_await p1.wait();
+    // The item put before the shutdown is still there to drain.
+    int left = co_await full_q.get();
+    CHECK(left == 0);
+  });
+  CHECK(ended == std::vector<std::string>{"g1 shut down", "g2 shut down", "p1 shut down"});
+}
+
+TEST_CASE("shutdown(immediate) drops the items left, counts them done and releases join", "[queue][shutdown][join]") {
+  runtime::Queue<std::unique_ptr<int>> q;
+  bool joined = false;
+  auto joiner = [&]() -> Task<void> {
+    co_await q.join();
+    joined = true;
+  };
+  run([&]() -> Task<void> {
+    co_await q.put(std::make_unique<int>(1));
+    co_await q.put(std::make_unique<int>(2));
+    co_await q.put(std::make_unique<int>(3));
+    auto taken = co_await q.get();  // taken, not yet done: it stays unfinished
+    auto j = runtime::create_task(joiner());
+    co_await runtime::yield();
+    co_await runtime::yield();
+    q.shutdown(true);
+    CHECK(q.empty());
+    co_await runtime::yield();
+    co_await runtime::yield();
+    CHECK_FALSE(joined);  // the one taken is still being processed
+    q.task_done();
+    co_await j.wait();
+    CHECK(joined);
+    CHECK_THROWS_AS(q.try_get(), runtime::QueueShutDown);
+    CHECK_THROWS_AS(q.task_done(), std::logic_error);
+  });
+}
+
+TEST_CASE("shutdown(immediate) with nothing taken releases join at once and wakes getters", "[queue][shutdown]") {
+  runtime::Queue<int> q;
+  runtime::Queue<int> other;
+  bool joined = false;
+  bool getter_shut = false;
+  auto joiner = [&]() -> Task<void> {
+    co_await q.join();
+    joined = true;
+  };
+  auto getter = [&]() -> Task<void> {
+    try {
+      co_await other.get();
+    } catch (const runtime::QueueShutDown&) {
+      getter_shut = true;
+    }
+  };
+  run([&]() -> Task<void> {
+    co_await q.put(1);
+    co_await q.put(2);
+    auto j = runtime::create_task(joiner());
+    auto g = runtime::create_task(getter());
+    co_await runtime::yield();
+    co_await runtime::yield();
+    q.shutdown(true);
+    other.shutdown(true);
+    co_await j.wait();
+    co_await g.wait();
+    CHECK(joined);
+    CHECK(getter_shut);
+  });
+}
+
+TEST_CASE("getters cancelled on other threads while shutdown wakes them each end once",
+          "[queue][shutdown][cancel][threads]") {
+  // Getters on four threads, half of them cancelled as shutdown() wakes them
+  // all: each ends exactly once, with one of the two errors, and the queue's
+  // lists stay sound (ASan and TSan watch).
+  runtime::Queue<int> q;
+  std::atomic<int> cancelled{0};
+  std::atomic<int> shut{0};
+  auto getter = [&]() -> Task<void> {
+    try {
+      co_await q.get();
+    } catch (const runtime::QueueShutDown&) {
+      ++shut;
+    } catch (const std::exception& e) {
+      if (runtime::is_cancellation(e)) ++cancelled;
+      throw;
+    }
+  };
+  run(
+      [&]() -> Task<void> {
+        std::vector<runtime::TaskHandle<void>> hs;
+        for (int i = 0; i < 40; ++i) hs.push_back(runtime::create_task(getter()));
+        co_await runtime::yield();
+        for (int i = 0; i < 40; i += 2) hs[i].cancel();
+        q.shutdown();
+        for (auto& h : hs) co_await ends_cancelled(h.wait());
+      },
+      4);
+  CHECK(cancelled + shut == 40);
+}
