@@ -21,6 +21,8 @@
 
 namespace runtime {
 
+class Condition;
+
 class Lock {
  public:
   class Guard {
@@ -42,6 +44,7 @@ class Lock {
 
    private:
     friend class Lock;
+    friend class Condition;  // checks that a guard holds its lock
     explicit Guard(Lock* l) noexcept : lock_(l) {}
     Lock* lock_ = nullptr;
   };
@@ -77,6 +80,8 @@ class Lock {
   std::size_t waiters() const noexcept;
 
  private:
+  friend class Condition;  // releases and takes back the lock around its waits
+
   // kQueued: held, and waiters may be queued (a cancelled waiter leaves the
   // queue without resetting it). Only changed under m_, and then neither fast
   // path applies: new arrivals queue behind the waiters, and the release hands

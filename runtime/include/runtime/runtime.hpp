@@ -4,6 +4,7 @@
 #include "runtime/as_completed.hpp"
 #include "runtime/bounded_semaphore.hpp"
 #include "runtime/cancellation.hpp"
+#include "runtime/condition.hpp"
 #include "runtime/create_task.hpp"
 #include "runtime/event.hpp"
 #include "runtime/future.hpp"
