@@ -2,6 +2,7 @@
 #pragma once
 
 #include "runtime/as_completed.hpp"
+#include "runtime/barrier.hpp"
 #include "runtime/bounded_semaphore.hpp"
 #include "runtime/cancellation.hpp"
 #include "runtime/condition.hpp"
