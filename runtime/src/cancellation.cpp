@@ -5,6 +5,17 @@
 
 namespace runtime {
 
+namespace {
+// Asio's own text when there is no message, as Asio's cancellation errors have.
+boost::system::system_error aborted(const std::string& message) {
+  const boost::system::error_code ec = boost::asio::error::operation_aborted;
+  return message.empty() ? boost::system::system_error(ec) : boost::system::system_error(ec, message);
+}
+}  // namespace
+
+CancelledError::CancelledError(std::string message)
+    : boost::system::system_error(aborted(message)), message_(std::move(message)) {}
+
 bool is_cancellation(const std::exception& e) noexcept {
   auto* se = dynamic_cast<const boost::system::system_error*>(&e);
   return se && se->code() == boost::asio::error::operation_aborted;
@@ -21,8 +32,6 @@ bool is_cancellation(const std::exception_ptr& e) noexcept {
   }
 }
 
-void throw_cancelled() {
-  throw boost::system::system_error(boost::asio::error::operation_aborted);
-}
+void throw_cancelled() { throw CancelledError(); }
 
 }  // namespace runtime

@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "runtime/cancellation.hpp"
+#include "runtime/detail/loop.hpp"
 
 namespace runtime {
 
@@ -60,7 +60,7 @@ Task<void> Condition::wait(Lock::Guard& guard) {
       std::lock_guard lk(m_);
       wake_locked(1);
     }
-    throw_cancelled();
+    detail::throw_cancelled_of(cs);
   }
 }
 

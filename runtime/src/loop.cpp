@@ -2,12 +2,16 @@
 
 #include "runtime/detail/asio_path.hpp"
 
+#include "runtime/cancellation.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <cstdint>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -40,6 +44,7 @@ struct Loop::Impl {
 #endif
   std::mutex m;
   TaskList<&TaskNode::in_loop> tasks;
+  std::uint64_t last_number = 0;
 };
 
 Loop::Loop(std::size_t threads) : impl_(std::make_unique<Impl>(threads)) {}
@@ -65,6 +70,7 @@ void Loop::post(LoopOp& op) noexcept { impl_->queue.post(op); }
 
 void Loop::add(TaskNode* t) noexcept {
   auto lk = impl_->lock_registry();
+  t->set_number(++impl_->last_number);
   impl_->tasks.push_front(t);
 }
 
@@ -76,6 +82,33 @@ void Loop::remove(TaskNode* t) noexcept {
 void Loop::cancel_all() noexcept {
   auto lk = impl_->lock_registry();
   impl_->tasks.for_each([](TaskNode& t) { t.cancel(); });
+}
+
+std::vector<StateRef<TaskNode>> Loop::live_tasks() {
+  std::vector<StateRef<TaskNode>> out;
+  auto lk = impl_->lock_registry();
+  // Linked means alive: a task unlinks itself before its thread lets go of it.
+  impl_->tasks.for_each([&](TaskNode& t) { out.push_back(StateRef<TaskNode>::share(&t)); });
+  return out;
+}
+
+StateRef<TaskNode> Loop::find(const boost::asio::cancellation_state& cs) {
+  const auto key = cs.slot();
+  if (!key.is_connected()) return {};  // no state: not a task's thread
+  StateRef<TaskNode> found;
+  auto lk = impl_->lock_registry();
+  impl_->tasks.for_each([&](TaskNode& t) {
+    if (!found && t.thread_state().slot() == key) found = StateRef<TaskNode>::share(&t);
+  });
+  return found;
+}
+
+void throw_cancelled_of(const boost::asio::cancellation_state& cs) {
+  CancelMessage message;
+  if (current_loop) {
+    if (auto t = current_loop->find(cs)) message = t->cancel_message();
+  }
+  throw CancelledError(message ? *message : std::string());
 }
 
 void Loop::run(std::function<void()> start) {

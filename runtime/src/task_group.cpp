@@ -3,6 +3,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include "runtime/cancellation.hpp"
+#include "runtime/detail/loop.hpp"
 
 namespace runtime {
 
@@ -67,7 +68,7 @@ Task<void> TaskGroup::join() {
   // the interrupted join throws like every other interrupted wait (without
   // this, the parent would carry on as if nothing had happened).
   auto cs = co_await boost::asio::this_coro::cancellation_state;
-  if (cs.cancelled() != boost::asio::cancellation_type::none) throw_cancelled();
+  if (cs.cancelled() != boost::asio::cancellation_type::none) detail::throw_cancelled_of(cs);
 }
 
 }  // namespace runtime

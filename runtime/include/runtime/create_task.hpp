@@ -2,18 +2,21 @@
 // next turn, concurrently with its creator) and returns a handle to it.
 //
 //   auto t = runtime::create_task(fetch(url));
+//   auto n = runtime::create_task(fetch(url), "fetch " + url);   // named
 //   ...
 //   auto body = co_await t.wait();   // await task
 //
 // The handle can be copied; it asks whether the task is done, cancels it, and
 // awaits its result any number of times (a move-only result, such as a lock
-// guard, goes to the first wait; a later one throws std::logic_error).
+// guard, goes to the first wait; a later one throws std::logic_error). It is
+// an AnyTask too (any_task.hpp): a name, cancel(msg), cancelling(), uncancel().
 // Awaiting is structured like asyncio: cancelling the awaiting task cancels
-// the awaited one too, and the wait ends when that task has actually
-// finished. On a one-thread loop a task awaiting one that finishes continues
-// at once, ahead of tasks already waiting for their turn (asyncio would give
-// it the next turn); elsewhere it is posted. A handle may outlive run(): it
-// can still tell the task's outcome (run() cancels and waits for every task).
+// the awaited one too (with the same message), and the wait ends when that
+// task has actually finished. On a one-thread loop a task awaiting one that
+// finishes continues at once, ahead of tasks already waiting for their turn
+// (asyncio would give it the next turn); elsewhere it is posted. A handle may
+// outlive run(): it can still tell the task's outcome (run() cancels and
+// waits for every task).
 #pragma once
 
 #include <boost/asio/cancellation_signal.hpp>
@@ -21,11 +24,14 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/recycling_allocator.hpp>
 
-#include <atomic>
+#include <boost/asio/this_coro.hpp>
+
 #include <memory>
 #include <optional>
+#include <string>
 #include <type_traits>
 
+#include "runtime/any_task.hpp"
 #include "runtime/cancellation.hpp"
 #include "runtime/detail/asan.hpp"
 #include "runtime/detail/future_state.hpp"
@@ -67,31 +73,27 @@ class TaskState final : public FutureState<T>, public TaskNode {
     if (!on_loop_) ex_ = loop.new_task_executor();
   }
 
-  void cancel() noexcept override {
-    if (this->done()) return;  // nothing left to interrupt
-    // Cancellation is emitted on the task's own executor, where it runs.
-    auto emit = [self = StateRef<TaskState>::share(this)] {
-      if (!self->done()) self->signal_.emit();
-    };
-    if (on_loop_) return boost::asio::post(loop_.context(), std::move(emit));
-    Executor ex;
-    {
-      // A finished task has let go of its strand (release_executor).
-      std::lock_guard lk(this->mutex());
-      if (this->done()) return;
-      ex = ex_;
-    }
-    post_to(ex, std::move(emit));
+  bool cancel(CancelMessage message = nullptr) noexcept override {
+    if (this->done()) return false;  // nothing left to interrupt
+    note_cancel(std::move(message));
+    // Emitted on the task's own executor, where it runs, unless uncancel()
+    // has taken every request back meanwhile.
+    on_own_executor([self = StateRef<TaskState>::share(this)] {
+      if (self->done() || self->cancelling() == 0) return;
+      CancelDelivery delivering(self.get());
+      self->signal_.emit();
+    });
+    return true;
+  }
+  // A task awaiting this one is being cancelled: this one is too, with the
+  // same message (asyncio's `await task` passes it on).
+  void cancel_from_awaiter() noexcept {
+    const TaskNode* by = TaskNode::delivering();
+    cancel(by ? by->cancel_message() : nullptr);
   }
 
-  // The count of StateRefs: the task's thread, its handles, the waits on it.
-  void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
-  void release() noexcept {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-    Allocator a;
-    this->~TaskState();
-    a.deallocate(this, 1);
-  }
+  bool done() const noexcept override { return FutureState<T>::done(); }
+  std::exception_ptr exception() const override { return FutureState<T>::exception(); }
 
   // From Asio's per-thread cache of recently freed blocks: most tasks are
   // short-lived, and the cache is cheaper than malloc for them. (Not under
@@ -124,12 +126,53 @@ class TaskState final : public FutureState<T>, public TaskNode {
   }
 
  private:
+  // The count of references (TaskNode's: the task's thread, its handles, the
+  // waits on it) is down to zero.
+  void destroy() noexcept override {
+    Allocator a;
+    this->~TaskState();
+    a.deallocate(this, 1);
+  }
+
+  void withdraw_cancel() noexcept override {
+    auto withdraw = [self = StateRef<TaskState>::share(this)] {
+      if (self->done() || self->cancelling() > 0) return;  // over, or cancelled again meanwhile
+      self->thread_state().clear();
+      self->signal_.withdraw();
+    };
+    // From the task itself it must act at once: the task goes on right after.
+    if (runs_here()) return withdraw();
+    on_own_executor(std::move(withdraw));
+  }
+
+  // Queues `f` on the task's executor (nothing once the task is done).
+  template <class F>
+  void on_own_executor(F f) noexcept {
+    if (on_loop_) return boost::asio::post(loop_.context(), std::move(f));
+    Executor ex;
+    {
+      // A finished task has let go of its strand (release_executor).
+      std::lock_guard lk(this->mutex());
+      if (this->done()) return;
+      ex = ex_;
+    }
+    post_to(ex, std::move(f));
+  }
+  // On the task's executor now: the loop's one thread, or the task's strand.
+  bool runs_here() noexcept {
+    if (on_loop_) return loop_.context().get_executor().running_in_this_thread();
+    std::lock_guard lk(this->mutex());
+    auto* strand = ex_.template target<IoStrand>();
+    return strand && strand->running_in_this_thread();
+  }
+
   // The bottom frame of the task's thread. It owns a reference to the state
   // until its very end: the thread's cancellation state lives in signal_.
   static ThreadBody drive(StateRef<TaskState> self, Task<T> body) {
     std::exception_ptr error;
     WakeList awaiters;
-    self->signal_.started();
+    self->set_thread_state(co_await boost::asio::this_coro::cancellation_state);
+    self->signal_.started(self.get());
     try {
       if constexpr (std::is_void_v<T>) {
         co_await std::move(body);
@@ -139,6 +182,9 @@ class TaskState final : public FutureState<T>, public TaskNode {
       }
     } catch (...) {
       error = std::current_exception();
+      // Asio's plain cancellation error becomes CancelledError with the
+      // message, for the task's awaiters.
+      if (self->cancelling() > 0) error = with_cancel_message(std::move(error), *self);
       self->record_exception(error, awaiters);
     }
     self->release_executor();
@@ -170,7 +216,6 @@ class TaskState final : public FutureState<T>, public TaskNode {
     return std::shared_ptr<void>(self.get(), [ref = self](void*) {});
   }
 
-  std::atomic<int> refs_ = 1;
   Loop& loop_;
   const bool on_loop_;  // one loop thread: the task runs on the loop, launched by launch_
   Executor ex_;         // else its strand, until it is done; read under mutex() once its launch is posted
@@ -179,8 +224,10 @@ class TaskState final : public FutureState<T>, public TaskNode {
   TaskLaunch launch_;
 };
 
+// `name`: the task's name, if it is given one.
 template <class T>
-StateRef<TaskState<T>> spawn(Task<T> body, std::shared_ptr<TaskWatcher> watcher = nullptr) {
+StateRef<TaskState<T>> spawn(Task<T> body, std::shared_ptr<TaskWatcher> watcher = nullptr,
+                             std::string* name = nullptr) {
   Loop& loop = Loop::current();
   typename TaskState<T>::Allocator a;
   TaskState<T>* p = a.allocate(1);
@@ -191,6 +238,7 @@ StateRef<TaskState<T>> spawn(Task<T> body, std::shared_ptr<TaskWatcher> watcher 
     throw;
   }
   auto st = StateRef<TaskState<T>>::adopt(p);
+  if (name) st->set_name(std::move(*name));
   st->start(st, std::move(body));
   return st;
 }
@@ -223,35 +271,35 @@ class Outcome {
 };
 
 template <class T>
-class TaskHandle {
+class TaskHandle : public AnyTask {
  public:
-  bool done() const noexcept { return st_->done(); }
-  // Asks the task to stop: its pending wait throws CancelledError (see cancellation.hpp).
-  void cancel() const noexcept { st_->cancel(); }
+  bool done() const noexcept { return st()->done(); }
   // Done, and ended by cancellation.
-  bool cancelled() const noexcept { return st_->done() && is_cancellation(st_->exception()); }
+  bool cancelled() const noexcept { return st()->done() && is_cancellation(st()->exception()); }
 
   // Waits for the task to finish; returns its value or rethrows its exception.
   using Waiting = detail::AwaitResult<T, detail::StateRef<detail::TaskState<T>>, /*kCancelsTask=*/true>;
-  Wait<Waiting> wait() const { return Wait<Waiting>(Waiting(st_)); }
+  Wait<Waiting> wait() const { return Wait<Waiting>(Waiting(detail::StateRef<detail::TaskState<T>>::share(st()))); }
 
   // asyncio's Task.result(): the value or the exception of a finished task;
   // std::logic_error if it is still running.
-  value_t<T> result() const { return st_->get(); }
+  value_t<T> result() const { return st()->get(); }
   Outcome<T> outcome() const {
-    if (auto e = st_->exception()) return Outcome<T>(e);
-    return Outcome<T>(st_->get());
+    if (auto e = st()->exception()) return Outcome<T>(e);
+    return Outcome<T>(st()->get());
   }
   // Moves the value out (for a single consumer such as gather).
-  value_t<T> take() const { return st_->take(); }
+  value_t<T> take() const { return st()->take(); }
 
  private:
   template <detail::TaskValue U>
   friend TaskHandle<U> create_task(Task<U>);
+  template <detail::TaskValue U>
+  friend TaskHandle<U> create_task(Task<U>, std::string);
   friend class TaskGroup;
   friend struct detail::TaskHandleAccess;
-  explicit TaskHandle(detail::StateRef<detail::TaskState<T>> st) : st_(std::move(st)) {}
-  detail::StateRef<detail::TaskState<T>> st_;
+  explicit TaskHandle(detail::StateRef<detail::TaskState<T>> st) : AnyTask(std::move(st)) {}
+  detail::TaskState<T>* st() const noexcept { return static_cast<detail::TaskState<T>*>(node()); }
 };
 
 // Must be called on a loop thread (inside runtime::run).
@@ -259,9 +307,18 @@ template <detail::TaskValue T>
 TaskHandle<T> create_task(Task<T> body) {
   return TaskHandle<T>(detail::spawn(std::move(body)));
 }
+// asyncio's create_task(coro, name=...).
+template <detail::TaskValue T>
+TaskHandle<T> create_task(Task<T> body, std::string name) {
+  return TaskHandle<T>(detail::spawn(std::move(body), nullptr, &name));
+}
 template <class Op>
 TaskHandle<typename Op::result_type> create_task(Wait<Op> w) {
   return create_task(detail::as_task(std::move(w)));
+}
+template <class Op>
+TaskHandle<typename Op::result_type> create_task(Wait<Op> w, std::string name) {
+  return create_task(detail::as_task(std::move(w)), std::move(name));
 }
 
 }  // namespace runtime

@@ -2,11 +2,13 @@
 #pragma once
 
 #include "runtime/as_completed.hpp"
+#include "runtime/any_task.hpp"
 #include "runtime/barrier.hpp"
 #include "runtime/bounded_semaphore.hpp"
 #include "runtime/cancellation.hpp"
 #include "runtime/condition.hpp"
 #include "runtime/create_task.hpp"
+#include "runtime/current_task.hpp"
 #include "runtime/event.hpp"
 #include "runtime/future.hpp"
 #include "runtime/gather.hpp"

@@ -17,6 +17,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "runtime/create_task.hpp"
@@ -42,6 +43,11 @@ class TaskGroup {
   template <detail::TaskValue T>
   TaskHandle<T> create_task(Task<T> body) {
     return TaskHandle<T>(detail::spawn(std::move(body), st_));
+  }
+  // asyncio's tg.create_task(coro, name=...).
+  template <detail::TaskValue T>
+  TaskHandle<T> create_task(Task<T> body, std::string name) {
+    return TaskHandle<T>(detail::spawn(std::move(body), st_, &name));
   }
   template <class Op>
   TaskHandle<typename Op::result_type> create_task(Wait<Op> w) {

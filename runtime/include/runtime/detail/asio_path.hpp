@@ -36,6 +36,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/cancellation_state.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/version.hpp>
@@ -400,10 +401,17 @@ class ThreadSignal {
     asked_ = true;
     signal_.emit(boost::asio::cancellation_type::terminal);
   }
-  // First thing in the thread's bottom frame.
-  void started() {
-    if (asked_) signal_.emit(boost::asio::cancellation_type::terminal);
+  // First thing in the thread's bottom frame (`owner`: the task whose
+  // cancellation this is, for its message).
+  void started(const TaskNode* owner) {
+    if (asked_) {
+      CancelDelivery delivering(owner);
+      signal_.emit(boost::asio::cancellation_type::terminal);
+    }
   }
+  // The cancellation was taken back (uncancel) before the thread started:
+  // it is not to be emitted then.
+  void withdraw() noexcept { asked_ = false; }
   // co_await it last in the thread's bottom frame. On the public path the
   // thread's bottom is co_spawn's frame, which posts itself once more when
   // the task never suspended, and that await throws when the thread was
@@ -447,6 +455,7 @@ struct Waiter {
   bool linked = false;
   void* payload = nullptr;  // primitive-specific hand-off slot (e.g. Queue's item)
   boost::system::error_code ec;  // what the wait ended with
+  const TaskNode* cancelled_by = nullptr;  // see abort()
   std::optional<Parked> parked;
   // Set instead of `parked` for a waiter that is a callback, not a coroutine
   // (runtime::wait watches several tasks at once): completing it calls this,
@@ -480,9 +489,18 @@ struct Waiter {
     if (!Parked::resume_here(parked)) complete({});
   }
 
-  // After the wait: throws the cancellation error if it was cancelled.
+  // Ends the wait with the cancellation error. Called by a cancellation
+  // handler, so inside the emission of a task's cancellation: that task is
+  // noted, for the message check() throws with.
+  void abort() {
+    cancelled_by = TaskNode::delivering();
+    complete(boost::asio::error::operation_aborted);
+  }
+
+  // After the wait: throws CancelledError if it was cancelled, system_error
+  // for any other error.
   void check() const {
-    if (ec) throw boost::system::system_error(ec);
+    if (ec) [[unlikely]] throw_wait_error(ec, cancelled_by);
   }
 };
 

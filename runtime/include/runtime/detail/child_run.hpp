@@ -109,7 +109,7 @@ class ChildRun : public std::enable_shared_from_this<ChildRun<T>> {
     w.check();
     if (first_error_) std::rethrow_exception(first_error_);
     auto cs = co_await boost::asio::this_coro::cancellation_state;
-    if (cs.cancelled() != boost::asio::cancellation_type::none) throw_cancelled();
+    if (cs.cancelled() != boost::asio::cancellation_type::none) throw_cancelled_of(cs);
   }
 
   // Cancels every child still running (it may already be finishing). Only
@@ -212,7 +212,7 @@ class ChildRun : public std::enable_shared_from_this<ChildRun<T>> {
   // The bottom frame of child i's thread.
   static ThreadBody drive(std::shared_ptr<ChildRun> self, std::size_t i, Task<T> body) {
     Child& c = self->children_[i];
-    c.signal.started();
+    c.signal.started(nullptr);  // not a task: no cancel message
     try {
       if constexpr (std::is_void_v<T>) {
         co_await std::move(body);

@@ -159,7 +159,7 @@ class AwaitResult {
     if constexpr (kCancelsTask) {
       using State = std::remove_reference_t<decltype(*st_)>;
       // Begins the member's life (OnCancel's default constructor is not trivial).
-      std::construct_at(&on_cancel_, OnCancel::call<&State::cancel>(st_.get()));  // st_ holds the state
+      std::construct_at(&on_cancel_, OnCancel::call<&State::cancel_from_awaiter>(st_.get()));  // st_ holds the state
       return st_->wait_hook(w, &on_cancel_);
     } else {
       return st_->wait_hook(w);

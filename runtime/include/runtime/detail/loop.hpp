@@ -5,7 +5,9 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <vector>
 
+#include "runtime/detail/state_ref.hpp"
 #include "runtime/detail/task_node.hpp"
 #include "runtime/task.hpp"
 
@@ -39,10 +41,16 @@ class Loop {
   void post(LoopOp& op) noexcept;
 
   // The registry of live tasks. Called on loop threads only; with one thread
-  // it needs no lock.
+  // it needs no lock. add() numbers the task (1, 2, ... in the order they
+  // start).
   void add(TaskNode* t) noexcept;
   void remove(TaskNode* t) noexcept;
   void cancel_all() noexcept;
+  // The live tasks, each with a reference.
+  std::vector<StateRef<TaskNode>> live_tasks();
+  // The live task whose Asio thread has the cancellation state `cs` (see
+  // TaskNode::thread_state), or null; a walk over the registry.
+  StateRef<TaskNode> find(const boost::asio::cancellation_state& cs);
 
   // Calls `start` on a loop thread, then runs until no work is left.
   void run(std::function<void()> start);
@@ -51,5 +59,11 @@ class Loop {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Throws CancelledError with the cancel message of the task running on the
+// calling thread's loop whose Asio thread has the cancellation state `cs`
+// (found by Loop::find: for code that notices its task's cancellation
+// itself, on the cancellation path only).
+[[noreturn]] void throw_cancelled_of(const boost::asio::cancellation_state& cs);
 
 }  // namespace runtime::detail

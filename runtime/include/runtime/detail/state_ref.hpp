@@ -8,6 +8,7 @@
 // create_task + await's time on such stalls. One word has no such seam.
 #pragma once
 
+#include <type_traits>
 #include <utility>
 
 namespace runtime::detail {
@@ -29,6 +30,11 @@ class StateRef {
     if (s_) s_->add_ref();
   }
   StateRef(StateRef&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+  // A reference to a derived state, as one to its base (a task's state as
+  // its TaskNode).
+  template <class D>
+    requires(std::is_convertible_v<D*, S*> && !std::is_same_v<D, S>)
+  StateRef(StateRef<D>&& o) noexcept : s_(o.detach()) {}
   StateRef& operator=(StateRef o) noexcept {
     std::swap(s_, o.s_);
     return *this;
@@ -41,6 +47,8 @@ class StateRef {
   S* operator->() const noexcept { return s_; }
   S& operator*() const noexcept { return *s_; }
   explicit operator bool() const noexcept { return s_ != nullptr; }
+  // Gives up the reference without releasing it (the caller takes it over).
+  S* detach() noexcept { return std::exchange(s_, nullptr); }
 
  private:
   explicit StateRef(S* s) noexcept : s_(s) {}

@@ -9,8 +9,8 @@ namespace runtime::detail {
 
 struct TaskHandleAccess {
   template <class T>
-  static const StateRef<TaskState<T>>& state(const TaskHandle<T>& h) noexcept {
-    return h.st_;
+  static StateRef<TaskState<T>> state(const TaskHandle<T>& h) noexcept {
+    return StateRef<TaskState<T>>::share(h.st());
   }
 };
 

@@ -133,7 +133,7 @@ struct AbortWait {
       std::lock_guard lk(*m);
       removed = q->remove(w);
     }
-    if (removed) w->complete(boost::asio::error::operation_aborted);
+    if (removed) w->abort();
   }
 };
 
