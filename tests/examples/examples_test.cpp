@@ -189,3 +189,37 @@ TEST_CASE("choosing_model: loop for waiting, CPU pool for CPU work, threads for 
 
   check_time(r, 2.4, 4.5);
 }
+
+// --- one example per primitive of SPEC §3.1 ------------------------------------
+
+TEST_CASE("condition: notify wakes the longest waiter, notify_all the rest", "[examples]") {
+  auto r = run_example("condition");
+  CHECK(r.exit_code == 0);
+  CHECK(r.lines == Lines{"Consumer 1 waits", "Consumer 2 waits", "Consumer 3 waits",  //
+                         "Producer adds job A", "Consumer 1 takes job A",              //
+                         "Producer adds job B", "Consumer 2 takes job B",              //
+                         "Producer closes", "Consumer 3 finds no more jobs"});
+  check_time(r, 2.9, 3.8);  // three 1 s sleeps, one after another
+}
+
+TEST_CASE("barrier: the last arrival releases the others; a late wait finds it aborted", "[examples]") {
+  auto r = run_example("barrier");
+  CHECK(r.exit_code == 0);
+  CHECK(r.lines == Lines{"Worker 1 starts", "Worker 2 starts", "Worker 3 starts",      //
+                         "Worker 2 arrives", "Worker 3 arrives", "Worker 1 arrives",  //
+                         "Worker 1 passes the barrier (arrived 2)",                   //
+                         "Worker 2 passes the barrier (arrived 0)",                   //
+                         "Worker 3 passes the barrier (arrived 1)",                   //
+                         "The late worker finds the barrier broken"});
+  check_time(r, 0.38, 1.2);  // the slowest worker's 0.3 s, then 0.1 s before the abort
+}
+
+TEST_CASE("queue_join: join waits for every task_done, shutdown stops the workers", "[examples]") {
+  auto r = run_example("queue_join");
+  CHECK(r.exit_code == 0);
+  CHECK(r.lines == Lines{"All jobs queued",                                       //
+                         "worker-2 did a 100 ms job", "worker-1 did a 300 ms job",  //
+                         "worker-2 did a 250 ms job", "worker-1 did a 100 ms job",  //
+                         "All jobs done", "worker-2 stops", "worker-1 stops"});
+  check_time(r, 0.38, 1.2);  // worker-1's 300 + 100 ms back to back
+}
