@@ -1,11 +1,9 @@
 #include "runtime/condition.hpp"
 
-#include <boost/asio/this_coro.hpp>
-
 #include <stdexcept>
 #include <string>
 
-#include "runtime/detail/loop.hpp"
+#include "runtime/cancellation.hpp"
 
 namespace runtime {
 
@@ -13,75 +11,25 @@ Condition::Condition() : own_(std::in_place), lock_(*own_) {}
 
 Condition::Condition(Lock& lock) noexcept : lock_(lock) {}
 
-// How wait() parks: queued among the waiters first, then the lock released,
-// so that a task taking the lock next and notifying finds this one queued.
-struct Condition::Parking {
-  struct Never {
-    bool operator()() const noexcept { return false; }
-  };
-  detail::ParkHook<Never> queue;
-  Lock& lock;
-
-  bool ready_now() const noexcept { return false; }
-  template <class MakeParked>
-  bool park(MakeParked&& make) const {
-    queue.park(std::forward<MakeParked>(make));
-    // The coroutine is suspended: whoever the lock goes to, and a notify,
-    // can only resume it once this returns.
-    lock.release();
-    return true;
-  }
-};
-
-Task<void> Condition::wait(Lock::Guard& guard) {
+Wait<Condition::Waiting> Condition::wait(Lock::Guard& guard) {
   if (guard.lock_ != &lock_) throw std::logic_error("cannot wait on un-acquired lock");
-  detail::Waiter w;
-  co_await detail::park_on(Parking{{m_, waiters_, {}, w}, lock_});
-
-  // The lock comes back whatever happened, cancellation included (asyncio:
-  // "Must re-acquire lock even if wait is cancelled"): a cancellation does
-  // not interrupt this wait, and the awaits here do not throw for it.
-  const bool throws = co_await boost::asio::this_coro::throw_if_cancelled();
-  co_await boost::asio::this_coro::throw_if_cancelled(false);
-  if (!lock_.try_take()) {
-    detail::Waiter relock;
-    detail::OnCancel keep_waiting{[](void*) {}, nullptr};
-    auto ready = [l = &lock_] { return l->take_or_queue_locked(); };
-    co_await detail::park_on(
-        detail::ParkHook<decltype(ready)>{lock_.m_, lock_.waiters_, ready, relock, &keep_waiting});
-  }
-  auto cs = co_await boost::asio::this_coro::cancellation_state;
-  co_await boost::asio::this_coro::throw_if_cancelled(throws);
-
-  w.check();  // cancelled while waiting: no notification was taken
-  if (cs.cancelled() != boost::asio::cancellation_type::none) {
-    // Notified, then cancelled: the notification goes to the next waiter.
-    {
-      std::lock_guard lk(m_);
-      wake_locked(1);
-    }
-    detail::throw_cancelled_of(cs);
-  }
+  return Wait<Waiting>(Waiting{this});
 }
 
 void Condition::notify(std::size_t n) {
   check_locked("notify");
-  std::lock_guard lk(m_);
+  std::lock_guard lk(mutex());
   wake_locked(n);
 }
 
 void Condition::notify_all() {
   check_locked("notify");
-  detail::WakeList woken;
-  {
-    std::lock_guard lk(m_);
-    woken = waiters_.take_all();
-  }
-  while (auto* w = woken.pop_front()) w->complete({});
+  std::lock_guard lk(mutex());
+  wake_locked(waiters_.size());
 }
 
 std::size_t Condition::waiters() const noexcept {
-  std::lock_guard lk(m_);
+  std::lock_guard lk(mutex());
   return waiters_.size();
 }
 
@@ -89,13 +37,52 @@ void Condition::check_locked(const char* what) const {
   if (!lock_.locked()) throw std::logic_error(std::string("cannot ") + what + " on un-acquired lock");
 }
 
-// Under m_. Completing only posts each one's resumption.
-void Condition::wake_locked(std::size_t n) noexcept {
+// Under mutex(): the n longest waiters are notified and queue for the lock.
+void Condition::wake_locked(std::size_t n) {
   for (; n > 0; --n) {
-    auto* w = waiters_.pop_front();
+    detail::Waiter* w = waiters_.pop_front();
     if (!w) return;
-    w->complete({});
+    auto* op = static_cast<Waiting*>(w->payload);
+    op->in_condition_queue = false;
+    op->stage = Waiting::Stage::notified;
+    queue_for_lock_locked(*w);
   }
+}
+
+// Under mutex(). The waiter is resumed when the lock is handed to it, or now
+// when it is free.
+void Condition::queue_for_lock_locked(detail::Waiter& w) {
+  if (lock_.take_or_queue_locked()) {
+    w.complete({});
+  } else {
+    lock_.waiters_.push_back(&w);
+  }
+}
+
+// On the waiting task's executor, inside the emission of its cancellation.
+void Condition::cancel(Waiting& op, detail::Waiter& w) {
+  std::lock_guard lk(mutex());
+  op.cancelled_by = detail::TaskNode::delivering();
+  if (op.in_condition_queue) {
+    // Not notified: it leaves the waiters and waits for the lock instead.
+    waiters_.remove(&w);
+    op.in_condition_queue = false;
+    op.stage = Waiting::Stage::cancelled;
+    queue_for_lock_locked(w);
+  } else if (op.stage == Waiting::Stage::notified) {
+    // Queued for the lock, or handed it and not yet resumed: it keeps waiting.
+    op.stage = Waiting::Stage::notified_then_cancelled;
+  }
+}
+
+// With the lock held again, for a wait that the task's cancellation ended.
+void Condition::end_cancelled(const Waiting& op) {
+  if (op.stage == Waiting::Stage::notified_then_cancelled) {
+    std::lock_guard lk(mutex());
+    wake_locked(1);  // the notification goes to the next waiter
+  }
+  auto message = op.cancelled_by ? op.cancelled_by->cancel_message() : nullptr;
+  throw CancelledError(message ? *message : std::string());
 }
 
 }  // namespace runtime

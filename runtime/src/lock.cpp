@@ -21,11 +21,27 @@ void Lock::hand_over() noexcept {
   detail::Waiter* next;
   {
     std::lock_guard lk(m_);
-    next = waiters_.pop_front();
-    const int s = !next ? kFree : waiters_.empty() ? kHeld : kQueued;
-    state_.store(s, std::memory_order_release);
+    next = hand_over_locked();
   }
   if (next) next->complete({});
+}
+
+// Under m_: the new holder, for the caller to complete once m_ is released.
+detail::Waiter* Lock::hand_over_locked() noexcept {
+  detail::Waiter* next = waiters_.pop_front();
+  const int s = !next ? kFree : waiters_.empty() ? kHeld : kQueued;
+  state_.store(s, std::memory_order_release);
+  return next;
+}
+
+// Under m_ nobody else changes a held lock's state: the fast paths need it
+// free (try_take) or belong to the holder (release).
+detail::Waiter* Lock::release_locked() noexcept {
+  if (state_.load(std::memory_order_relaxed) == kHeld) {
+    state_.store(kFree, std::memory_order_release);
+    return nullptr;
+  }
+  return hand_over_locked();
 }
 
 std::size_t Lock::waiters() const noexcept {

@@ -74,6 +74,35 @@ TEST_CASE("notify(n) wakes the n longest waiters, notify_all the rest, in the or
   CHECK(woken == std::vector<int>{0, 1, 2, 3, 4, 5});
 }
 
+TEST_CASE("a notified task queues for the lock in the notify call, ahead of later takers", "[condition][fifo]") {
+  runtime::Condition cond;
+  std::vector<std::string> order;
+  auto waiter = [&]() -> Task<void> {
+    auto g = co_await cond.acquire();
+    co_await cond.wait(g);
+    order.push_back("notified waiter");
+  };
+  auto taker = [&]() -> Task<void> {
+    auto g = co_await cond.acquire();
+    order.push_back("later taker");
+  };
+  run([&]() -> Task<void> {
+    auto w = runtime::create_task(waiter());
+    co_await until([&] { return cond.waiters() == 1; });
+    {
+      auto g = co_await cond.acquire();
+      cond.notify();
+      CHECK(cond.lock().waiters() == 1);  // queued for the lock at once
+      auto t = runtime::create_task(taker());
+      co_await until([&] { return cond.lock().waiters() == 2; });
+      g.unlock();
+      co_await w.wait();
+      co_await t.wait();
+    }
+  });
+  CHECK(order == std::vector<std::string>{"notified waiter", "later taker"});
+}
+
 TEST_CASE("a notify with nobody waiting is not remembered", "[condition]") {
   runtime::Condition cond;
   bool woke = false;

@@ -13,20 +13,26 @@
 //     cond.notify();                          // wakes the longest waiter
 //   }
 //
-// wait(guard) releases the lock, waits to be notified, and takes the lock
-// back before it returns, also when it ends with an error: `guard` holds the
-// lock again, whatever wait() ends with (asyncio's rule). notify(n) wakes the
-// n tasks that have waited longest, notify_all() every one; a woken task runs
-// once it has the lock back. wait, notify and notify_all need the lock held:
-// std::logic_error otherwise (asyncio's RuntimeError), and wait's guard must
-// hold this condition's lock.
+// wait(guard) releases the lock, waits to be notified, and holds the lock
+// again when it returns, also when it ends with an error: `guard` holds the
+// lock, whatever wait() ends with (asyncio's rule). notify(n) wakes the n
+// tasks that have waited longest, notify_all() every one. wait, notify and
+// notify_all need the lock held: std::logic_error otherwise (asyncio's
+// RuntimeError), and wait's guard must hold this condition's lock.
 //
-// Cancelling a waiting task ends its wait with the cancellation error, once
-// the lock is back, and takes no notification with it. A task notified and
-// then cancelled before it has the lock back throws the cancellation error
-// too and passes its notification on to the next waiter (asyncio passes one
-// on in both cases: the notified case is the one where one would be lost).
-// Safe to share between tasks on several loop threads.
+// A notified task queues for the lock at once, in the notify call (the lock
+// is held then), and is resumed only when the lock is handed to it: one wake-
+// up per wait. asyncio's notified task asks for the lock when it next runs, so
+// a task that asks for it in between goes first there, not here.
+//
+// Cancelling a waiting task ends its wait with CancelledError once the lock
+// is back, and takes no notification with it. A task notified and then
+// cancelled while it still waits for the lock throws too, and passes its
+// notification on to the next waiter (asyncio passes one on in both cases:
+// the notified case is the one where one would be lost); one cancelled after
+// it has the lock back returns normally and its next await throws, as with
+// every wait of the runtime. Safe to share between tasks on several loop
+// threads.
 #pragma once
 
 #include <cstddef>
@@ -34,6 +40,7 @@
 #include <optional>
 #include <type_traits>
 
+#include "runtime/detail/direct_wait.hpp"
 #include "runtime/detail/wait_queue.hpp"
 #include "runtime/lock.hpp"
 #include "runtime/task.hpp"
@@ -53,8 +60,32 @@ class Condition {
   bool locked() const noexcept { return lock_.locked(); }
   Lock& lock() noexcept { return lock_; }
 
-  // See above. `guard` holds this condition's lock on entry and on exit.
-  Task<void> wait(Lock::Guard& guard);
+  // How wait() waits (see detail/direct_wait.hpp): never at once; parked on
+  // the condition, then queued for the lock.
+  struct Waiting {
+    using result_type = void;
+    enum class Stage : unsigned char { waiting, notified, cancelled, notified_then_cancelled };
+
+    Condition* cond;
+    // Both under the lock's mutex (see mutex()).
+    Stage stage = Stage::waiting;
+    bool in_condition_queue = false;  // not yet notified nor cancelled
+    const detail::TaskNode* cancelled_by = nullptr;  // the task whose cancellation ended it
+
+    bool try_now() noexcept { return false; }
+    auto park_hook(detail::Waiter& w) noexcept {
+      w.payload = this;
+      return Parking{this, &w};
+    }
+    // With the lock held again.
+    void result() const {
+      if (stage != Stage::notified) cond->end_cancelled(*this);
+    }
+  };
+
+  // See above. `guard` holds this condition's lock on entry and on exit;
+  // std::logic_error (at once) when it does not.
+  Wait<Waiting> wait(Lock::Guard& guard);
 
   // Waits until `pred()` (called with the lock held) is true, and returns its
   // last result: asyncio's wait_for(predicate).
@@ -74,14 +105,53 @@ class Condition {
   std::size_t waiters() const noexcept;  // tasks waiting to be notified
 
  private:
-  struct Parking;
+  // How a wait parks: queued among the waiters first, then the lock released,
+  // so that a task taking the lock next and notifying finds it queued.
+  struct Parking {
+    Waiting* op;
+    detail::Waiter* w;
+
+    bool ready_now() const noexcept { return false; }
+    template <class MakeParked>
+    bool park(MakeParked&& make) const {
+      Condition& c = *op->cond;
+      detail::Waiter* next_holder;
+      {
+        std::lock_guard lk(c.mutex());
+        make(w->parked);
+        c.waiters_.push_back(w);
+        op->in_condition_queue = true;
+        auto slot = w->parked->slot();
+        if (slot.is_connected()) slot.template emplace<OnCancel>(op, w);
+        next_holder = c.lock_.release_locked();
+      }
+      // The coroutine is suspended: whoever the lock goes to, and a notify,
+      // can only resume it once this returns.
+      if (next_holder) next_holder->complete({});
+      return true;
+    }
+  };
+  // A waiting task is cancelled (Asio builds it with parenthesised arguments).
+  struct OnCancel {
+    OnCancel(Waiting* op, detail::Waiter* w) noexcept : op(op), w(w) {}
+    Waiting* op;
+    detail::Waiter* w;
+    void operator()(boost::asio::cancellation_type) const { op->cond->cancel(*op, *w); }
+  };
+
+  // The condition's waiters, like the lock's, are guarded by the lock's own
+  // mutex: a wait queues itself and releases the lock, and a notify moves a
+  // waiter to the lock's queue, each under that one mutex.
+  std::mutex& mutex() const noexcept { return lock_.m_; }
   void check_locked(const char* what) const;
-  void wake_locked(std::size_t n) noexcept;
+  void wake_locked(std::size_t n);
+  void queue_for_lock_locked(detail::Waiter& w);
+  void cancel(Waiting& op, detail::Waiter& w);
+  [[noreturn]] void end_cancelled(const Waiting& op);
 
   std::optional<Lock> own_;  // when no Lock was given
   Lock& lock_;
-  mutable std::mutex m_;  // guards waiters_
-  detail::WaitQueue waiters_;
+  detail::WaitQueue waiters_;  // guarded by mutex()
 };
 
 }  // namespace runtime

@@ -101,6 +101,10 @@ class Lock {
                                           std::memory_order_relaxed);
   }
   void hand_over() noexcept;
+  detail::Waiter* hand_over_locked() noexcept;
+  // release() for a holder that has m_ locked already (Condition's wait):
+  // the waiter it hands the lock to, to be completed once m_ is released.
+  detail::Waiter* release_locked() noexcept;
   bool take_or_queue_locked() noexcept;
 
   std::atomic<int> state_{kFree};
