@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The seven runtime micro-benchmarks of bench/runtime_bench.cpp, in asyncio.
+"""The runtime micro-benchmarks of bench/runtime_bench.cpp, in asyncio.
 
 Stdlib only. Each operation is calibrated until one run takes at least
 --min-time seconds, then timed --repetitions times; the best (lowest) per-op
@@ -109,6 +109,62 @@ async def event_roundtrip(n):
     return elapsed, n
 
 
+async def condition_roundtrip(n):
+    # main and a waiter pass a turn back and forth under one Condition: each
+    # sets the turn to the other, notifies and waits for it to come back. Two
+    # notify -> wait wake-ups per round trip.
+    cond = asyncio.Condition()
+    turn = 0
+    stop = False
+
+    async def waiter():
+        nonlocal turn
+        async with cond:
+            while True:
+                await cond.wait_for(lambda: turn == 1)
+                if stop:
+                    return
+                turn = 0
+                cond.notify()
+
+    w = asyncio.create_task(waiter())
+    await asyncio.sleep(0)  # let the waiter take the lock and wait, as the C++ loop's first turn does
+    async with cond:
+        t0 = clock()
+        for _ in range(n):
+            turn = 1
+            cond.notify()
+            await cond.wait_for(lambda: turn == 0)
+        elapsed = clock() - t0
+        stop = True
+        turn = 1
+        cond.notify()
+    await w
+    return elapsed, n
+
+
+async def barrier_of_2(n):
+    # Two tasks pass a Barrier(2) round after round; one op is one round. The
+    # partner cannot tell which round is the last: abort() ends it.
+    barrier = asyncio.Barrier(2)
+
+    async def partner():
+        try:
+            while True:
+                await barrier.wait()
+        except asyncio.BrokenBarrierError:
+            pass
+
+    p = asyncio.create_task(partner())
+    t0 = clock()
+    for _ in range(n):
+        await barrier.wait()
+    elapsed = clock() - t0
+    await barrier.abort()
+    await p
+    return elapsed, n
+
+
 async def sleep_zero(n):
     t0 = clock()
     for _ in range(n):
@@ -124,6 +180,8 @@ BENCHMARKS = {
     "semaphore_uncontended": semaphore_uncontended,
     "event_roundtrip": event_roundtrip,
     "sleep_zero": sleep_zero,
+    "condition_roundtrip": condition_roundtrip,
+    "barrier_of_2": barrier_of_2,
 }
 
 

@@ -138,6 +138,8 @@ rows = [  # label, asyncio key, runtime benchmark, divisor
     ("Semaphore acquire/release, uncontended", "semaphore_uncontended", "BM_SemaphoreUncontended", 1),
     ("Event set -> wait wake-up round trip (2 wake-ups)", "event_roundtrip", "BM_EventRoundTrip", 1),
     ("sleep(0)", "sleep_zero", "BM_SleepZero", 1),
+    ("Condition notify/wait round trip (2 wake-ups)", "condition_roundtrip", "BM_ConditionRoundTrip", 1),
+    ("Barrier of 2, per round", "barrier_of_2", "BM_Barrier2", 1),
 ]
 def fmt(ns):
     return f"{ns:,.0f}" if ns >= 100 else f"{ns:.1f}"

@@ -139,6 +139,59 @@ Task<void> sleep_zero(benchmark::State& state) {
 void BM_SleepZero(benchmark::State& state) { in_loop(state, sleep_zero); }
 BENCHMARK(BM_SleepZero);
 
+// --- 8. Condition notify/wait round trip --------------------------------------
+// The main task and a waiter pass a turn back and forth under one Condition:
+// each sets the turn to the other, notifies and waits for it to come back.
+// Two notify -> wait wake-ups (each taking the lock back) per round trip.
+Task<void> condition_waiter(runtime::Condition& cond, int& turn, bool& stop) {
+  auto guard = co_await cond.acquire();
+  for (;;) {
+    co_await cond.wait_for(guard, [&] { return turn == 1; });
+    if (stop) co_return;
+    turn = 0;
+    cond.notify();
+  }
+}
+Task<void> condition_roundtrip(benchmark::State& state) {
+  runtime::Condition cond;
+  int turn = 0;  // guarded by cond's lock
+  bool stop = false;
+  auto waiter = runtime::create_task(condition_waiter(cond, turn, stop));
+  {
+    auto guard = co_await cond.acquire();
+    for (auto _ : state) {
+      turn = 1;
+      cond.notify();
+      co_await cond.wait_for(guard, [&] { return turn == 0; });
+    }
+    stop = true;
+    turn = 1;
+    cond.notify();
+  }
+  co_await waiter.wait();
+}
+void BM_ConditionRoundTrip(benchmark::State& state) { in_loop(state, condition_roundtrip); }
+BENCHMARK(BM_ConditionRoundTrip);
+
+// --- 9. Barrier of 2 -----------------------------------------------------------
+// Two tasks pass a Barrier(2) round after round; one iteration is one round.
+// The partner cannot tell which round is the last: abort() ends it.
+Task<void> barrier_partner(runtime::Barrier& barrier) {
+  try {
+    for (;;) co_await barrier.wait();
+  } catch (const runtime::BrokenBarrierError&) {
+  }
+}
+Task<void> barrier_of_2(benchmark::State& state) {
+  runtime::Barrier barrier(2);
+  auto partner = runtime::create_task(barrier_partner(barrier));
+  for (auto _ : state) benchmark::DoNotOptimize(co_await barrier.wait());
+  barrier.abort();
+  co_await partner.wait();
+}
+void BM_Barrier2(benchmark::State& state) { in_loop(state, barrier_of_2); }
+BENCHMARK(BM_Barrier2);
+
 // --- Baselines (not in the asyncio table; they split the costs above) --------
 // co_await of a trivial coroutine: one awaitable frame push/pop.
 Task<void> await_coroutine(benchmark::State& state) {
