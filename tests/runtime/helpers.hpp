@@ -20,6 +20,7 @@
 #include <functional>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 #include "runtime/runtime.hpp"
 
@@ -91,6 +92,73 @@ void run_with_quitters(int workers, Worker worker, Quitter quitter) {
         co_await tg.join();
       },
       4);
+}
+
+// Producers and consumers of `q` on 4 loop threads: `producers` tasks put
+// `per_producer` items each (0, 1, ... in all), 3 consumers take them until
+// they get -1, put only once the queue is empty (so that it comes last in any
+// order). Returns how often each item was taken.
+template <class Q>
+std::vector<int> pass_items_on_threads(Q& q, int producers, int per_producer) {
+  std::vector<std::atomic<int>> seen(producers * per_producer);
+  auto producer = [&](int p) -> Task<void> {
+    for (int i = 0; i < per_producer; ++i) co_await q.put(p * per_producer + i);
+  };
+  auto consumer = [&]() -> Task<void> {
+    for (;;) {
+      int v = co_await q.get();
+      if (v < 0) co_return;
+      ++seen[v];
+    }
+  };
+  run(
+      [&]() -> Task<void> {
+        std::vector<runtime::TaskHandle<void>> cs;
+        for (int i = 0; i < 3; ++i) cs.push_back(runtime::create_task(consumer()));
+        std::vector<Task<void>> ps;
+        for (int p = 0; p < producers; ++p) ps.push_back(producer(p));
+        co_await runtime::gather(std::move(ps));
+        co_await until([&] { return q.empty(); });
+        for (int i = 0; i < 3; ++i) co_await q.put(-1);
+        for (auto& c : cs) co_await c.wait();
+      },
+      4);
+  std::vector<int> counts;
+  for (auto& s : seen) counts.push_back(s);
+  return counts;
+}
+
+// Starts `n` tasks on 4 loop threads, each awaiting `wait()`; once `parked()`
+// holds, cancels every second one and at once calls `end_all()`, which ends
+// the waits still pending with an `Error`. Returns how many ended with
+// `Error` and how many with the cancellation error: each wait ends once, so
+// the two add up to `n`.
+template <class Error, class MakeWait, class EndAll>
+std::pair<int, int> cancel_while_ending(int n, MakeWait wait, std::function<bool()> parked, EndAll end_all) {
+  std::atomic<int> ended{0};
+  std::atomic<int> cancelled{0};
+  auto waiter = [&]() -> Task<void> {
+    try {
+      co_await wait();
+    } catch (const Error&) {
+      ++ended;
+    } catch (const std::exception& e) {
+      if (runtime::is_cancellation(e)) ++cancelled;
+      throw;
+    }
+  };
+  run(
+      [&]() -> Task<void> {
+        std::vector<runtime::TaskHandle<void>> hs;
+        for (int i = 0; i < n; ++i) hs.push_back(runtime::create_task(waiter()));
+        co_await runtime::yield();
+        co_await until(parked);
+        for (int i = 0; i < n; i += 2) hs[i].cancel();
+        end_all();
+        for (auto& h : hs) co_await ends_cancelled(h.wait());
+      },
+      4);
+  return {ended.load(), cancelled.load()};
 }
 
 // Milliseconds since `start`.

@@ -107,33 +107,8 @@ TEST_CASE("a LIFO queue has task_done, join and shutdown", "[lifo_queue][join][s
 }
 
 TEST_CASE("a LIFO queue shared by tasks on several threads passes every item once", "[lifo_queue][threads]") {
-  constexpr int producers = 4;
-  constexpr int per_producer = 200;
   runtime::LifoQueue<int> q(8);
-  std::vector<std::atomic<int>> seen(producers * per_producer);
-  auto producer = [&](int p) -> Task<void> {
-    for (int i = 0; i < per_producer; ++i) co_await q.put(p * per_producer + i);
-  };
-  auto consumer = [&]() -> Task<void> {
-    for (;;) {
-      int v = co_await q.get();
-      if (v < 0) co_return;
-      ++seen[v];
-    }
-  };
-  run(
-      [&]() -> Task<void> {
-        std::vector<runtime::TaskHandle<void>> cs;
-        for (int i = 0; i < 3; ++i) cs.push_back(runtime::create_task(consumer()));
-        std::vector<Task<void>> ps;
-        for (int p = 0; p < producers; ++p) ps.push_back(producer(p));
-        co_await runtime::gather(std::move(ps));
-        // The poison pills go in only once the queue is empty, since the
-        // last in comes out first.
-        co_await until([&] { return q.empty(); });
-        for (int i = 0; i < 3; ++i) co_await q.put(-1);
-        for (auto& c : cs) co_await c.wait();
-      },
-      4);
-  for (auto& s : seen) CHECK(s == 1);
+  auto seen = pass_items_on_threads(q, 4, 200);
+  CHECK(seen == std::vector<int>(4 * 200, 1));
+  CHECK(q.empty());
 }

@@ -138,32 +138,10 @@ TEST_CASE("a priority queue has task_done, join and shutdown(immediate)", "[prio
   });
 }
 
-TEST_CASE("a priority queue shared by tasks on several threads passes every item once", "[priority_queue][threads]") {
-  constexpr int producers = 4;
-  constexpr int per_producer = 200;
+TEST_CASE("a priority queue shared by tasks on several threads passes every item once",
+          "[priority_queue][threads]") {
   runtime::PriorityQueue<int> q(8);
-  std::vector<std::atomic<int>> seen(producers * per_producer);
-  auto producer = [&](int p) -> Task<void> {
-    for (int i = 0; i < per_producer; ++i) co_await q.put(p * per_producer + i);
-  };
-  auto consumer = [&]() -> Task<void> {
-    for (;;) {
-      int v = co_await q.get();
-      if (v == producers * per_producer) co_return;
-      ++seen[v];
-    }
-  };
-  run(
-      [&]() -> Task<void> {
-        std::vector<runtime::TaskHandle<void>> cs;
-        for (int i = 0; i < 3; ++i) cs.push_back(runtime::create_task(consumer()));
-        std::vector<Task<void>> ps;
-        for (int p = 0; p < producers; ++p) ps.push_back(producer(p));
-        co_await runtime::gather(std::move(ps));
-        // The stop values are the largest, so they come out after every item.
-        for (int i = 0; i < 3; ++i) co_await q.put(producers * per_producer);
-        for (auto& c : cs) co_await c.wait();
-      },
-      4);
-  for (auto& s : seen) CHECK(s == 1);
+  auto seen = pass_items_on_threads(q, 4, 200);
+  CHECK(seen == std::vector<int>(4 * 200, 1));
+  CHECK(q.empty());
 }

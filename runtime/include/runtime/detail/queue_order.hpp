@@ -11,14 +11,22 @@
 
 namespace runtime::detail {
 
-template <class T>
-class FifoOrder {
+// Items in order of arrival, taken from the front (first in, first out) or
+// from the back (last in, first out).
+template <class T, bool kLastInFirstOut>
+class ArrivalOrder {
  public:
   void push(T&& v) { items_.push_back(std::move(v)); }
   T pop() {
-    T v(std::move(items_.front()));
-    items_.pop_front();
-    return v;
+    if constexpr (kLastInFirstOut) {
+      T v(std::move(items_.back()));
+      items_.pop_back();
+      return v;
+    } else {
+      T v(std::move(items_.front()));
+      items_.pop_front();
+      return v;
+    }
   }
   std::size_t size() const noexcept { return items_.size(); }
   bool empty() const noexcept { return items_.empty(); }
@@ -26,22 +34,10 @@ class FifoOrder {
  private:
   std::deque<T> items_;
 };
-
 template <class T>
-class LifoOrder {
- public:
-  void push(T&& v) { items_.push_back(std::move(v)); }
-  T pop() {
-    T v(std::move(items_.back()));
-    items_.pop_back();
-    return v;
-  }
-  std::size_t size() const noexcept { return items_.size(); }
-  bool empty() const noexcept { return items_.empty(); }
-
- private:
-  std::vector<T> items_;
-};
+using FifoOrder = ArrivalOrder<T, false>;
+template <class T>
+using LifoOrder = ArrivalOrder<T, true>;
 
 // A binary heap with the smallest item (by Compare) on top, like Python's
 // heapq; items that compare equal come out in no particular order.
