@@ -146,6 +146,32 @@ TEST_CASE("the message reaches every kind of runtime wait", "[any_task][cancel]"
     tg.create_task(never.wait());
     co_await tg.join();
   };
+  auto never_task = [&]() -> Task<void> { co_await never.wait(); };
+  auto on_gather = [&]() -> Task<void> {
+    std::vector<Task<void>> children;
+    children.push_back(never_task());
+    co_await runtime::gather(std::move(children));
+  };
+  auto on_race = [&]() -> Task<void> { co_await runtime::race(never_task(), runtime::sleep(30s)); };
+  auto on_as_completed = [&]() -> Task<void> {
+    std::vector<Task<void>> children;
+    children.push_back(never_task());
+    auto results = runtime::as_completed(std::move(children));
+    co_await results.next();
+  };
+  auto on_asyncio_wait = [&]() -> Task<void> {
+    std::vector<runtime::TaskHandle<void>> tasks;
+    tasks.push_back(runtime::create_task(never_task()));
+    co_await runtime::wait(tasks);
+  };
+  auto on_shield = [&]() -> Task<void> {
+    auto inner = runtime::create_task(never_task());
+    co_await runtime::shield(inner);
+  };
+  auto on_timeout_scope = [&]() -> Task<void> {
+    auto scope = runtime::timeout(30s);
+    co_await scope.run(never_task());
+  };
   run([&]() -> Task<void> {
     auto held = co_await lock.acquire();
     co_await expect("lock", on_lock());
@@ -158,13 +184,22 @@ TEST_CASE("the message reaches every kind of runtime wait", "[any_task][cancel]"
     co_await expect("sleep", on_sleep());
     co_await expect("task", on_task());
     co_await expect("group", on_group());
+    co_await expect("gather", on_gather());
+    co_await expect("race", on_race());
+    co_await expect("as_completed", on_as_completed());
+    co_await expect("wait", on_asyncio_wait());
+    co_await expect("shield", on_shield());
+    co_await expect("timeout scope", on_timeout_scope());
   });
   CHECK(seen == std::vector<std::string>{
                     "lock: CancelledError(stop lock)", "semaphore: CancelledError(stop semaphore)",
                     "queue: CancelledError(stop queue)", "condition: CancelledError(stop condition)",
                     "barrier: CancelledError(stop barrier)", "future: CancelledError(stop future)",
                     "sleep: CancelledError(stop sleep)", "task: CancelledError(stop task)",
-                    "group: CancelledError(stop group)"});
+                    "group: CancelledError(stop group)", "gather: CancelledError(stop gather)",
+                    "race: CancelledError(stop race)", "as_completed: CancelledError(stop as_completed)",
+                    "wait: CancelledError(stop wait)", "shield: CancelledError(stop shield)",
+                    "timeout scope: CancelledError(stop timeout scope)"});
 }
 
 TEST_CASE("an awaited task is cancelled with its awaiter's message", "[any_task][cancel]") {

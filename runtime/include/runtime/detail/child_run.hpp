@@ -168,7 +168,10 @@ class ChildRun : public std::enable_shared_from_this<ChildRun<T>> {
   void cancel_next() noexcept {
     {
       std::lock_guard lk(m_);
-      if (!joiner_.empty()) drain_ = cancelled_in_next_ = true;
+      if (!joiner_.empty()) {
+        drain_ = cancelled_in_next_ = true;
+        cancelled_next_by_ = TaskNode::delivering();
+      }
     }
     cancel();
   }
@@ -176,7 +179,7 @@ class ChildRun : public std::enable_shared_from_this<ChildRun<T>> {
   // none when every one has been handed out (or shut down).
   std::optional<std::size_t> take_next() {
     std::lock_guard lk(m_);
-    if (cancelled_in_next_) throw_cancelled();
+    if (cancelled_in_next_) throw_wait_error(boost::asio::error::operation_aborted, cancelled_next_by_);
     if (read_ == n_) return std::nullopt;
     return order_[read_++];
   }
@@ -303,6 +306,7 @@ class ChildRun : public std::enable_shared_from_this<ChildRun<T>> {
   std::size_t read_ = 0;
   bool drain_ = false;              // wake the task in next() or join() only once all have finished
   bool cancelled_in_next_ = false;  // ...because it was cancelled in next(), which then throws
+  const TaskNode* cancelled_next_by_ = nullptr;  // the task whose cancellation that was, for its message
 };
 
 }  // namespace runtime::detail
