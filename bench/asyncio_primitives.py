@@ -165,6 +165,37 @@ async def barrier_of_2(n):
     return elapsed, n
 
 
+async def race_of_2(n):
+    # A trivial task against one waiting on an Event that is never set: the
+    # first wins, the other is cancelled and awaited before the race returns
+    # (asyncio's way to write runtime::race: wait FIRST_COMPLETED, cancel the
+    # rest, wait for them).
+    never_set = asyncio.Event()
+
+    async def wait_forever():
+        await never_set.wait()
+        return 2
+
+    t0 = clock()
+    for _ in range(n):
+        tasks = [asyncio.create_task(trivial()), asyncio.create_task(wait_forever())]
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for t in pending:
+            t.cancel()
+        await asyncio.wait(pending)
+        done.pop().result()
+    return clock() - t0, n
+
+
+async def as_completed_1000(n):
+    t0 = clock()
+    for _ in range(n):
+        total = 0
+        for f in asyncio.as_completed([trivial() for _ in range(GATHER_TASKS)]):
+            total += await f
+    return clock() - t0, n
+
+
 async def sleep_zero(n):
     t0 = clock()
     for _ in range(n):
@@ -182,6 +213,8 @@ BENCHMARKS = {
     "sleep_zero": sleep_zero,
     "condition_roundtrip": condition_roundtrip,
     "barrier_of_2": barrier_of_2,
+    "race_of_2": race_of_2,
+    "as_completed_1000": as_completed_1000,
 }
 
 

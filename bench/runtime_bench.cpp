@@ -192,6 +192,41 @@ Task<void> barrier_of_2(benchmark::State& state) {
 void BM_Barrier2(benchmark::State& state) { in_loop(state, barrier_of_2); }
 BENCHMARK(BM_Barrier2);
 
+// --- 10. race, first of 2 -----------------------------------------------------
+// A trivial task against one waiting on an Event that is never set: the first
+// wins, the other is cancelled and awaited before race returns.
+Task<int> wait_forever(runtime::Event& never_set) {
+  co_await never_set.wait();
+  co_return 2;
+}
+Task<void> race_of_2(benchmark::State& state) {
+  runtime::Event never_set;
+  for (auto _ : state) {
+    auto r = co_await runtime::race(trivial(), wait_forever(never_set));
+    benchmark::DoNotOptimize(r.index());
+  }
+}
+void BM_RaceOf2(benchmark::State& state) { in_loop(state, race_of_2); }
+BENCHMARK(BM_RaceOf2);
+
+// --- 11. as_completed of 1000 trivial tasks ----------------------------------
+Task<void> as_completed_1000(benchmark::State& state) {
+  for (auto _ : state) {
+    std::vector<Task<int>> tasks;
+    tasks.reserve(kGatherTasks);
+    for (int i = 0; i < kGatherTasks; ++i) tasks.push_back(trivial());
+    auto results = runtime::as_completed(std::move(tasks));
+    int sum = 0;
+    while (auto done = co_await results.next()) sum += done->outcome.value();
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetItemsProcessed(state.iterations() * kGatherTasks);
+  state.counters["per_task"] = benchmark::Counter(
+      kGatherTasks, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+void BM_AsCompleted1000(benchmark::State& state) { in_loop(state, as_completed_1000); }
+BENCHMARK(BM_AsCompleted1000);
+
 // --- Baselines (not in the asyncio table; they split the costs above) --------
 // co_await of a trivial coroutine: one awaitable frame push/pop.
 Task<void> await_coroutine(benchmark::State& state) {
