@@ -40,6 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(job.retries <= 5);
   FUZZ_CHECK(job.per_host_concurrency <= rules.max_concurrency);
   FUZZ_CHECK(!job.try_timeout || (job.try_timeout->count() >= 1 && job.try_timeout->count() <= 600000));
+  FUZZ_CHECK(!job.hedge_after || (job.hedge_after->count() >= 1 && job.hedge_after->count() <= 600000));
+  FUZZ_CHECK(!job.hedge_after || method_may_be_hedged(job.method));
   FUZZ_CHECK(job.headers.size() <= 64);
   auto check_headers = [](const Headers& headers) {
     for (const auto& [name, value] : headers) {
@@ -54,6 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const FetchItem& item : job.items) {
     const std::string& method = item.method ? *item.method : job.method;
     FUZZ_CHECK(!(item.body || job.body) || method_sends_body(method));
+    FUZZ_CHECK(!job.hedge_after || method_may_be_hedged(method));
     FUZZ_CHECK(!item.id || item.id->size() <= 1024);
     if (item.headers) {
       FUZZ_CHECK(item.headers->size() <= 128);  // the request's 64 and the item's 64

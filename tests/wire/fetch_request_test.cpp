@@ -173,7 +173,8 @@ TEST_CASE("fetch request: integer fields refuse other types and out-of-range val
   const char* bad_values[] = {"-1",   "1.5",     "2.0",    "1e3",  "\"8\"", "true", "null",
                               "[1]",  "{\"n\":1}", "18446744073709551615", "18446744073709551616",
                               "-9223372036854775808", "4294967297"};
-  for (const char* field : {"concurrency", "per_host_concurrency", "timeout_ms", "try_timeout_ms", "retries"}) {
+  for (const char* field :
+       {"concurrency", "per_host_concurrency", "timeout_ms", "try_timeout_ms", "hedge_after_ms", "retries"}) {
     for (const char* v : bad_values) must_reject_field(with("\"" + std::string(field) + "\":" + v), field);
   }
   must_reject_field(with(R"("concurrency":257)"), "concurrency");  // default max 256
@@ -184,6 +185,8 @@ TEST_CASE("fetch request: integer fields refuse other types and out-of-range val
   must_reject_field(with(R"("per_host_concurrency":257)"), "per_host_concurrency");
   must_reject_field(with(R"("try_timeout_ms":0)"), "try_timeout_ms");
   must_reject_field(with(R"("try_timeout_ms":600001)"), "try_timeout_ms");
+  must_reject_field(with(R"("hedge_after_ms":0)"), "hedge_after_ms");
+  must_reject_field(with(R"("hedge_after_ms":600001)"), "hedge_after_ms");
 
   CHECK(must_accept(with(R"("concurrency":256)")).concurrency == 256);
   CHECK(must_accept(with(R"("timeout_ms":1)")).timeout == std::chrono::milliseconds(1));
@@ -194,6 +197,28 @@ TEST_CASE("fetch request: integer fields refuse other types and out-of-range val
   CHECK(must_accept(with(R"("per_host_concurrency":256)")).per_host_concurrency == 256);
   CHECK(must_accept(with(R"("try_timeout_ms":1)")).try_timeout == std::chrono::milliseconds(1));
   CHECK(must_accept(with(R"("try_timeout_ms":600000)")).try_timeout == std::chrono::milliseconds(600000));
+  CHECK(must_accept(with(R"("hedge_after_ms":1)")).hedge_after == std::chrono::milliseconds(1));
+  CHECK(must_accept(with(R"("hedge_after_ms":600000)")).hedge_after == std::chrono::milliseconds(600000));
+}
+
+TEST_CASE("fetch request: hedge_after_ms goes with GET, HEAD and OPTIONS only, naming what set the method",
+          "[fetch_request]") {
+  CHECK_FALSE(must_accept(R"({"urls":["http://a/"]})").hedge_after.has_value());
+  for (const char* m : {"GET", "HEAD", "OPTIONS"})
+    CHECK(must_accept(with(R"("hedge_after_ms":50,"method":")" + std::string(m) + "\"")).hedge_after ==
+          std::chrono::milliseconds(50));
+  for (const char* m : {"POST", "PUT", "PATCH", "DELETE"})
+    must_reject_field(with(R"("hedge_after_ms":50,"method":")" + std::string(m) + "\""), "hedge_after_ms");
+  // An item's own method.
+  must_reject_field(R"({"urls":["http://a/",{"url":"http://b/","method":"DELETE"}],"hedge_after_ms":50})",
+                    "urls[1].method");
+  const auto job = must_accept(R"({"urls":[{"url":"http://b/","method":"HEAD"}],"hedge_after_ms":50})");
+  CHECK(job.hedge_after == std::chrono::milliseconds(50));
+  // Without hedging, any method.
+  must_accept(R"({"urls":[{"url":"http://b/","method":"DELETE"}]})");
+  CHECK(asyncfetch::method_may_be_hedged("GET"));
+  CHECK_FALSE(asyncfetch::method_may_be_hedged("get"));
+  CHECK_FALSE(asyncfetch::method_may_be_hedged("POST"));
 }
 
 TEST_CASE("fetch request: timeout_ms defaults to the configured timeout", "[fetch_request]") {
@@ -326,8 +351,9 @@ TEST_CASE("fetch request: read as a JSON object would be", "[fetch_request]") {
   CHECK(job.headers[0].second == "2");
   must_reject_field(with(R"("headers":{"X-A":"1"},"headers":[])"), "headers");
   // null is a value of the wrong type, not an absent field.
-  for (const char* f : {"concurrency", "per_host_concurrency", "timeout_ms", "try_timeout_ms", "retries", "method",
-                        "include_body", "headers", "body", "decode", "include_headers", "include_timings"})
+  for (const char* f : {"concurrency", "per_host_concurrency", "timeout_ms", "try_timeout_ms", "hedge_after_ms",
+                        "retries", "method", "include_body", "headers", "body", "decode", "include_headers",
+                        "include_timings"})
     must_reject_field(with("\"" + std::string(f) + "\":null"), f);
   // Headers come sorted by name (as a JSON object iterates), each checked in that order.
   job = must_accept(with(R"("headers":{"b":"2","A":"1","a":"3"})"));

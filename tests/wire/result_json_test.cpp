@@ -432,3 +432,17 @@ TEST_CASE("fetch_response: a missing result keeps its item's id, its URL masked"
   CHECK(j["results"][2]["id"] == "third");
   CHECK_FALSE(j["results"][0].contains("body"));  // include_body off
 }
+
+TEST_CASE("result JSON: hedged after attempts, only when a hedge was started", "[result_json]") {
+  FetchResult r = ok_result();
+  r.attempts = 1;
+  std::string out;
+  append_result(out, r, {});
+  CHECK(out.find("hedged") == std::string::npos);
+  r.hedged = true;
+  r.attempts = 2;
+  out.clear();
+  append_result(out, r, {});
+  CHECK(out.find(",\"attempts\":2,\"hedged\":true,\"error\":") != std::string::npos);
+  CHECK(json::parse(out)["hedged"] == true);
+}

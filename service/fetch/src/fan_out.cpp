@@ -214,6 +214,7 @@ runtime::Task<FanOutSummary> FanOut::run(const FetchJob& job, OnResult on_result
   options.retries = job.retries;
   options.timeout = job.timeout;
   options.try_timeout = job.try_timeout;
+  options.hedge_after = job.hedge_after;
   options.decode = job.decode;
   options.include_headers = job.include_headers;
   options.include_timings = job.include_timings;

@@ -26,10 +26,12 @@
 #include "connection_pool.hpp"
 #include "deadline.hpp"
 #include "happy_eyeballs.hpp"
+#include "hedge.hpp"
 #include "h2/client.hpp"
 #include "redirect_policy.hpp"
 #include "retry_policy.hpp"
 #include "runtime/cancellation.hpp"
+#include "runtime/race.hpp"
 #include "runtime/sleep.hpp"
 #include "try_timings.hpp"
 
@@ -184,17 +186,24 @@ struct Fetcher::Impl {
   runtime::Task<Hop> connect(const Url& url, Clock::time_point deadline, std::unique_ptr<Connection>& out,
                              TryTimings* timings, bool offer_h2 = false);
   runtime::Task<h2::Dialed> dial_h2(const Url& url, Clock::time_point deadline, TryTimings* timings);
+  // `leg`: the hedge leg a try is (none: the try is not hedged).
   runtime::Task<std::optional<Hop>> over_h2(const Url& url, const std::string& origin, const FetchOptions& o,
                                             bool strip_credentials, Clock::time_point deadline,
                                             const ServiceFields& service, std::unique_ptr<Connection>& fresh,
-                                            TryTimings* timings);
+                                            TryTimings* timings, const HedgeLeg* leg);
   runtime::Task<Hop> exchange(const Url& url, const std::string& origin, const FetchOptions& o,
-                              bool strip_credentials, Clock::time_point deadline, TryTimings* timings);
+                              bool strip_credentials, Clock::time_point deadline, TryTimings* timings,
+                              const HedgeLeg* leg);
   template <class Stream>
   runtime::Task<Hop> round_trip(Stream& s, Connection& c, const std::string& head, bool head_method,
                                 const FetchOptions& o, Clock::time_point deadline, bool& keep_alive,
-                                TryTimings* timings);
-  runtime::Task<Hop> one_try(Url url, const FetchOptions& o, Clock::time_point deadline, TryTimings* timings);
+                                TryTimings* timings, const HedgeLeg* leg);
+  runtime::Task<Hop> one_try(Url url, const FetchOptions& o, Clock::time_point deadline, TryTimings* timings,
+                             const HedgeLeg* leg = nullptr);
+  runtime::Task<Hop> hedge_leg(const Url& url, const FetchOptions& o, Clock::time_point deadline,
+                               TryTimings* timings, HedgeGate& gate, unsigned index);
+  runtime::Task<Hop> hedged_try(const Url& url, const FetchOptions& o, Clock::time_point deadline,
+                                std::unique_ptr<TryTimings>& timings, bool& hedged);
 };
 
 // The addresses of a host name: the `resolve` map's when it names the host,
@@ -362,7 +371,7 @@ runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point dead
 template <class Stream>
 runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const std::string& head, bool head_method,
                                              const FetchOptions& o, Clock::time_point deadline, bool& keep_alive,
-                                             TryTimings* timings) {
+                                             TryTimings* timings, const HedgeLeg* leg) {
   keep_alive = false;
   Deadline guard(co_await net::this_coro::executor, deadline, c.socket());
   const std::array<net::const_buffer, 2> request{net::buffer(head), net::buffer(o.body.data(), o.body.size())};
@@ -412,6 +421,9 @@ runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const std
     rec = ec == net::error::eof ? error_code(http::error::end_of_stream) : ec;
   }
   if (timings && c.buffer.size() != 0) timings->response_began(Clock::now());
+  // A hedged try whose head came second gives way (the race cancels it, and
+  // its connection closes with it).
+  if (leg && c.buffer.size() != 0 && !leg->claim()) co_await give_way();
   if (!rec) {
     parser.eager(true);
     while (c.buffer.size() != 0 && !parser.is_done()) {
@@ -475,7 +487,8 @@ runtime::Task<h2::Dialed> Fetcher::Impl::dial_h2(const Url& url, Clock::time_poi
 runtime::Task<std::optional<Hop>> Fetcher::Impl::over_h2(const Url& url, const std::string& origin,
                                                           const FetchOptions& o, bool strip_credentials,
                                                           Clock::time_point deadline, const ServiceFields& service,
-                                                          std::unique_ptr<Connection>& fresh, TryTimings* timings) {
+                                                          std::unique_ptr<Connection>& fresh, TryTimings* timings,
+                                                          const HedgeLeg* leg) {
   const h2::Client::Request request{
       h2_request_headers(o.method, url, o.headers, strip_credentials, o.body.size(), service), config.max_body_bytes,
       o.include_body, o.decode, o.body};
@@ -484,6 +497,8 @@ runtime::Task<std::optional<Hop>> Fetcher::Impl::over_h2(const Url& url, const s
   if (out.stream) {
     auto& s = *out.stream;
     if (timings && s.head_at) timings->response_began(*s.head_at);
+    // The stream's head is known here, once the stream has ended.
+    if (leg && s.head_done && !leg->claim()) co_await give_way();
     Hop h;
     if (s.head_done) h = answer(s.message, HttpVersion::http_2, o);
     if (s.error) {
@@ -501,15 +516,17 @@ runtime::Task<std::optional<Hop>> Fetcher::Impl::over_h2(const Url& url, const s
 // the server offers it). A pooled connection that the server closed while
 // idle is detected on first use and replaced once.
 runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const std::string& origin, const FetchOptions& o,
-                                           bool strip_credentials, Clock::time_point deadline, TryTimings* timings) {
-  // An idle HTTP/1.1 connection to the origin: its server chose HTTP/1.1 lately.
-  auto first = pool.take(origin);
+                                           bool strip_credentials, Clock::time_point deadline, TryTimings* timings,
+                                           const HedgeLeg* leg) {
+  // An idle HTTP/1.1 connection to the origin: its server chose HTTP/1.1
+  // lately. Not for a hedge: it goes on a connection of its own.
+  auto first = leg && leg->index == 1 ? nullptr : pool.take(origin);
   const bool pooled = first != nullptr;
   // Each request sent is a span of its own in the caller's trace.
   const std::string traceparent = o.trace ? format_traceparent(child_of(*o.trace)) : std::string();
   const ServiceFields service{o.decode ? accept_encoding() : std::string_view(), traceparent};
   if (!pooled && h2 && url.https()) {
-    auto h = co_await over_h2(url, origin, o, strip_credentials, deadline, service, first, timings);
+    auto h = co_await over_h2(url, origin, o, strip_credentials, deadline, service, first, timings, leg);
     if (h) co_return std::move(*h);
   }
   std::string head = request_head(o.method, url, o.headers, strip_credentials, o.body.size(), service);
@@ -528,9 +545,9 @@ runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const std::string& or
     bool keep_alive = false;
     Hop h;  // (no co_await inside ?: — GCC 12 mis-compiles that)
     if (conn->tls) {
-      h = co_await round_trip(*conn->tls, *conn, head, head_method, o, deadline, keep_alive, timings);
+      h = co_await round_trip(*conn->tls, *conn, head, head_method, o, deadline, keep_alive, timings, leg);
     } else {
-      h = co_await round_trip(*conn->plain, *conn, head, head_method, o, deadline, keep_alive, timings);
+      h = co_await round_trip(*conn->plain, *conn, head, head_method, o, deadline, keep_alive, timings, leg);
     }
     if (reused && h.error && h.status == 0 && *h.error != FetchError::timeout && *h.error != FetchError::cancelled) {
       continue;  // stale keep-alive connection: once more on a fresh one
@@ -544,7 +561,7 @@ runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const std::string& or
 // go with every hop (request_head leaves them out when the hop leaves the
 // first origin), a redirect target never brings its own.
 runtime::Task<Hop> Fetcher::Impl::one_try(Url url, const FetchOptions& base, Clock::time_point deadline,
-                                          TryTimings* timings) {
+                                          TryTimings* timings, const HedgeLeg* leg) {
   // The options are copied only when a redirect turns the method into GET;
   // the origin is built once per hop (the pool's key).
   std::optional<FetchOptions> changed;
@@ -552,7 +569,7 @@ runtime::Task<Hop> Fetcher::Impl::one_try(Url url, const FetchOptions& base, Clo
   std::string origin = first_origin;
   for (unsigned redirects = 0;; ++redirects) {
     const FetchOptions& o = changed ? *changed : base;
-    Hop h = co_await exchange(url, origin, o, origin != first_origin, deadline, timings);
+    Hop h = co_await exchange(url, origin, o, origin != first_origin, deadline, timings, leg);
     if (h.error || !is_redirect(h.status) || !h.rare || h.rare->location.empty()) co_return h;
     if (redirects >= config.max_redirects) {
       h.error = FetchError::protocol_error;
@@ -574,6 +591,39 @@ runtime::Task<Hop> Fetcher::Impl::one_try(Url url, const FetchOptions& base, Clo
     url = std::move(*next);
     origin = url.origin();
   }
+}
+
+// A leg of a hedged try: the hedge (leg 1) starts only when leg 0 has no head
+// after hedge_after. A leg that lost, or ended without a head while the other
+// may still answer, gives way: the race over the legs ends with the other.
+runtime::Task<Hop> Fetcher::Impl::hedge_leg(const Url& url, const FetchOptions& o, Clock::time_point deadline,
+                                            TryTimings* timings, HedgeGate& gate, unsigned index) {
+  if (index == 1) {
+    auto waited = co_await runtime::race(gate.decided.wait(), runtime::sleep(*o.hedge_after));
+    if (waited.index() == 0 || !gate.start_hedge()) co_await give_way();
+  }
+  const HedgeLeg leg{&gate, index};
+  auto r = co_await runtime::race(one_try(url, o, deadline, timings, &leg), lost(gate, index));
+  if (r.index() == 1) co_await give_way();  // the other's head came first: this try was cancelled
+  Hop h = std::move(std::get<0>(r));
+  if (h.status == 0 && !gate.ended_without_head(index)) co_await give_way();
+  co_return h;
+}
+
+// A try with hedge_after: the first response head of two legs wins, the
+// other is cancelled (its connection closed with it). `timings` ends up the
+// winner's; `hedged` tells whether the second leg started.
+runtime::Task<Hop> Fetcher::Impl::hedged_try(const Url& url, const FetchOptions& o, Clock::time_point deadline,
+                                             std::unique_ptr<TryTimings>& timings, bool& hedged) {
+  HedgeGate gate;
+  auto second = timings ? std::make_unique<TryTimings>(timings->started()) : nullptr;
+  std::vector<runtime::Task<Hop>> legs;
+  legs.push_back(hedge_leg(url, o, deadline, timings.get(), gate, 0));
+  legs.push_back(hedge_leg(url, o, deadline, second.get(), gate, 1));
+  auto [winner, h] = co_await runtime::race(std::move(legs));
+  hedged = gate.hedged();
+  if (winner == 1) timings = std::move(second);
+  co_return std::move(h);
 }
 
 Fetcher::Fetcher(const Config& config, EgressPolicy policy, Stats& stats)
@@ -607,10 +657,21 @@ runtime::Task<FetchResult> Fetcher::fetch(std::string url_text, const FetchOptio
   // Made per try, and only when asked for: most fetches keep no timings.
   std::unique_ptr<TryTimings> timings;
   try {
-    for (;;) {
+    for (unsigned tries = 1;; ++tries) {
       ++r.attempts;
       if (o.include_timings) timings = std::make_unique<TryTimings>(Clock::now());
-      Hop h = co_await impl_->one_try(*url, o, try_deadline(Clock::now(), deadline, o.try_timeout), timings.get());
+      const auto try_end = try_deadline(Clock::now(), deadline, o.try_timeout);
+      Hop h;  // (no co_await inside ?: — GCC 12 mis-compiles that)
+      if (o.hedge_after) {
+        bool hedged = false;
+        h = co_await impl_->hedged_try(*url, o, try_end, timings, hedged);
+        if (hedged) {
+          r.hedged = true;
+          ++r.attempts;  // the hedge is a try too
+        }
+      } else {
+        h = co_await impl_->one_try(*url, o, try_end, timings.get());
+      }
 
       r.error = h.error;
       r.detail = h.rare ? h.rare->detail : std::string();
@@ -627,10 +688,10 @@ runtime::Task<FetchResult> Fetcher::fetch(std::string url_text, const FetchOptio
         timings.reset();
       }
 
-      if (!retryable(h.error, h.status) || r.attempts > o.retries) break;
+      if (!retryable(h.error, h.status) || tries > o.retries) break;
       const auto now = Clock::now();
       if (now >= deadline) break;
-      const auto pause = backoff(r.attempts, h.rare ? h.rare->retry_after : std::nullopt);
+      const auto pause = backoff(tries, h.rare ? h.rare->retry_after : std::nullopt);
       if (now + pause >= deadline) break;
       co_await runtime::sleep(pause);
     }

@@ -21,6 +21,7 @@ class TryTimings {
   enum class Phase : std::size_t { dns, connect, tls };
 
   explicit TryTimings(Clock::time_point start) noexcept : start_(start) {}
+  Clock::time_point started() const noexcept { return start_; }
 
   void add(Phase p, Clock::duration d) noexcept {
     auto& sum = phases_[static_cast<std::size_t>(p)];

@@ -107,8 +107,8 @@ class Collector final : public json::json_sax_t {
   std::vector<RawItem> items;
   std::optional<std::size_t> urls_bad;  // the first entry that is neither a string nor an object
   // the scalar fields
-  Value concurrency, per_host_concurrency, timeout_ms, try_timeout_ms, retries, method, include_body, body, decode,
-      include_headers, include_timings;
+  Value concurrency, per_host_concurrency, timeout_ms, try_timeout_ms, hedge_after_ms, retries, method, include_body,
+      body, decode, include_headers, include_timings;
   RawHeaders headers;
 
   bool null() override { return scalar(Value{Value::Kind::other}); }
@@ -162,7 +162,8 @@ class Collector final : public json::json_sax_t {
 
  private:
   enum class Field {
-    urls, concurrency, per_host_concurrency, timeout_ms, try_timeout_ms, retries, method, include_body, headers,
+    urls, concurrency, per_host_concurrency, timeout_ms, try_timeout_ms, hedge_after_ms, retries, method, include_body,
+    headers,
     body, decode, include_headers, include_timings, unknown
   };
   static Field field_of(std::string_view k) {
@@ -171,6 +172,7 @@ class Collector final : public json::json_sax_t {
     if (k == "per_host_concurrency") return Field::per_host_concurrency;
     if (k == "timeout_ms") return Field::timeout_ms;
     if (k == "try_timeout_ms") return Field::try_timeout_ms;
+    if (k == "hedge_after_ms") return Field::hedge_after_ms;
     if (k == "retries") return Field::retries;
     if (k == "method") return Field::method;
     if (k == "include_body") return Field::include_body;
@@ -244,6 +246,7 @@ class Collector final : public json::json_sax_t {
       case Field::per_host_concurrency: per_host_concurrency = std::move(v); break;
       case Field::timeout_ms: timeout_ms = std::move(v); break;
       case Field::try_timeout_ms: try_timeout_ms = std::move(v); break;
+      case Field::hedge_after_ms: hedge_after_ms = std::move(v); break;
       case Field::retries: retries = std::move(v); break;
       case Field::method: method = std::move(v); break;
       case Field::include_body: include_body = std::move(v); break;
@@ -366,6 +369,8 @@ std::optional<ApiError> take_item(RawItem& raw, FetchJob& job) {
       return field_error(named("method"), method + " cannot send the request's \"body\" (a body goes with POST, PUT, "
                                                    "PATCH or DELETE)");
   }
+  if (job.hedge_after && !method_may_be_hedged(method))
+    return field_error(named("method"), method + " cannot be hedged (hedge_after_ms is for GET, HEAD and OPTIONS)");
   job.urls[raw.index] = std::move(raw.url.s);
   return std::nullopt;
 }
@@ -379,6 +384,10 @@ std::optional<ApiError> get_bool(const Value& v, std::string_view field, bool& o
 }
 
 }  // namespace
+
+bool method_may_be_hedged(std::string_view method) noexcept {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS";
+}
 
 bool method_sends_body(std::string_view method) noexcept {
   return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
@@ -438,6 +447,11 @@ std::variant<FetchJob, ApiError> parse_fetch_request(std::string_view body, cons
     if (auto* e = std::get_if<ApiError>(&v)) return *e;
     job.try_timeout = std::chrono::milliseconds(std::get<unsigned>(v));
   }
+  if (c.hedge_after_ms.kind != Value::Kind::absent) {
+    auto v = get_uint(c.hedge_after_ms, "hedge_after_ms", 1, 600000);
+    if (auto* e = std::get_if<ApiError>(&v)) return *e;
+    job.hedge_after = std::chrono::milliseconds(std::get<unsigned>(v));
+  }
   if (c.retries.kind != Value::Kind::absent) {
     auto v = get_uint(c.retries, "retries", 0, 5);
     if (auto* e = std::get_if<ApiError>(&v)) return *e;
@@ -446,6 +460,8 @@ std::variant<FetchJob, ApiError> parse_fetch_request(std::string_view body, cons
   if (c.method.kind != Value::Kind::absent) {
     if (auto e = get_method(c.method, "method", job.method)) return *e;
   }
+  if (job.hedge_after && !method_may_be_hedged(job.method))
+    return field_error("hedge_after_ms", "hedges GET, HEAD and OPTIONS only, not " + job.method);
   if (auto e = get_bool(c.include_body, "include_body", job.include_body)) return *e;
   if (auto e = get_bool(c.decode, "decode", job.decode)) return *e;
   if (auto e = get_bool(c.include_headers, "include_headers", job.include_headers)) return *e;

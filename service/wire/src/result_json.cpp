@@ -140,6 +140,7 @@ void append_result(std::string& out, const FetchResult& r, const ResultFields& f
   append_number(out, r.elapsed_ms);
   out += ",\"attempts\":";
   append_int(out, r.attempts);
+  if (r.hedged) out += ",\"hedged\":true";
   out += ",\"error\":";
   if (r.error) {
     out += '"';

@@ -19,6 +19,8 @@
 //	/headers           the request's fields as JSON (names lower-cased), with
 //	                   ":authority" and ":proto"
 //	/echo              any method: {"method","proto","content_length","headers","body"} as received
+//	/hang-first?key=K&ms=M  the first request with key K: "slow" after M ms (sooner
+//	                   if the client goes away); every later one: "fast" at once
 //	/gzip?n=N          N bytes of 'z', gzip-encoded (Content-Encoding: gzip)
 //	/gzip-garbage      bytes that are not gzip, labelled Content-Encoding: gzip
 //	/big-headers?kb=K  200 with K KiB of header fields
@@ -60,6 +62,12 @@ type counters struct {
 }
 
 var stats counters
+
+// The keys /hang-first has seen.
+var seen = struct {
+	sync.Mutex
+	keys map[string]bool
+}{keys: map[string]bool{}}
 
 func (c *counters) enter(cs *connStreams, proto int) {
 	c.mu.Lock()
@@ -169,6 +177,17 @@ func handle(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(map[string]interface{}{
 			"method": r.Method, "proto": r.Proto, "content_length": r.ContentLength, "headers": h, "body": string(body),
 		})
+	case "/hang-first":
+		seen.Lock()
+		first := !seen.keys[q.Get("key")]
+		seen.keys[q.Get("key")] = true
+		seen.Unlock()
+		if !first {
+			io.WriteString(w, "fast")
+			return
+		}
+		cancelled = !wait(r, millis(r, "ms", 10000))
+		io.WriteString(w, "slow")
 	case "/gzip":
 		n, _ := strconv.Atoi(q.Get("n"))
 		w.Header().Set("Content-Encoding", "gzip")

@@ -39,6 +39,10 @@ struct FetchOptions {
   bool include_headers = false;
   bool include_timings = false;
   std::optional<TraceContext> trace;  // each request sent carries a child of it; none: no traceparent
+  // A try with no response head after this long gets a second, on a fresh
+  // connection; the first head wins (GET, HEAD and OPTIONS only: the API
+  // refuses it with others). None: no hedging.
+  std::optional<std::chrono::milliseconds> hedge_after;
 };
 
 class Fetcher {

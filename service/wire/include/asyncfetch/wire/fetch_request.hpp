@@ -35,6 +35,7 @@ struct FetchJob {
   unsigned per_host_concurrency = 0;  // 0: no per-origin limit
   std::chrono::milliseconds timeout{0};
   std::optional<std::chrono::milliseconds> try_timeout;  // none: a try may take all of `timeout`
+  std::optional<std::chrono::milliseconds> hedge_after;  // none: no hedging
   std::string method = "GET";
   Headers headers;
   std::optional<std::string> body;
@@ -66,6 +67,9 @@ struct FetchRequestRules {
 
 // POST, PUT, PATCH and DELETE send a `body`; with any other method one is refused.
 bool method_sends_body(std::string_view method) noexcept;
+// GET, HEAD and OPTIONS may be sent twice (hedge_after_ms): they change nothing
+// at the server, so the try that loses does no harm.
+bool method_may_be_hedged(std::string_view method) noexcept;
 
 // `base` with `over` merged over it: a field of `over` replaces every field of
 // `base` of the same name, in any case; the others keep their order, `over`'s

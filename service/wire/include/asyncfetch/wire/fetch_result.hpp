@@ -34,7 +34,8 @@ struct FetchResult {
   std::uint64_t wire_bytes = 0;  // the same body as it arrived (before decoding)
   std::string content_encoding;  // the codings the server applied (normalize_content_encoding); empty: none
   double elapsed_ms = 0;       // all tries
-  unsigned attempts = 0;
+  unsigned attempts = 0;        // tries made, hedges included
+  bool hedged = false;          // a hedge was started (hedge_after_ms); shown only when true
   std::optional<FetchError> error;   // none when a whole response arrived, whatever its status
   std::string detail;                // a human hint for the error (logged, not part of the API)
   std::optional<std::string> body;   // with include_body
