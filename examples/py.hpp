@@ -2,6 +2,7 @@
 // shows for a value, so a C++ example prints exactly what its Python twin does:
 //
 //   py::str(runtime::None{})                        -> None
+//   py::str(true)                                   -> True
 //   py::str(std::tuple{std::string("a"), 2})        -> ('a', 2)
 //   py::str(std::vector<std::string>{"a", "b"})     -> ['a', 'b']
 //
@@ -20,6 +21,7 @@ namespace py {
 
 inline std::string str(const std::string& s) { return s; }
 inline std::string str(runtime::None) { return "None"; }
+inline std::string str(bool b) { return b ? "True" : "False"; }
 template <class T>
   requires std::is_arithmetic_v<T>
 std::string str(T v) {
