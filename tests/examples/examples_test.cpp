@@ -223,3 +223,11 @@ TEST_CASE("queue_join: join waits for every task_done, shutdown stops the worker
                          "All jobs done", "worker-2 stops", "worker-1 stops"});
   check_time(r, 0.38, 1.2);  // worker-1's 300 + 100 ms back to back
 }
+
+TEST_CASE("race: the first to finish wins, the loser is cancelled before race returns", "[examples]") {
+  auto r = run_example("race");
+  CHECK(r.exit_code == 0);
+  CHECK(r.lines == Lines{"fast starts", "slow starts", "fast answers", "slow is cancelled",
+                         "Winner 0: answer from fast"});
+  check_time(r, 0.09, 0.8);  // the fast one's 0.1 s; the slow one's 1 s never runs out
+}
