@@ -231,3 +231,12 @@ TEST_CASE("race: the first to finish wins, the loser is cancelled before race re
                          "Winner 0: answer from fast"});
   check_time(r, 0.09, 0.8);  // the fast one's 0.1 s; the slow one's 1 s never runs out
 }
+
+TEST_CASE("wait: first_completed, then a timeout, then the pending task cancelled by hand", "[examples]") {
+  auto r = run_example("wait");
+  CHECK(r.exit_code == 0);
+  CHECK(r.lines == Lines{"job-2 finishes", "done: ['job-2'] pending: ['job-1', 'job-3']",  //
+                         "job-3 finishes", "done: ['job-3'] pending: ['job-1']",           //
+                         "job-1 cancelled: True"});
+  check_time(r, 0.24, 0.9);  // 0.1 s, then the 0.15 s timeout; job-1's 1 s never runs out
+}
