@@ -240,3 +240,11 @@ TEST_CASE("wait: first_completed, then a timeout, then the pending task cancelle
                          "job-1 cancelled: True"});
   check_time(r, 0.24, 0.9);  // 0.1 s, then the 0.15 s timeout; job-1's 1 s never runs out
 }
+
+TEST_CASE("as_completed: results in the order the tasks finish, a failure included", "[examples]") {
+  auto r = run_example("as_completed");
+  CHECK(r.exit_code == 0);
+  CHECK(r.lines == Lines{"tasks[1]: Result of 2", "tasks[3]: Result of 4", "tasks[2] failed: fetch 3 failed",
+                         "tasks[0]: Result of 1"});
+  check_time(r, 0.28, 1.0);  // the longest fetch, 0.3 s
+}
