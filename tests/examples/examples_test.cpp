@@ -248,3 +248,11 @@ TEST_CASE("as_completed: results in the order the tasks finish, a failure includ
                          "tasks[0]: Result of 1"});
   check_time(r, 0.28, 1.0);  // the longest fetch, 0.3 s
 }
+
+TEST_CASE("shield: cancelling the awaiter ends its wait, the shielded task runs on", "[examples]") {
+  auto r = run_example("shield");
+  CHECK(r.exit_code == 0);
+  CHECK(r.lines == Lines{"Saving the report", "Handler cancelled; the save goes on",
+                         "Handler done: True, save done: False", "Report saved", "Saved to report.txt"});
+  check_time(r, 0.28, 1.0);  // the save's 0.3 s, not cut short
+}
