@@ -256,3 +256,12 @@ TEST_CASE("shield: cancelling the awaiter ends its wait, the shielded task runs 
                          "Handler done: True, save done: False", "Report saved", "Saved to report.txt"});
   check_time(r, 0.28, 1.0);  // the save's 0.3 s, not cut short
 }
+
+TEST_CASE("timeout_scope: one deadline over two awaits, then the same deadline moved", "[examples]") {
+  auto r = run_example("timeout_scope");
+  CHECK(r.exit_code == 0);
+  CHECK(r.lines == Lines{"connect starts", "connect done", "download starts", "Timed out; expired: True",  //
+                         "connect starts", "connect done", "download starts", "download done",           //
+                         "Downloaded in time; expired: False"});
+  check_time(r, 1.05, 2.0);  // 0.5 s to the first deadline, then 0.6 s of steps
+}
