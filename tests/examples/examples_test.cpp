@@ -202,7 +202,7 @@ TEST_CASE("condition: notify wakes the longest waiter, notify_all the rest", "[e
   check_time(r, 2.9, 3.8);  // three 1 s sleeps, one after another
 }
 
-TEST_CASE("barrier: the last arrival releases the others; a late wait finds it aborted", "[examples]") {
+TEST_CASE("barrier: the last arrival releases the others, a late wait finds it aborted", "[examples]") {
   auto r = run_example("barrier");
   CHECK(r.exit_code == 0);
   CHECK(r.lines == Lines{"Worker 1 starts", "Worker 2 starts", "Worker 3 starts",      //
