@@ -77,7 +77,8 @@ runtime::Task<void> amain() {
     if (!runtime::is_cancellation(e)) throw;
     std::cout << "Handler done: " << py::str(request.done()) << ", save done: " << py::str(save.done()) << std::endl;
   }
-  std::cout << "Saved to " << co_await save.wait() << std::endl;
+  const std::string file = co_await save.wait();  // awaited before the line is written, as in the f-string
+  std::cout << "Saved to " << file << std::endl;
 }
 
 int main() { runtime::run(amain()); }
