@@ -707,7 +707,7 @@ TEST_CASE("values that are not UTF-8 are refused with a ConfigError, not another
   CHECK((static_cast<unsigned char>(what[dots - 1]) & 0xC0) != 0xC0);  // not a lead byte left alone
 }
 
-TEST_CASE("proxy: empty, none or an http:// proxy; the environment's variables read and checked", "[config][proxy]") {
+TEST_CASE("proxy: empty, none or an http:// proxy, the environment's variables read and checked", "[config][proxy]") {
   CHECK(load_nofile({}).config.proxy.empty());
   CHECK(load_nofile({"--proxy=none"}).config.proxy == "none");
   CHECK(load_nofile({"--proxy=http://u:p@proxy.corp:3128"}).config.proxy == "http://u:p@proxy.corp:3128");

@@ -106,7 +106,7 @@ TEST_CASE("items: ids in NDJSON lines, which come in completion order", "[items]
   CHECK(svc.stop() == 0);
 }
 
-TEST_CASE("items: a redirect that turns the method into GET drops the body; 307 keeps both", "[items]") {
+TEST_CASE("items: a redirect that turns the method into GET drops the body, 307 keeps both", "[items]") {
   Upstream up;
   Service svc;
   auto res = fetch(svc.port(), {{"urls",

@@ -84,7 +84,7 @@ TEST_CASE("Happy Eyeballs: an address that drops SYNs costs the stagger, not the
   CHECK(direct.stop() == 0);
 }
 
-TEST_CASE("Happy Eyeballs: IPv6 first; a dead IPv6 route costs the stagger", "[resolve]") {
+TEST_CASE("Happy Eyeballs: IPv6 first, a dead IPv6 route costs the stagger", "[resolve]") {
   // Needs an IPv6 loopback, which some containers lack (the family order
   // itself is unit-tested in address_order_test).
   if (!ipv6_loopback()) {

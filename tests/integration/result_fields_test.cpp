@@ -103,7 +103,7 @@ TEST_CASE("result fields: include_timings, a new connection and then a reused on
   CHECK(svc.stop() == 0);
 }
 
-TEST_CASE("result fields: include_timings over https by name has every phase; none without a try",
+TEST_CASE("result fields: include_timings over https by name has every phase, none without a try",
           "[result-fields][tls]") {
   const auto& pki = test_pki();
   Upstream tls(pki.server);

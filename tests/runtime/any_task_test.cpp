@@ -52,7 +52,7 @@ TEST_CASE("tasks are named Task-<n> in the order they start, unless named", "[an
   CHECK(names == std::vector<std::string>{"Task-1", "Task-2", "fetch example.com", "Task-4", "renamed"});
 }
 
-TEST_CASE("set_name renames a running task; TaskGroup children take names too", "[any_task][name]") {
+TEST_CASE("set_name renames a running task, TaskGroup children take names too", "[any_task][name]") {
   runtime::Event go;
   std::string seen_inside;
   auto body = [&]() -> Task<void> {

@@ -190,7 +190,7 @@ TEST_CASE("shutdown() cancels the rest, waits for them and drops their results",
   CHECK(never.waiters() == 0);
 }
 
-TEST_CASE("an as_completed destroyed early cancels what is left; run() waits for it", "[as_completed][cancel]") {
+TEST_CASE("an as_completed destroyed early cancels what is left, run() waits for it", "[as_completed][cancel]") {
   runtime::Event never;
   Counts c;
   bool finished_at_break = true;

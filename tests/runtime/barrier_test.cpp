@@ -9,7 +9,7 @@
 
 using namespace rt_test;
 
-TEST_CASE("wait returns the arrival index; the last arrival releases the others without waiting",
+TEST_CASE("wait returns the arrival index, the last arrival releases the others without waiting",
           "[barrier]") {
   runtime::Barrier barrier(3);
   CHECK(barrier.parties() == 3);
@@ -51,7 +51,7 @@ TEST_CASE("a barrier fills again for every round", "[barrier]") {
   CHECK(barrier.n_waiting() == 0);
 }
 
-TEST_CASE("a barrier of one never waits; a barrier of none is refused", "[barrier][errors]") {
+TEST_CASE("a barrier of one never waits, a barrier of none is refused", "[barrier][errors]") {
   CHECK_THROWS_AS(runtime::Barrier(0), std::invalid_argument);
   runtime::Barrier one(1);
   run([&]() -> Task<void> {

@@ -194,7 +194,7 @@ TEST_CASE("wait, notify and notify_all without the lock throw logic_error", "[co
   });
 }
 
-TEST_CASE("a condition shares a given lock; two conditions on one lock", "[condition]") {
+TEST_CASE("a condition shares a given lock, two conditions on one lock", "[condition]") {
   runtime::Lock lock;
   runtime::Condition not_empty(lock);
   runtime::Condition not_full(lock);

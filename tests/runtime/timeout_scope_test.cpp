@@ -9,7 +9,7 @@
 using namespace rt_test;
 using Scope = runtime::Timeout;
 
-TEST_CASE("timeout scope: one deadline over several awaits; expiry is a TimeoutError at the scope's end",
+TEST_CASE("timeout scope: one deadline over several awaits, expiry is a TimeoutError at the scope's end",
           "[timeout_scope][cancel]") {
   runtime::Event never;
   int steps_done = 0;
@@ -53,7 +53,7 @@ TEST_CASE("timeout scope: one deadline over several awaits; expiry is a TimeoutE
   CHECK(at_timeout < 5000);
 }
 
-TEST_CASE("timeout scope: a body that ends in time returns its value; the deadline does nothing later",
+TEST_CASE("timeout scope: a body that ends in time returns its value, the deadline does nothing later",
           "[timeout_scope]") {
   bool later = false;
   run([&]() -> Task<void> {
@@ -232,7 +232,7 @@ TEST_CASE("timeout scope: deadline passed and the awaiting task cancelled too: a
   CHECK(stubborn.waiters() == 0);
 }
 
-TEST_CASE("timeout scope: a body that survives the deadline returns its value; expired() says it came",
+TEST_CASE("timeout scope: a body that survives the deadline returns its value, expired() says it came",
           "[timeout_scope]") {
   runtime::Event never;
   run([&]() -> Task<void> {

@@ -76,7 +76,7 @@ TEST_CASE("wait all_completed (the default) waits for every task", "[wait_tasks]
   });
 }
 
-TEST_CASE("wait first_exception: returns at the first failure; a cancelled task is no failure",
+TEST_CASE("wait first_exception: returns at the first failure, a cancelled task is no failure",
           "[wait_tasks][errors]") {
   runtime::Event never, fail_go;
   int cancelled = 0;

@@ -416,7 +416,7 @@ TEST_CASE("fetch request: merge_headers puts the item's over the request's, by n
   CHECK(merge_headers({{"X-A", "1"}, {"x-a", "2"}, {"B", "3"}}, {{"x-A", "9"}}) == Headers{{"B", "3"}, {"x-A", "9"}});
 }
 
-TEST_CASE("fetch request: an entry of urls may be an object; only url is required", "[fetch_request]") {
+TEST_CASE("fetch request: an entry of urls may be an object, only url is required", "[fetch_request]") {
   auto job = must_accept(R"({"urls":["http://a/",{"url":"http://b/"},"http://c/"]})");
   CHECK(job.urls == std::vector<std::string>{"http://a/", "http://b/", "http://c/"});
   REQUIRE(job.items.size() == 3);

@@ -26,7 +26,7 @@ NoProxy no_proxy(const char* list) {
 
 }  // namespace
 
-TEST_CASE("a proxy URL names host and port; the port defaults to 80") {
+TEST_CASE("a proxy URL names host and port, the port defaults to 80") {
   auto p = parse_proxy("http://proxy.corp:3128");
   REQUIRE(p);
   CHECK(p->host == "proxy.corp");
@@ -88,7 +88,7 @@ TEST_CASE("proxies this client cannot use are refused with a reason") {
   CHECK_FALSE(parse_proxy("http://:pass@proxy:3128", &why));  // no user
 }
 
-TEST_CASE("NO_PROXY: a name matches itself and its subdomains; a leading dot only subdomains") {
+TEST_CASE("NO_PROXY: a name matches itself and its subdomains, a leading dot only subdomains") {
   const auto n = no_proxy("example.com, .internal.test, *.corp.test");
   CHECK(n.bypasses(url("http://example.com/")));
   CHECK(n.bypasses(url("https://a.b.example.com/")));
