@@ -92,7 +92,9 @@ SSL_SESSION* TlsSessionCache::take(const std::string& origin) {
     if (is_tls13(s)) {
       sessions.erase(sessions.begin());  // a ticket is used once
     } else {
-      SSL_SESSION_up_ref(s);  // the cache keeps its own reference
+      // A copy: the cache's own never goes into an SSL, which marks its
+      // session not resumable when it ends without a close_notify.
+      s = SSL_SESSION_dup(s);
     }
   }
   if (sessions.empty()) {
@@ -146,16 +148,20 @@ int slot_index() {
 
 Slot* slot_of(SSL* ssl) { return static_cast<Slot*>(SSL_get_ex_data(ssl, slot_index())); }
 
-// OpenSSL's new-session callback: 1 when we took the session's reference.
+// OpenSSL's new-session callback. What is kept is a copy: the session
+// itself stays the SSL's, and an SSL freed without a close_notify sent (as
+// connections the server closes are) marks its session not resumable.
 int on_new_session(SSL* ssl, SSL_SESSION* session) {
   Slot* slot = slot_of(ssl);
   if (!slot) return 0;
+  SSL_SESSION* copy = SSL_SESSION_dup(session);
+  if (!copy) return 0;
   if (slot->succeeded) {
-    slot->cache->put(slot->origin, session);
+    slot->cache->put(slot->origin, copy);
   } else {
-    slot->pending.push_back(session);
+    slot->pending.push_back(copy);
   }
-  return 1;
+  return 0;  // OpenSSL drops the reference it gave us
 }
 
 }  // namespace

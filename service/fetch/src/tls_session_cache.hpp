@@ -49,9 +49,9 @@ class TlsSessionCache {
   // Keeps `session` (it takes the caller's reference, and frees it when it
   // does not keep it: not resumable, or expired) as the newest of `origin`.
   void put(const std::string& origin, ssl_session_st* session);
-  // The newest unexpired session of `origin`, with a reference for the
-  // caller (SSL_SESSION_free it), or nullptr. A TLS 1.3 ticket leaves the
-  // cache; an earlier version's session stays.
+  // The newest unexpired session of `origin`, the caller's to free
+  // (SSL_SESSION_free), or nullptr. A TLS 1.3 ticket leaves the cache; an
+  // earlier version's session stays, and the caller gets a copy.
   ssl_session_st* take(const std::string& origin);
 
   std::size_t origins() const;
