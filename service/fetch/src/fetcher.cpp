@@ -30,6 +30,7 @@
 #include "h2/client.hpp"
 #include "redirect_policy.hpp"
 #include "retry_policy.hpp"
+#include "tls_session_cache.hpp"
 #include "runtime/cancellation.hpp"
 #include "runtime/race.hpp"
 #include "runtime/sleep.hpp"
@@ -163,11 +164,13 @@ struct Fetcher::Impl {
         routes(proxy_routes(c)),
         stats(s),
         tls_ctx(ssl::context::tls_client),
+        tls_sessions(std::make_shared<TlsSessionCache>()),
         pool(c.pool_max_idle_per_host, std::chrono::milliseconds(c.pool_idle_timeout_ms)) {
     if (c.http2) h2.emplace(h2::Session::Limits{max_response_header_bytes}, std::chrono::milliseconds(c.pool_idle_timeout_ms));
     tls_ctx.set_default_verify_paths();
     if (!config.ca_file.empty()) tls_ctx.load_verify_file(config.ca_file);
     tls_ctx.set_verify_mode(ssl::verify_peer);
+    capture_sessions(tls_ctx.native_handle());
   }
 
   const Config config;
@@ -175,6 +178,9 @@ struct Fetcher::Impl {
   const ProxyRoutes routes;
   Stats& stats;
   ssl::context tls_ctx;
+  // Sessions to resume, per origin. Each SSL that fills it holds it too, so
+  // that none can outlive it, wherever its connection ends.
+  std::shared_ptr<TlsSessionCache> tls_sessions;
   ConnectionPool pool;
   std::optional<h2::Client> h2;  // with config http2
 
@@ -353,6 +359,9 @@ runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point dead
     c->tls->set_verify_callback(ssl::host_name_verification(url.host));
     if (offer_h2 && SSL_set_alpn_protos(c->tls->native_handle(), alpn_h2_http1, sizeof alpn_h2_http1) != 0)
       co_return fail(FetchError::tls_failed, "cannot offer ALPN");
+    // A session only ever goes back to its own origin: the same host, so the
+    // same SNI and the same verification as the handshake that made it.
+    offer_session(c->tls->native_handle(), tls_sessions, c->origin);
     Deadline guard(ex, deadline, sock);
     PhaseClock handshake(timings, TryTimings::Phase::tls);
     auto [hec] = co_await c->tls->async_handshake(ssl::stream_base::client, use_nothrow);
@@ -362,6 +371,7 @@ runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point dead
       if (hec == net::error::operation_aborted) co_return fail(FetchError::cancelled, "cancelled");
       co_return fail(FetchError::tls_failed, hec.message());
     }
+    handshake_succeeded(c->tls->native_handle());
     stats.tls_handshake(SSL_session_reused(c->tls->native_handle()) == 1);
   }
   out = std::move(c);

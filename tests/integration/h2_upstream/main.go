@@ -38,6 +38,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -267,7 +268,9 @@ func main() {
 				stats.open--
 			}
 		},
-		ErrorLog: nil,
+		// Nothing reads its stderr once the ports are printed (a write there
+		// would kill it with SIGPIPE): failed handshakes and the like go unlogged.
+		ErrorLog: log.New(io.Discard, "", 0),
 	}
 	if *h1 {
 		srv.TLSNextProto = map[string]func(*http.Server, *tls.Conn, http.Handler){}
