@@ -14,6 +14,10 @@
 // ticket is taken out when it is offered: RFC 8446 C.4 asks clients not to
 // reuse one for several connections (the server sends a fresh one on every
 // connection, resumed or not). A TLS 1.2 session stays and is offered again.
+// The cache holds copies of the sessions OpenSSL hands over and hands out
+// copies of a TLS 1.2 one: OpenSSL marks an SSL's own session not resumable
+// when the SSL is freed without having sent a close_notify, which is how
+// most upstream connections end.
 //
 // Thread-safe (one mutex; the work per handshake is a lookup and a list
 // move): the loop threads of one Fetcher share it.
