@@ -21,20 +21,24 @@ ServiceOptions with_ca() {
   return o;
 }
 
+// One URL whose first request hangs for 10 s, hedged after 200 ms: the hedge
+// must have won.
+Json hedged_hang_first(int port, const std::string& url) {
+  auto res = fetch(port, {{"urls", {url}}, {"hedge_after_ms", 200}, {"include_body", true}, {"timeout_ms", 8000}});
+  Json r = res["results"][0];
+  CHECK(r["ok"] == true);
+  CHECK(r["hedged"] == true);
+  CHECK(r["attempts"] == 2);
+  return r;
+}
+
 }  // namespace
 
 TEST_CASE("hedging: a first try that hangs is overtaken by the hedge, over HTTP/1.1", "[hedging]") {
   Upstream up;
   Service svc;
-  auto res = fetch(svc.port(), {{"urls", {up.url("/hang-first?key=h1&ms=10000")}},
-                                {"hedge_after_ms", 200},
-                                {"include_body", true},
-                                {"timeout_ms", 8000}});
-  const auto& r = res["results"][0];
-  CHECK(r["ok"] == true);
+  const Json r = hedged_hang_first(svc.port(), up.url("/hang-first?key=h1&ms=10000"));
   CHECK(r["body"] == "ok");
-  CHECK(r["hedged"] == true);
-  CHECK(r["attempts"] == 2);
   CHECK(r["elapsed_ms"].get<double>() >= 190);
   CHECK(r["elapsed_ms"].get<double>() < 5000);  // the hung try would take 10 s
   CHECK(up.requests() == 2);
@@ -44,15 +48,8 @@ TEST_CASE("hedging: a first try that hangs is overtaken by the hedge, over HTTP/
 TEST_CASE("hedging: the losing try's connection is closed (seen at the upstream)", "[hedging]") {
   GoUpstream up(test_pki().server, /*http1_only=*/true);
   Service svc(with_ca());
-  auto res = fetch(svc.port(), {{"urls", {up.url("/hang-first?key=tls&ms=10000")}},
-                                {"hedge_after_ms", 200},
-                                {"include_body", true},
-                                {"timeout_ms", 8000}});
-  const auto& r = res["results"][0];
-  CHECK(r["ok"] == true);
+  const Json r = hedged_hang_first(svc.port(), up.url("/hang-first?key=tls&ms=10000"));
   CHECK(r["body"] == "fast");
-  CHECK(r["hedged"] == true);
-  CHECK(r["attempts"] == 2);
   CHECK(r["http_version"] == "1.1");
   // The hung request's client went away when the hedge's head came.
   CHECK(eventually([&] { return up.stats()["cancelled"] == 1; }, std::chrono::seconds(3)));
@@ -65,14 +62,8 @@ TEST_CASE("hedging: the losing try's connection is closed (seen at the upstream)
 TEST_CASE("hedging: over HTTP/2 the losing stream is reset, the connection kept", "[hedging][http2]") {
   GoUpstream up(test_pki().server);
   Service svc(with_ca());
-  auto res = fetch(svc.port(), {{"urls", {up.url("/hang-first?key=h2&ms=10000")}},
-                                {"hedge_after_ms", 200},
-                                {"include_body", true},
-                                {"timeout_ms", 8000}});
-  const auto& r = res["results"][0];
-  CHECK(r["ok"] == true);
+  const Json r = hedged_hang_first(svc.port(), up.url("/hang-first?key=h2&ms=10000"));
   CHECK(r["body"] == "fast");
-  CHECK(r["hedged"] == true);
   CHECK(r["http_version"] == "2");
   CHECK(eventually([&] { return up.stats()["cancelled"] == 1; }, std::chrono::seconds(3)));
   CHECK(up.stats()["h2_requests"] == 2);
