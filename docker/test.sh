@@ -16,6 +16,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 say() { echo "docker-test: $*"; }
+# What ctest --output-on-failure printed for each failed test (the log's tail
+# shows only their names).
+failed_test_output() {
+  awk '/\*\*\*(Failed|Timeout|Exception)/ {show = 1}
+       show && (/^ *Start +[0-9]+:/ || (/Test +#[0-9]+:/ && !/\*\*\*/)) {show = 0}
+       show' "$1" | head -300
+}
 if [[ $(id -u) -ne 0 ]]; then say "SKIPPED: needs root (to install and start Docker)"; exit 0; fi
 if ! grep -Eq 'VERSION_CODENAME=(bookworm|trixie)' /etc/os-release 2>/dev/null; then
   say "SKIPPED: needs Debian 12 or 13 to install docker.io"; exit 0
@@ -80,7 +87,7 @@ if [[ $run_tests == 1 ]]; then
   say "building the image on $release, with the normal build's tests run in its build stage"
   # The build stage's output is the test run: shown when it fails.
   $DOCKER build "${args[@]}" --target build -t asyncfetch-build . > "$work/build.log" 2>&1 \
-    || { tail -60 "$work/build.log"; say "FAILED: the build stage on $release"; exit 1; }
+    || { failed_test_output "$work/build.log"; tail -60 "$work/build.log"; say "FAILED: the build stage on $release"; exit 1; }
   grep -E '^=== |tests passed|tests failed' "$work/build.log" | sed 's/^/docker-test:   /'
 else
   say "building the image on $release"

@@ -77,7 +77,7 @@ clang_runtime() {
 tsan_runtime_public() {
   cmake -S . -B build-ci-tsan-public -DCMAKE_BUILD_TYPE=Debug -DASYNCFETCH_SANITIZE=thread \
     -DASYNCFETCH_ASIO_FAST_PATH=OFF -DASYNCFETCH_BUILD_EXAMPLES=OFF -DASYNCFETCH_BUILD_BENCH=OFF \
-    -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" > /dev/null &&
+    -DCMAKE_CXX_FLAGS_DEBUG="-g1 -O1" > /dev/null &&
   cmake --build build-ci-tsan-public -j"$jobs" --target runtime_tests &&
   (cd build-ci-tsan-public && ctest --output-on-failure -j"$jobs" --timeout 300 -E '_NOT_BUILT|^ops\.')
 }
@@ -111,9 +111,9 @@ if [[ -z "${SKIP_SANITIZERS:-}" ]]; then
   export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
   export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp"
   stage "asan+ubsan" build_and_test build-ci-asan -DCMAKE_BUILD_TYPE=Debug -DASYNCFETCH_SANITIZE=address \
-        -DASYNCFETCH_BUILD_EXAMPLES=OFF -DASYNCFETCH_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_DEBUG="-g -O1"
+        -DASYNCFETCH_BUILD_EXAMPLES=OFF -DASYNCFETCH_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_DEBUG="-g1 -O1"
   stage "tsan" build_and_test build-ci-tsan -DCMAKE_BUILD_TYPE=Debug -DASYNCFETCH_SANITIZE=thread \
-        -DASYNCFETCH_BUILD_EXAMPLES=OFF -DASYNCFETCH_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_DEBUG="-g -O1"
+        -DASYNCFETCH_BUILD_EXAMPLES=OFF -DASYNCFETCH_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_DEBUG="-g1 -O1"
   stage "tsan, runtime on the public-API path" tsan_runtime_public
 fi
 if [[ -z "${SKIP_FUZZ:-}" && -x fuzz/run.sh ]]; then

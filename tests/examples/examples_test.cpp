@@ -1,9 +1,11 @@
 // Runs each tutorial example (SPEC §4) as a process, compares its stdout line
 // by line with what the tutorial prints, and checks its wall time with
-// generous margins (the machine may be busy). Lines that contain measured
+// generous margins (the machine may be busy: a run over the upper bound is
+// repeated, see check_time). Lines that contain measured
 // numbers (choosing_model) are matched with a regex and their numbers checked.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <regex>
@@ -14,6 +16,7 @@
 namespace {
 
 struct Result {
+  std::string name;
   std::vector<std::string> lines;
   double seconds = 0;
   int exit_code = -1;
@@ -22,6 +25,7 @@ struct Result {
 Result run_example(const std::string& name) {
   const std::string cmd = std::string(EXAMPLES_DIR) + "/" + name;
   Result r;
+  r.name = name;
   std::string out;
   const auto start = std::chrono::steady_clock::now();
   FILE* p = ::popen(cmd.c_str(), "r");
@@ -40,10 +44,25 @@ Result run_example(const std::string& name) {
   return r;
 }
 
-void check_time(const Result& r, double lo, double hi) {
-  INFO("elapsed " << r.seconds << " s, expected " << lo << " .. " << hi << " s");
-  CHECK(r.seconds >= lo);
-  CHECK(r.seconds <= hi);
+// Load cannot make a run faster, so a run under the lower bound fails at once.
+// It can make one slower: ctest runs these beside the integration tests, two
+// per core, and a stalled machine delays every process at once. So a run over the
+// upper bound is repeated, up to twice, each repeat printing the same lines,
+// and the fastest run is judged: an example that really takes too long (its
+// waits serialised, a loser not cancelled) is too slow every time.
+void check_time(const Result& first, double lo, double hi) {
+  double best = first.seconds;
+  for (int repeat = 0; repeat < 2 && best > hi; ++repeat) {
+    WARN(first.name << " took " << best << " s, over " << hi << " s: running it again");
+    const Result again = run_example(first.name);
+    CHECK(again.exit_code == first.exit_code);
+    CHECK(again.lines == first.lines);
+    CHECK(again.seconds >= lo);
+    best = std::min(best, again.seconds);
+  }
+  INFO("elapsed " << first.seconds << " s, fastest run " << best << " s, expected " << lo << " .. " << hi << " s");
+  CHECK(first.seconds >= lo);
+  CHECK(best <= hi);
 }
 
 using Lines = std::vector<std::string>;

@@ -79,6 +79,13 @@ Json fetch(int port, const Json& body, const Headers& headers) {
   return r.json();
 }
 
+Json fetch_one(int port, const std::string& url, Json extra) {
+  extra["urls"] = {url};
+  Json res = fetch(port, extra);
+  if (res["results"].size() != 1) throw std::runtime_error("POST /fetch of one URL: " + res.dump());
+  return res["results"][0];
+}
+
 Json stats(int port, const Headers& headers) {
   auto r = get(port, "/stats", headers);
   if (r.status != 200) throw std::runtime_error("GET /stats: status " + std::to_string(r.status));

@@ -33,6 +33,10 @@ Reply request(int port, const std::string& method, const std::string& path, cons
 // POST /fetch with `body`; the reply must be 200 with JSON (else the test fails).
 Json fetch(int port, const Json& body, const Headers& headers = {});
 
+// POST /fetch of one URL, `extra` holding the request's other fields: its one
+// result (throws unless there is exactly one).
+Json fetch_one(int port, const std::string& url, Json extra = Json::object());
+
 // GET /stats as JSON.
 Json stats(int port, const Headers& headers = {});
 

@@ -15,12 +15,6 @@ using namespace it;
 
 namespace {
 
-ServiceOptions with_ca() {
-  ServiceOptions o;
-  o.flags = {"--ca_file=" + test_pki().ca};
-  return o;
-}
-
 // One URL whose first request hangs for 10 s, hedged after 200 ms: the hedge
 // must have won.
 Json hedged_hang_first(int port, const std::string& url) {
@@ -47,7 +41,7 @@ TEST_CASE("hedging: a first try that hangs is overtaken by the hedge, over HTTP/
 
 TEST_CASE("hedging: the losing try's connection is closed (seen at the upstream)", "[hedging]") {
   GoUpstream up(test_pki().server, /*http1_only=*/true);
-  Service svc(with_ca());
+  Service svc(trusting_test_ca());
   const Json r = hedged_hang_first(svc.port(), up.url("/hang-first?key=tls&ms=10000"));
   CHECK(r["body"] == "fast");
   CHECK(r["http_version"] == "1.1");
@@ -61,7 +55,7 @@ TEST_CASE("hedging: the losing try's connection is closed (seen at the upstream)
 
 TEST_CASE("hedging: over HTTP/2 the losing stream is reset, the connection kept", "[hedging][http2]") {
   GoUpstream up(test_pki().server);
-  Service svc(with_ca());
+  Service svc(trusting_test_ca());
   const Json r = hedged_hang_first(svc.port(), up.url("/hang-first?key=h2&ms=10000"));
   CHECK(r["body"] == "fast");
   CHECK(r["http_version"] == "2");

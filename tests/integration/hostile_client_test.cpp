@@ -29,9 +29,6 @@ using ms = std::chrono::milliseconds;
 
 namespace {
 
-constexpr int global = 4;
-const std::string global_flag = "--global_concurrency=" + std::to_string(global);
-
 // Latencies of `n` sequential small /fetch requests, sorted (ms).
 std::vector<double> fetch_latencies(const Service& svc, const Upstream& up, int n) {
   std::vector<double> out;
@@ -95,7 +92,7 @@ int request_all(const std::vector<int>& fds, const std::string& req, const std::
 TEST_CASE("hostile clients: slowloris is cut at idle_timeout_ms while others are served", "[hostile-client]") {
   Upstream up;
   constexpr int idle_ms = 1500;
-  Service svc({.flags = {global_flag, "--idle_timeout_ms=" + std::to_string(idle_ms)}});
+  Service svc({.flags = {hostile_global_flag, "--idle_timeout_ms=" + std::to_string(idle_ms)}});
   const auto baseline = fetch_latencies(svc, up, 20);
   report("slowloris baseline", baseline);
 
@@ -150,7 +147,7 @@ TEST_CASE("hostile clients: slowloris is cut at idle_timeout_ms while others are
   std::printf("slowloris: %d slow clients cut after %.0f..%.0f ms (idle_timeout_ms %d)\n", slow, first, last, idle_ms);
   CHECK(first >= idle_ms - 100);  // not before the timeout (the drip kept them busy)...
   CHECK(last < idle_ms + 5000);   // ...and not long after it
-  check_recovered(svc, up, global);
+  check_recovered(svc, up, hostile_global);
   CHECK(svc.stop() == 0);
 }
 
@@ -167,7 +164,7 @@ TEST_CASE("hostile clients: 2000 idle connections, others still served", "[hosti
   INFO("RLIMIT_NOFILE " << rl.rlim_cur << " is too low for " << idle << " connections; raise the hard limit");
   REQUIRE(rl.rlim_cur >= idle + 500);
   Upstream up;
-  Service svc({.flags = {global_flag}});  // max_connections 10000, idle_timeout_ms 30 s
+  Service svc({.flags = {hostile_global_flag}});  // max_connections 10000, idle_timeout_ms 30 s
   const auto baseline = fetch_latencies(svc, up, 20);
   report("idle connections baseline", baseline);
 
@@ -190,7 +187,7 @@ TEST_CASE("hostile clients: 2000 idle connections, others still served", "[hosti
 
   for (int fd : conns.fds) ::close(fd);
   conns.fds.clear();
-  check_recovered(svc, up, global);
+  check_recovered(svc, up, hostile_global);
   CHECK(svc.stop() == 0);
 }
 
@@ -262,7 +259,7 @@ TEST_CASE("hostile clients: 20 pipelined requests are answered in order", "[host
 
 TEST_CASE("hostile clients: malformed HTTP gets 4xx or a closed connection, never a crash", "[hostile-client]") {
   Upstream up;
-  Service svc({.flags = {global_flag}});
+  Service svc({.flags = {hostile_global_flag}});
   struct Case {
     std::string bytes;
     std::string status;  // the answer's status line start; "" when closing silently is right
@@ -293,6 +290,6 @@ TEST_CASE("hostile clients: malformed HTTP gets 4xx or a closed connection, neve
       CHECK(Json::parse(body)["error"]["code"].is_string());
     }
   }
-  check_recovered(svc, up, global);
+  check_recovered(svc, up, hostile_global);
   CHECK(svc.stop() == 0);
 }

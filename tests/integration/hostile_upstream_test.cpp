@@ -20,10 +20,6 @@ using namespace it;
 
 namespace {
 
-// A small service-wide bound, so that one leaked permit would show.
-constexpr int global = 4;
-const std::string global_flag = "--global_concurrency=" + std::to_string(global);
-
 double elapsed(const Json& r) { return r["elapsed_ms"].get<double>(); }
 
 // The figures behind the README's Reliability section.
@@ -38,7 +34,7 @@ TEST_CASE("hostile upstream: a reset mid-headers and one mid-body are protocol_e
   Upstream up;
   RawUpstream in_headers(RawUpstream::Mode::reset_in_headers);
   RawUpstream in_body(RawUpstream::Mode::reset);
-  Service svc({.flags = {global_flag}});
+  Service svc({.flags = {hostile_global_flag}});
   auto res = fetch(svc.port(), {{"urls", {in_headers.url(), in_body.url()}}, {"timeout_ms", 10000}});
   auto& h = res["results"][0];
   note("reset mid-headers", h);
@@ -55,7 +51,7 @@ TEST_CASE("hostile upstream: a reset mid-headers and one mid-body are protocol_e
   CHECK(elapsed(b) < 5000);
   CHECK(in_headers.accepted() == 1);
   CHECK(in_body.accepted() == 1);
-  check_recovered(svc, up, global);
+  check_recovered(svc, up, hostile_global);
   CHECK(svc.stop() == 0);
 }
 
@@ -64,7 +60,7 @@ TEST_CASE("hostile upstream: a body that never ends is a timeout, or too_large p
   Upstream up;
   RawUpstream endless(RawUpstream::Mode::endless_chunked);  // 1 KiB chunks, ~200 KiB/s, forever
   {
-    Service svc({.flags = {global_flag}});  // max_body_bytes 1 MiB: the timeout comes first
+    Service svc({.flags = {hostile_global_flag}});  // max_body_bytes 1 MiB: the timeout comes first
     // The chunked stream, and a slow drip (a byte every 20 ms for 60 s).
     auto res = fetch(svc.port(), {{"urls", {endless.url(), up.url("/slow-body?ms=60000")}}, {"timeout_ms", 1000}});
     note("endless chunked body", res["results"][0]);
@@ -79,11 +75,11 @@ TEST_CASE("hostile upstream: a body that never ends is a timeout, or too_large p
     }
     // Both upstreams see their connection closed (the drip stops writing).
     CHECK(eventually([&] { return endless.open_connections() == 0; }, std::chrono::seconds(5)));
-    check_recovered(svc, up, global);
+    check_recovered(svc, up, hostile_global);
     CHECK(svc.stop() == 0);
   }
   {
-    Service svc({.flags = {global_flag, "--max_body_bytes=100000"}});
+    Service svc({.flags = {hostile_global_flag, "--max_body_bytes=100000"}});
     auto res = fetch(svc.port(), {{"urls", {endless.url()}}, {"timeout_ms", 20000}});
     auto& r = res["results"][0];
     note("endless chunked body, max_body_bytes 100000", r);
@@ -91,7 +87,7 @@ TEST_CASE("hostile upstream: a body that never ends is a timeout, or too_large p
     CHECK(r["bytes"] == 100000);
     CHECK(elapsed(r) < 10000);  // ~0.5 s of stream, not the 20 s timeout
     CHECK(eventually([&] { return endless.open_connections() == 0; }, std::chrono::seconds(5)));
-    check_recovered(svc, up, global);
+    check_recovered(svc, up, hostile_global);
     CHECK(svc.stop() == 0);
   }
 }
@@ -99,7 +95,7 @@ TEST_CASE("hostile upstream: a body that never ends is a timeout, or too_large p
 TEST_CASE("hostile upstream: 1 MiB of response headers is protocol_error, read no further", "[hostile-upstream]") {
   Upstream up;
   RawUpstream huge(RawUpstream::Mode::huge_headers);
-  Service svc({.flags = {global_flag}});
+  Service svc({.flags = {hostile_global_flag}});
   auto res = fetch(svc.port(), {{"urls", {huge.url()}}, {"timeout_ms", 10000}});
   auto& r = res["results"][0];
   note("1 MiB of headers", r);
@@ -107,7 +103,7 @@ TEST_CASE("hostile upstream: 1 MiB of response headers is protocol_error, read n
   CHECK(r["status"].is_null());
   CHECK(elapsed(r) < 5000);
   CHECK(eventually([&] { return huge.open_connections() == 0; }, std::chrono::seconds(5)));
-  check_recovered(svc, up, global);
+  check_recovered(svc, up, hostile_global);
   CHECK(svc.stop() == 0);
 }
 
@@ -179,7 +175,7 @@ TEST_CASE("hostile upstream: an expired certificate is tls_failed, by IP and by 
   const auto& pki = test_pki();
   Upstream expired(pki.expired);
   Upstream valid(pki.server);  // same CA, same names, in date: proves the failure is the date
-  Service svc({.flags = {global_flag, "--ca_file=" + pki.ca}});
+  Service svc({.flags = {hostile_global_flag, "--ca_file=" + pki.ca}});
   auto res = fetch(svc.port(), {{"urls", {expired.url("/bytes?n=1"), expired.url("/bytes?n=1", "localhost"),
                                           valid.url("/bytes?n=1")}},
                                 {"timeout_ms", 10000}});
@@ -193,6 +189,6 @@ TEST_CASE("hostile upstream: an expired certificate is tls_failed, by IP and by 
   }
   CHECK(r[2]["ok"] == true);
   CHECK(expired.requests() == 0);  // no request was sent over the untrusted connection
-  check_recovered(svc, valid, global);
+  check_recovered(svc, valid, hostile_global);
   CHECK(svc.stop() == 0);
 }

@@ -16,13 +16,6 @@ using namespace it;
 
 namespace {
 
-ServiceOptions with_ca(std::vector<std::string> more = {}) {
-  ServiceOptions o;
-  o.flags = {"--ca_file=" + test_pki().ca};
-  o.flags.insert(o.flags.end(), more.begin(), more.end());
-  return o;
-}
-
 Json urls_of(const GoUpstream& up, const std::string& path, int n) {
   Json urls = Json::array();
   for (int i = 0; i < n; ++i) urls.push_back(up.url(path + "&i=" + std::to_string(i)));
@@ -33,7 +26,7 @@ Json urls_of(const GoUpstream& up, const std::string& path, int n) {
 
 TEST_CASE("HTTP/2: 50 fetches to one origin are streams on one connection, all at once", "[http2]") {
   GoUpstream up(test_pki().server);
-  Service svc(with_ca());
+  Service svc(trusting_test_ca());
   // Each answers only once all 50 are in flight at the upstream together.
   auto res = fetch(svc.port(), {{"urls", urls_of(up, "/meet?n=50&ms=8000", 50)},
                                 {"concurrency", 50},
@@ -61,7 +54,7 @@ TEST_CASE("HTTP/2: 50 fetches to one origin are streams on one connection, all a
 TEST_CASE("HTTP/2: HTTP/1.1-only TLS servers are fetched over HTTP/1.1 with http2 on", "[http2]") {
   Upstream plain_tls(test_pki().server);  // no ALPN at all
   GoUpstream h1(test_pki().server, /*http1_only=*/true);  // ALPN http/1.1
-  Service svc(with_ca());
+  Service svc(trusting_test_ca());
   for (int round = 0; round < 2; ++round) {  // the second finds the origins known and pooled
     Json urls = Json::array();
     for (int i = 0; i < 4; ++i) {
@@ -82,7 +75,7 @@ TEST_CASE("HTTP/2: HTTP/1.1-only TLS servers are fetched over HTTP/1.1 with http
 
 TEST_CASE("HTTP/2: http2 false fetches an h2 server over HTTP/1.1", "[http2]") {
   GoUpstream up(test_pki().server);
-  Service svc(with_ca({"--http2=false"}));
+  Service svc(trusting_test_ca({"--http2=false"}));
   auto res = fetch(svc.port(), {{"urls", urls_of(up, "/bytes?n=3", 4)}, {"concurrency", 4}});
   CHECK(res["summary"]["succeeded"] == 4);
   CHECK(up.stats()["h1_requests"] == 4);
@@ -92,7 +85,7 @@ TEST_CASE("HTTP/2: http2 false fetches an h2 server over HTTP/1.1", "[http2]") {
 
 TEST_CASE("HTTP/2: past the server's SETTINGS_MAX_CONCURRENT_STREAMS, another connection", "[http2]") {
   Nghttpd up(test_pki().server, /*max_concurrent_streams=*/2, {{"big", std::string(512 * 1024, 'b')}});
-  Service svc(with_ca());
+  Service svc(trusting_test_ca());
   Json urls = Json::array();
   for (int i = 0; i < 8; ++i) urls.push_back(up.url("/big?i=" + std::to_string(i)));
   auto res = fetch(svc.port(), {{"urls", urls}, {"concurrency", 8}});
@@ -109,7 +102,7 @@ TEST_CASE("HTTP/2: past the server's SETTINGS_MAX_CONCURRENT_STREAMS, another co
 
 TEST_CASE("HTTP/2: RST_STREAM from the server is protocol_error, retried like a reset", "[http2]") {
   GoUpstream up(test_pki().server);
-  Service svc(with_ca());
+  Service svc(trusting_test_ca());
   auto res = fetch(svc.port(), {{"urls", {up.url("/reset"), up.url("/reset?again=1")}}, {"concurrency", 1},
                                 {"retries", 1}});
   for (const auto& r : res["results"]) {
@@ -127,7 +120,7 @@ TEST_CASE("HTTP/2: RST_STREAM from the server is protocol_error, retried like a 
 
 TEST_CASE("HTTP/2: a connection that sent GOAWAY takes no new streams", "[http2]") {
   GoUpstream up(test_pki().server);
-  Service svc(with_ca());
+  Service svc(trusting_test_ca());
   auto bye = fetch(svc.port(), {{"urls", {up.url("/goaway")}}, {"include_body", true}});
   CHECK(bye["results"][0]["ok"] == true);
   CHECK(bye["results"][0]["body"] == "bye");
@@ -140,7 +133,7 @@ TEST_CASE("HTTP/2: a connection that sent GOAWAY takes no new streams", "[http2]
 
 TEST_CASE("HTTP/2: a client that goes away resets its streams, the connection stays", "[http2][disconnect]") {
   GoUpstream up(test_pki().server);
-  Service svc(with_ca());
+  Service svc(trusting_test_ca());
   // A connection first, so that the streams below share it.
   CHECK(fetch(svc.port(), {{"urls", {up.url("/bytes?n=1")}}})["results"][0]["ok"] == true);
   {
@@ -161,7 +154,7 @@ TEST_CASE("HTTP/2: a client that goes away resets its streams, the connection st
 
 TEST_CASE("HTTP/2: a stream past the URL's timeout is reset, the connection kept", "[http2]") {
   GoUpstream up(test_pki().server);
-  Service svc(with_ca());
+  Service svc(trusting_test_ca());
   auto res = fetch(svc.port(), {{"urls", {up.url("/delay?ms=5000")}}, {"timeout_ms", 400}});
   CHECK(res["results"][0]["error"] == "timeout");
   CHECK(res["results"][0]["elapsed_ms"].get<double>() < 3000);
@@ -173,7 +166,7 @@ TEST_CASE("HTTP/2: a stream past the URL's timeout is reset, the connection kept
 
 TEST_CASE("HTTP/2: a body over max_body_bytes is too_large, a head over 64 KiB protocol_error", "[http2]") {
   GoUpstream up(test_pki().server);
-  Service svc(with_ca({"--max_body_bytes=1000"}));
+  Service svc(trusting_test_ca({"--max_body_bytes=1000"}));
   auto res = fetch(svc.port(), {{"urls", {up.url("/bytes?n=200000"), up.url("/big-headers?kb=80"),
                                           up.url("/bytes?n=1000")}},
                                 {"include_body", true}, {"concurrency", 1}});
@@ -192,7 +185,7 @@ TEST_CASE("HTTP/2: a body over max_body_bytes is too_large, a head over 64 KiB p
 
 TEST_CASE("HTTP/2: redirects, HEAD and the request's fields", "[http2]") {
   GoUpstream up(test_pki().server);
-  Service svc(with_ca());
+  Service svc(trusting_test_ca());
   const std::string to = "https%3A%2F%2Flocalhost%3A" + std::to_string(up.port()) + "%2Fheaders";
   auto res = fetch(svc.port(), {{"urls", {up.url("/redirect?to=" + to)}},
                                 {"include_body", true},
@@ -213,7 +206,7 @@ TEST_CASE("HTTP/2: redirects, HEAD and the request's fields", "[http2]") {
 
 TEST_CASE("HTTP/2: items' methods, bodies past the flow-control window and URL credentials", "[http2][items]") {
   GoUpstream up(test_pki().server);
-  Service svc(with_ca());
+  Service svc(trusting_test_ca());
   const std::string big(300000, 'b');  // several times the 64 KiB a stream may send before a WINDOW_UPDATE
   const std::string with_userinfo = "https://u:p%40ss@127.0.0.1:" + std::to_string(up.port()) + "/echo";
   auto res = fetch(svc.port(), {{"urls",
@@ -248,7 +241,7 @@ TEST_CASE("HTTP/2: items' methods, bodies past the flow-control window and URL c
 
 TEST_CASE("HTTP/2: bodies decoded, the service's fields sent, the trace passed on, timings", "[http2][decoding]") {
   GoUpstream up(test_pki().server);
-  Service svc(with_ca({"--max_body_bytes=1048576"}));
+  Service svc(trusting_test_ca({"--max_body_bytes=1048576"}));
   const std::string trace = "4bf92f3577b34da6a3ce929d0e0e4736";
   auto res = fetch(svc.port(),
                    {{"urls", {up.url("/gzip?n=100000"), up.url("/gzip-garbage"), up.url("/gzip?n=64000000"),

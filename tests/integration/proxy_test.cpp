@@ -15,11 +15,6 @@ using namespace it;
 
 namespace {
 
-Json fetch_one(const Service& svc, const std::string& url, Json extra = Json::object()) {
-  extra["urls"] = {url};
-  return fetch(svc.port(), extra)["results"][0];
-}
-
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 }  // namespace
@@ -47,7 +42,7 @@ TEST_CASE("proxy: http goes in absolute form, with the proxy's Basic credentials
   Upstream up;
   ForwardProxy proxy(ForwardProxy::Mode::auth, "Basic YWxpY2U6czNjcmV0");  // alice:s3cret
   Service svc({.flags = {"--proxy=" + proxy.url("alice:s3cret")}});
-  auto r = fetch_one(svc, up.url("/headers"), {{"include_body", true}});
+  auto r = fetch_one(svc.port(), up.url("/headers"), {{"include_body", true}});
   REQUIRE(r["ok"] == true);
   const auto headers = Json::parse(r["body"].get<std::string>());
   CHECK(headers["host"] == "127.0.0.1:" + std::to_string(up.port()));
@@ -65,7 +60,7 @@ TEST_CASE("proxy: a refusal (403, 407) is connect_failed with the proxy's status
   {
     ForwardProxy proxy(ForwardProxy::Mode::refuse);
     Service svc({.flags = {"--ca_file=" + pki.ca, "--proxy=" + proxy.url()}});
-    auto r = fetch_one(svc, up.url("/bytes?n=1"));
+    auto r = fetch_one(svc.port(), up.url("/bytes?n=1"));
     CHECK(r["ok"] == false);
     CHECK(r["error"] == "connect_failed");
     CHECK(r["status"].is_null());
@@ -75,7 +70,7 @@ TEST_CASE("proxy: a refusal (403, 407) is connect_failed with the proxy's status
   {
     ForwardProxy proxy(ForwardProxy::Mode::auth, "Basic YWxpY2U6czNjcmV0");
     Service svc({.flags = {"--ca_file=" + pki.ca, "--proxy=" + proxy.url("alice:wrong")}});
-    auto r = fetch_one(svc, up.url("/bytes?n=1"));
+    auto r = fetch_one(svc.port(), up.url("/bytes?n=1"));
     CHECK(r["error"] == "connect_failed");
     CHECK(contains(svc.log(), "refused CONNECT: 407 Proxy Authentication Required"));
     CHECK(contains(svc.log(), "http://alice:***@127.0.0.1:" + std::to_string(proxy.port())));
@@ -91,7 +86,7 @@ TEST_CASE("proxy: garbage or silence in answer to CONNECT ends the fetch within 
   for (auto mode : {ForwardProxy::Mode::garbage, ForwardProxy::Mode::silent}) {
     ForwardProxy proxy(mode);
     Service svc({.flags = {"--ca_file=" + pki.ca, "--proxy=" + proxy.url(), "--connect_timeout_ms=300"}});
-    auto r = fetch_one(svc, up.url("/bytes?n=1"), {{"timeout_ms", 5000}});
+    auto r = fetch_one(svc.port(), up.url("/bytes?n=1"), {{"timeout_ms", 5000}});
     CHECK(r["error"] == "connect_failed");
     CHECK(r["elapsed_ms"].get<double>() < 2000);
     CHECK(svc.stop() == 0);
@@ -135,7 +130,7 @@ TEST_CASE("proxy: HTTP_PROXY and HTTPS_PROXY from the environment, NO_PROXY hono
 
   // "none" turns the environment's proxies off.
   Service direct({.flags = {"--ca_file=" + pki.ca, "--proxy=none"}, .env = {"HTTPS_PROXY=" + proxy.url()}});
-  CHECK(fetch_one(direct, secure.url("/bytes?n=1"))["ok"] == true);
+  CHECK(fetch_one(direct.port(), secure.url("/bytes?n=1"))["ok"] == true);
   CHECK(proxy.requests().size() == 2);
   CHECK(direct.stop() == 0);
 }

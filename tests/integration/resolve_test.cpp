@@ -14,11 +14,6 @@ using namespace it;
 
 namespace {
 
-Json fetch_one(const Service& svc, const std::string& url, Json extra = Json::object()) {
-  extra["urls"] = {url};
-  return fetch(svc.port(), extra)["results"][0];
-}
-
 // A name whose first address drops SYNs: the next one is tried after the
 // stagger and answers, long before the connect timeout.
 void check_stagger(const std::string& black_hole_address, const std::string& allow) {
@@ -28,7 +23,7 @@ void check_stagger(const std::string& black_hole_address, const std::string& all
                          R"(--resolve={"dual.test":[")" + black_hole_address + R"(","127.0.0.1"]})"},
                .allow_loopback = false});
   const std::string url = "http://dual.test:" + std::to_string(up.port()) + "/bytes?n=5";
-  auto r = fetch_one(svc, url, {{"timeout_ms", 8000}});
+  auto r = fetch_one(svc.port(), url, {{"timeout_ms", 8000}});
   CHECK(r["ok"] == true);
   CHECK(r["bytes"] == 5);
   // The first address, then the second after the 200 ms stagger: far below the 5 s connect timeout.
@@ -53,11 +48,11 @@ TEST_CASE("resolve: a mapped name is fetched at its addresses, with the name as 
   Upstream up;
   Service svc({.flags = {R"(--resolve={"API.Internal.test":["127.0.0.1"],"blocked.test":["10.0.0.1"]})"}});
   const auto p = std::to_string(up.port());
-  auto r = fetch_one(svc, "http://api.internal.test:" + p + "/headers", {{"include_body", true}});
+  auto r = fetch_one(svc.port(), "http://api.internal.test:" + p + "/headers", {{"include_body", true}});
   REQUIRE(r["ok"] == true);
   CHECK(Json::parse(r["body"].get<std::string>())["host"] == "api.internal.test:" + p);
   // The addresses are still the egress policy's to judge.
-  CHECK(fetch_one(svc, "http://blocked.test:" + p + "/")["error"] == "blocked");
+  CHECK(fetch_one(svc.port(), "http://blocked.test:" + p + "/")["error"] == "blocked");
   CHECK(up.requests() == 1);
   CHECK(svc.stop() == 0);
 }
@@ -78,7 +73,7 @@ TEST_CASE("Happy Eyeballs: an address that drops SYNs costs the stagger, not the
   // Only one address listed: no stagger at all.
   Upstream up;
   Service direct({.flags = {R"(--resolve={"v4.test":["127.0.0.1"]})"}});
-  auto r = fetch_one(direct, "http://v4.test:" + std::to_string(up.port()) + "/bytes?n=5");
+  auto r = fetch_one(direct.port(), "http://v4.test:" + std::to_string(up.port()) + "/bytes?n=5");
   CHECK(r["ok"] == true);
   CHECK(r["elapsed_ms"].get<double>() < 150);
   CHECK(direct.stop() == 0);
@@ -100,7 +95,7 @@ TEST_CASE("Happy Eyeballs: a refused first address moves on at once", "[resolve]
   Service svc({.flags = {"--allow_cidrs=127.0.0.0/8,::1/128", "--happy_eyeballs_delay_ms=3000",
                          R"(--resolve={"dual.test":["::1","127.0.0.1"]})"},
                .allow_loopback = false});
-  auto r = fetch_one(svc, "http://dual.test:" + std::to_string(up.port()) + "/bytes?n=1");
+  auto r = fetch_one(svc.port(), "http://dual.test:" + std::to_string(up.port()) + "/bytes?n=1");
   CHECK(r["ok"] == true);
   CHECK(r["elapsed_ms"].get<double>() < 1500);
   CHECK(svc.stop() == 0);

@@ -15,7 +15,7 @@ using namespace it;
 
 namespace {
 
-double ms(const Json& v) { return v.get<double>(); }
+double ms_of(const Json& v) { return v.get<double>(); }
 
 }  // namespace
 
@@ -83,12 +83,12 @@ TEST_CASE("result fields: include_timings, a new connection and then a reused on
   CHECK(t["dns_ms"].is_null());
   CHECK(t["tls_ms"].is_null());
   REQUIRE(t["connect_ms"].is_number());
-  CHECK(ms(t["connect_ms"]) >= 0);
+  CHECK(ms_of(t["connect_ms"]) >= 0);
   REQUIRE(t["ttfb_ms"].is_number());
-  CHECK(ms(t["ttfb_ms"]) >= 200);  // the upstream waits 200 ms before its head
-  CHECK(ms(t["ttfb_ms"]) >= ms(t["connect_ms"]));
-  CHECK(ms(t["total_ms"]) >= ms(t["ttfb_ms"]));
-  CHECK(ms(t["total_ms"]) <= ms(first["elapsed_ms"]));
+  CHECK(ms_of(t["ttfb_ms"]) >= 200);  // the upstream waits 200 ms before its head
+  CHECK(ms_of(t["ttfb_ms"]) >= ms_of(t["connect_ms"]));
+  CHECK(ms_of(t["total_ms"]) >= ms_of(t["ttfb_ms"]));
+  CHECK(ms_of(t["total_ms"]) <= ms_of(first["elapsed_ms"]));
 
   // The same origin again: the kept-alive connection, so none of the three.
   auto second = fetch(svc.port(), body)["results"][0];
@@ -98,8 +98,8 @@ TEST_CASE("result fields: include_timings, a new connection and then a reused on
   CHECK(t["dns_ms"].is_null());
   CHECK(t["connect_ms"].is_null());
   CHECK(t["tls_ms"].is_null());
-  CHECK(ms(t["ttfb_ms"]) >= 200);
-  CHECK(ms(t["total_ms"]) >= ms(t["ttfb_ms"]));
+  CHECK(ms_of(t["ttfb_ms"]) >= 200);
+  CHECK(ms_of(t["total_ms"]) >= ms_of(t["ttfb_ms"]));
   CHECK(svc.stop() == 0);
 }
 
@@ -118,9 +118,9 @@ TEST_CASE("result fields: include_timings over https by name has every phase, no
   for (const char* phase : {"dns_ms", "connect_ms", "tls_ms", "ttfb_ms", "total_ms"}) {
     INFO(phase);
     REQUIRE(t[phase].is_number());
-    CHECK(ms(t[phase]) >= 0);
+    CHECK(ms_of(t[phase]) >= 0);
   }
-  CHECK(ms(t["ttfb_ms"]) >= ms(t["dns_ms"]) + ms(t["connect_ms"]) + ms(t["tls_ms"]));
+  CHECK(ms_of(t["ttfb_ms"]) >= ms_of(t["dns_ms"]) + ms_of(t["connect_ms"]) + ms_of(t["tls_ms"]));
   // A refused connect: its connect phase, no response head.
   CHECK(r[1]["timings"]["connect_ms"].is_number());
   CHECK(r[1]["timings"]["ttfb_ms"].is_null());

@@ -80,4 +80,11 @@ const TestPki& test_pki() {
   return holder.pki;
 }
 
+ServiceOptions trusting_test_ca(std::vector<std::string> flags) {
+  ServiceOptions o;
+  o.flags = {"--ca_file=" + test_pki().ca};
+  o.flags.insert(o.flags.end(), flags.begin(), flags.end());
+  return o;
+}
+
 }  // namespace it

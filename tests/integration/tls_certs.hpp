@@ -5,7 +5,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include "service_process.hpp"
 #include "upstream.hpp"
 
 namespace it {
@@ -20,5 +22,8 @@ struct TestPki {
 
 // Made once per test run (cached); throws when openssl fails.
 const TestPki& test_pki();
+
+// Options for a service that trusts the test CA, with `flags` after that.
+ServiceOptions trusting_test_ca(std::vector<std::string> flags = {});
 
 }  // namespace it

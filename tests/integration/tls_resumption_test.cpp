@@ -44,20 +44,13 @@ int fetch_in_turn(const Service& svc, const std::string& url, int n) {
   return res["summary"]["succeeded"].get<int>();
 }
 
-ServiceOptions with_ca(std::vector<std::string> more = {}) {
-  ServiceOptions o;
-  o.flags = {"--ca_file=" + test_pki().ca};
-  o.flags.insert(o.flags.end(), more.begin(), more.end());
-  return o;
-}
-
 }  // namespace
 
 TEST_CASE("TLS resumption: each new connection to an origin resumes, another origin starts in full",
           "[tls][resumption]") {
   GoUpstream up(test_pki().server, /*http1_only=*/true);
   GoUpstream other(test_pki().server, /*http1_only=*/true);
-  Service svc(with_ca());
+  Service svc(trusting_test_ca());
   CHECK(metric(svc, full) == 0);
   CHECK(metric(svc, resumed) == 0);
 
@@ -88,7 +81,7 @@ TEST_CASE("TLS resumption: each new connection to an origin resumes, another ori
 TEST_CASE("TLS resumption: a session is never offered to a name it was not verified for", "[tls][resumption]") {
   GoUpstream up(test_pki().server, /*http1_only=*/true);
   // other.test is the same server, whose certificate names 127.0.0.1 and localhost only.
-  Service svc(with_ca({R"(--resolve={"other.test":["127.0.0.1"]})"}));
+  Service svc(trusting_test_ca({R"(--resolve={"other.test":["127.0.0.1"]})"}));
   REQUIRE(fetch_in_turn(svc, up.url("/goaway"), 2) == 2);
   REQUIRE(fetch_in_turn(svc, up.url("/goaway", "localhost"), 2) == 2);
   CHECK(metric(svc, full) == 2);
@@ -111,7 +104,7 @@ TEST_CASE("TLS resumption: a session is never offered to a name it was not verif
 
 TEST_CASE("TLS resumption: over HTTP/2, the connection after a GOAWAY resumes", "[tls][resumption][http2]") {
   GoUpstream up(test_pki().server);
-  Service svc(with_ca());
+  Service svc(trusting_test_ca());
   for (int i = 0; i < 3; ++i) {
     // "bye", then GOAWAY: the next fetch needs a new connection.
     auto r = fetch(svc.port(), {{"urls", {up.url("/goaway?i=" + std::to_string(i))}}, {"include_body", true}});
@@ -130,7 +123,7 @@ TEST_CASE("TLS resumption: an OpenSSL server's tickets are used one per connecti
   // cpp-httplib on OpenSSL: two tickets after a full handshake, one after a
   // resumed one. No idle connection is kept, so every fetch dials.
   Upstream up(test_pki().server);
-  Service svc(with_ca({"--pool_max_idle_per_host=0"}));
+  Service svc(trusting_test_ca({"--pool_max_idle_per_host=0"}));
   REQUIRE(fetch_in_turn(svc, up.url("/bytes?n=3"), 5) == 5);
   CHECK(up.requests() == 5);
   CHECK(metric(svc, full) == 1);

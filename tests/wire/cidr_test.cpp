@@ -5,11 +5,11 @@
 
 #include <string>
 
+#include "test_address.hpp"
+
 using asyncfetch::Cidr;
 
 namespace {
-
-boost::asio::ip::address addr(const std::string& s) { return boost::asio::ip::make_address(s); }
 
 Cidr cidr(const std::string& s) {
   auto c = Cidr::parse(s);

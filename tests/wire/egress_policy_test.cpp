@@ -6,13 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "test_address.hpp"
+
 using asyncfetch::Cidr;
 using asyncfetch::EgressPolicy;
 using asyncfetch::is_internal_address;
 
 namespace {
-
-boost::asio::ip::address addr(const std::string& s) { return boost::asio::ip::make_address(s); }
 
 EgressPolicy policy(std::initializer_list<const char*> ranges) {
   std::vector<Cidr> v;
