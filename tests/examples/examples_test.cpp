@@ -47,9 +47,10 @@ Result run_example(const std::string& name) {
 // Load cannot make a run faster, so a run under the lower bound fails at once.
 // It can make one slower: ctest runs these beside the integration tests, as
 // many at once as the machine has cores, and a stalled machine delays every
-// process at once. So a run over the upper bound is repeated, up to twice, each repeat printing the same lines,
-// and the fastest run is judged: an example that really takes too long (its
-// waits serialised, a loser not cancelled) is too slow every time.
+// process at once. So a run over the upper bound is repeated, up to twice,
+// each repeat printing the same lines, and the fastest run is judged: an
+// example that really takes too long (its waits serialised, a loser not
+// cancelled) is too slow every time.
 void check_time(const Result& first, double lo, double hi) {
   double best = first.seconds;
   for (int repeat = 0; repeat < 2 && best > hi; ++repeat) {
