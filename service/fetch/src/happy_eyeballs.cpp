@@ -5,11 +5,11 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <memory>
+#include <optional>
 
 #include "deadline.hpp"
 #include "runtime/create_task.hpp"
-#include "runtime/event.hpp"
-#include "runtime/timeout.hpp"
+#include "runtime/wait.hpp"
 
 namespace asyncfetch {
 
@@ -20,20 +20,22 @@ namespace {
 
 constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
 
+// An attempt's outcome and its socket, connected when it won.
+struct Attempted {
+  ConnectOutcome outcome;
+  std::shared_ptr<tcp::socket> sock;
+};
+
 // One attempt, on a socket of its own (shared: a cancelled attempt may end
-// after connect_first has returned), telling `finished` when it is over.
-runtime::Task<ConnectOutcome> attempt(std::shared_ptr<tcp::socket> sock, tcp::endpoint ep,
-                                      std::chrono::steady_clock::time_point deadline,
-                                      std::shared_ptr<runtime::Event> finished) {
-  ConnectOutcome r;
-  {
-    Deadline guard(co_await net::this_coro::executor, deadline, *sock);
-    auto [ec] = co_await sock->async_connect(ep, use_nothrow);
-    r.error = ec;
-    r.timed_out = guard.expired();
-    if (r.timed_out && !ec) r.error = net::error::timed_out;
-  }
-  finished->set();
+// after connect_first has returned).
+runtime::Task<Attempted> attempt(std::shared_ptr<tcp::socket> sock, tcp::endpoint ep,
+                                 std::chrono::steady_clock::time_point deadline) {
+  Attempted r{{}, sock};
+  Deadline guard(co_await net::this_coro::executor, deadline, *sock);
+  auto [ec] = co_await sock->async_connect(ep, use_nothrow);
+  r.outcome.error = ec;
+  r.outcome.timed_out = guard.expired();
+  if (r.outcome.timed_out && !ec) r.outcome.error = net::error::timed_out;
   co_return r;
 }
 
@@ -42,74 +44,54 @@ runtime::Task<ConnectOutcome> attempt(std::shared_ptr<tcp::socket> sock, tcp::en
 runtime::Task<ConnectOutcome> connect_first(tcp::socket& out, const std::vector<tcp::endpoint>& endpoints,
                                             std::chrono::milliseconds delay,
                                             std::chrono::steady_clock::time_point deadline) {
-  if (endpoints.size() == 1) {  // nothing to race: no task, no event
+  if (endpoints.size() == 1) {  // nothing to race: no task
     Deadline guard(co_await net::this_coro::executor, deadline, out);
     auto [ec] = co_await out.async_connect(endpoints.front(), use_nothrow);
     co_return ConnectOutcome{ec, guard.expired()};
   }
 
   auto ex = co_await net::this_coro::executor;
-  auto finished = std::make_shared<runtime::Event>();
-  struct Running {
-    std::shared_ptr<tcp::socket> sock;
-    runtime::TaskHandle<ConnectOutcome> task;
-    bool over = false;
-  };
-  std::vector<Running> attempts;
-  attempts.reserve(endpoints.size());
+  // The attempts still running. runtime::wait tells which have ended: an
+  // attempt counts as ended only once its task has finished, so none is missed
+  // whichever loop thread it ends on.
+  std::vector<runtime::TaskHandle<Attempted>> running;
+  std::size_t started = 0;
   auto start_next = [&] {
-    auto sock = std::make_shared<tcp::socket>(ex);
-    auto task = runtime::create_task(attempt(sock, endpoints[attempts.size()], deadline, finished));
-    attempts.push_back({std::move(sock), std::move(task)});
+    running.push_back(runtime::create_task(attempt(std::make_shared<tcp::socket>(ex), endpoints[started], deadline)));
+    ++started;
   };
   // Losers are cancelled (closing their sockets); they end on their own.
-  auto cancel_rest = [&] {
-    for (auto& a : attempts)
-      if (!a.over) a.task.cancel();
+  auto cancel_running = [&] {
+    for (auto& t : running) t.cancel();
   };
 
   ConnectOutcome last;
   start_next();
   try {
-    for (;;) {
-      // Cleared before looking, so an attempt that ends after the look is not missed.
-      finished->clear();
-      bool failed_now = false, running = false;
-      for (auto& a : attempts) {
-        if (a.over) continue;
-        if (!a.task.done()) {
-          running = true;
-          continue;
-        }
-        a.over = true;
-        ConnectOutcome r = co_await a.task.wait();
-        if (!r.error) {
-          cancel_rest();
+    while (!running.empty()) {
+      // The next attempt starts after the stagger, or at once when one fails
+      // sooner; once all have started, wait for them without a stagger.
+      std::optional<std::chrono::steady_clock::duration> stagger;
+      if (started < endpoints.size()) stagger = delay;
+      // A copy of the handles goes to wait: cancelled here, `running` still
+      // names every attempt to cancel.
+      auto [ended, rest] = co_await runtime::wait(running, runtime::ReturnWhen::first_completed, stagger);
+      running = std::move(rest);
+      for (auto& t : ended) {
+        Attempted a = co_await t.wait();
+        if (!a.outcome.error) {
+          cancel_running();
           out = std::move(*a.sock);
-          co_return r;
+          co_return a.outcome;
         }
-        last.error = r.error;
-        last.timed_out = last.timed_out || r.timed_out;
-        failed_now = true;
+        last.error = a.outcome.error;
+        last.timed_out = last.timed_out || a.outcome.timed_out;
       }
-      const bool more = attempts.size() < endpoints.size();
-      if (!more && !running) co_return last;
-      if (more && (failed_now || !running)) {
-        start_next();  // the one before failed: no need to wait out the stagger
-        continue;
-      }
-      if (more) {
-        try {
-          co_await runtime::wait_for(finished->wait(), delay);
-        } catch (const runtime::TimeoutError&) {
-          start_next();
-        }
-      } else {
-        co_await finished->wait();
-      }
+      if (started < endpoints.size()) start_next();
     }
+    co_return last;
   } catch (...) {
-    cancel_rest();
+    cancel_running();
     throw;
   }
 }
