@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what is missing and builds asyncfetch in build/ (RelWithDebInfo: -O2 -g): the tree
+# Installs what is missing and builds asyncfetch in build/ (RelWithDebInfo: -O2 -g1): the tree
 # scripts/serve.sh starts and scripts/test.sh tests, so whichever runs second
 # builds only what the first did not.
 #
