@@ -14,6 +14,7 @@
 #include "runtime/gather.hpp"
 #include "runtime/lifo_queue.hpp"
 #include "runtime/lock.hpp"
+#include "runtime/nothrow.hpp"
 #include "runtime/priority_queue.hpp"
 #include "runtime/queue.hpp"
 #include "runtime/race.hpp"

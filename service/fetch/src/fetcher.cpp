@@ -1,6 +1,5 @@
 #include "asyncfetch/fetch/fetcher.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -32,6 +31,7 @@
 #include "retry_policy.hpp"
 #include "tls_session_cache.hpp"
 #include "runtime/cancellation.hpp"
+#include "runtime/nothrow.hpp"
 #include "runtime/race.hpp"
 #include "runtime/sleep.hpp"
 #include "try_timings.hpp"
@@ -48,7 +48,6 @@ using beast::error_code;
 
 namespace {
 
-constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
 constexpr std::size_t max_response_header_bytes = 64 * 1024;
 constexpr std::size_t max_pooled_read_buffer_bytes = 16 * 1024;
 constexpr std::size_t max_proxy_answer_bytes = 16 * 1024;
@@ -225,7 +224,7 @@ runtime::Task<Hop> Fetcher::Impl::lookup(const std::string& host, std::uint16_t 
   tcp::resolver resolver(ex);
   Deadline guard(ex, connect_deadline, [&resolver] { resolver.cancel(); });
   PhaseClock dns(timings, TryTimings::Phase::dns);
-  auto [ec, results] = co_await resolver.async_resolve(host, std::to_string(port), use_nothrow);
+  auto [ec, results] = co_await resolver.async_resolve(host, std::to_string(port), runtime::nothrow);
   dns.stop();
   if (guard.expired())
     co_return fail(Clock::now() >= deadline ? FetchError::timeout : FetchError::dns_failed, "DNS lookup timed out");
@@ -254,7 +253,7 @@ runtime::Task<Hop> Fetcher::Impl::open_tunnel(tcp::socket& sock, const Url& url,
     return proxy_failed(otherwise, std::move(why));
   };
   const std::string request = connect_request(url, proxy);
-  auto [wec, wn] = co_await net::async_write(sock, net::buffer(request), use_nothrow);
+  auto [wec, wn] = co_await net::async_write(sock, net::buffer(request), runtime::nothrow);
   if (wec == net::error::operation_aborted && !guard.expired()) co_return fail(FetchError::cancelled, "cancelled");
   if (wec) co_return timed_out_or(FetchError::connect_failed, wec.message());
 
@@ -262,7 +261,7 @@ runtime::Task<Hop> Fetcher::Impl::open_tunnel(tcp::socket& sock, const Url& url,
   http::response_parser<http::empty_body> parser;
   parser.header_limit(max_proxy_answer_bytes);
   parser.skip(true);  // a 2xx answer to CONNECT has no body: the tunnel follows
-  auto [rec, rn] = co_await http::async_read_header(sock, buffer, parser, use_nothrow);
+  auto [rec, rn] = co_await http::async_read_header(sock, buffer, parser, runtime::nothrow);
   if (rec == net::error::operation_aborted && !guard.expired()) co_return fail(FetchError::cancelled, "cancelled");
   if (rec)
     co_return timed_out_or(FetchError::connect_failed, "answered CONNECT with no HTTP response (" + rec.message() + ")");
@@ -364,7 +363,7 @@ runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point dead
     offer_session(c->tls->native_handle(), tls_sessions, c->origin);
     Deadline guard(ex, deadline, sock);
     PhaseClock handshake(timings, TryTimings::Phase::tls);
-    auto [hec] = co_await c->tls->async_handshake(ssl::stream_base::client, use_nothrow);
+    auto [hec] = co_await c->tls->async_handshake(ssl::stream_base::client, runtime::nothrow);
     handshake.stop();
     if (hec) {
       if (guard.expired()) co_return fail(FetchError::timeout, "TLS handshake timed out");
@@ -400,7 +399,7 @@ runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const std
   if (!written) {
     beast::buffers_suffix<std::array<net::const_buffer, 2>> rest(request);
     rest.consume(sent);
-    auto [ec, wn] = co_await net::async_write(s, rest, use_nothrow);
+    auto [ec, wn] = co_await net::async_write(s, rest, runtime::nothrow);
     wec = ec;
   }
   if (wec) {
@@ -424,7 +423,7 @@ runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const std
   error_code rec;
   std::size_t rn = 0;
   if (c.buffer.size() == 0) {
-    auto [ec, n] = co_await s.async_read_some(c.buffer.prepare(beast::read_size(c.buffer, 65536)), use_nothrow);
+    auto [ec, n] = co_await s.async_read_some(c.buffer.prepare(beast::read_size(c.buffer, 65536)), runtime::nothrow);
     c.buffer.commit(n);
     rn = n;
     // Nothing came: as http::async_read reports it.
@@ -443,7 +442,7 @@ runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const std
       if (rec || used == 0) break;
     }
     if (!rec && !parser.is_done()) {
-      auto [ec, n] = co_await http::async_read(s, c.buffer, parser, use_nothrow);
+      auto [ec, n] = co_await http::async_read(s, c.buffer, parser, runtime::nothrow);
       rec = ec;
       rn += n;
     }

@@ -1,6 +1,5 @@
 #include "happy_eyeballs.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -9,6 +8,7 @@
 
 #include "deadline.hpp"
 #include "runtime/create_task.hpp"
+#include "runtime/nothrow.hpp"
 #include "runtime/wait.hpp"
 
 namespace asyncfetch {
@@ -18,7 +18,6 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
 
 // An attempt's outcome and its socket, connected when it won.
 struct Attempted {
@@ -32,7 +31,7 @@ runtime::Task<Attempted> attempt(std::shared_ptr<tcp::socket> sock, tcp::endpoin
                                  std::chrono::steady_clock::time_point deadline) {
   Attempted r{{}, sock};
   Deadline guard(co_await net::this_coro::executor, deadline, *sock);
-  auto [ec] = co_await sock->async_connect(ep, use_nothrow);
+  auto [ec] = co_await sock->async_connect(ep, runtime::nothrow);
   r.outcome.error = ec;
   r.outcome.timed_out = guard.expired();
   if (r.outcome.timed_out && !ec) r.outcome.error = net::error::timed_out;
@@ -46,7 +45,7 @@ runtime::Task<ConnectOutcome> connect_first(tcp::socket& out, const std::vector<
                                             std::chrono::steady_clock::time_point deadline) {
   if (endpoints.size() == 1) {  // nothing to race: no task
     Deadline guard(co_await net::this_coro::executor, deadline, out);
-    auto [ec] = co_await out.async_connect(endpoints.front(), use_nothrow);
+    auto [ec] = co_await out.async_connect(endpoints.front(), runtime::nothrow);
     co_return ConnectOutcome{ec, guard.expired()};
   }
 

@@ -1,6 +1,5 @@
 #include "ndjson_stream.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
@@ -12,6 +11,7 @@
 #include <string>
 
 #include "asyncfetch/wire/result_json.hpp"
+#include "runtime/nothrow.hpp"
 
 namespace asyncfetch {
 
@@ -19,7 +19,6 @@ namespace net = boost::asio;
 namespace http = boost::beast::http;
 
 namespace {
-constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
 
 std::optional<Cut> outcome(const boost::system::error_code& ec) {
   if (!ec) return std::nullopt;
@@ -36,13 +35,13 @@ runtime::Task<std::optional<Cut>> NdjsonStream::begin() {
   head.chunked(true);
   http::response_serializer<http::empty_body> sr{head};
   stream_.expires_after(timeout_);
-  auto [ec, n] = co_await http::async_write_header(stream_, sr, use_nothrow);
+  auto [ec, n] = co_await http::async_write_header(stream_, sr, runtime::nothrow);
   co_return outcome(ec);
 }
 
 runtime::Task<std::optional<Cut>> NdjsonStream::line(std::string_view text) {
   stream_.expires_after(timeout_);
-  auto [ec, n] = co_await net::async_write(stream_, http::make_chunk(net::buffer(text)), use_nothrow);
+  auto [ec, n] = co_await net::async_write(stream_, http::make_chunk(net::buffer(text)), runtime::nothrow);
   co_return outcome(ec);
 }
 
@@ -53,7 +52,7 @@ runtime::Task<std::optional<Cut>> NdjsonStream::end(const FanOutSummary& summary
   const auto cut = co_await line(last);
   if (cut) co_return cut;
   stream_.expires_after(timeout_);
-  auto [ec, n] = co_await net::async_write(stream_, http::make_chunk_last(), use_nothrow);
+  auto [ec, n] = co_await net::async_write(stream_, http::make_chunk_last(), runtime::nothrow);
   co_return outcome(ec);
 }
 

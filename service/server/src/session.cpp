@@ -1,6 +1,5 @@
 #include "session.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
@@ -21,6 +20,7 @@
 #include "request_context.hpp"
 #include "router.hpp"
 #include "runtime/cancellation.hpp"
+#include "runtime/nothrow.hpp"
 
 namespace asyncfetch {
 
@@ -32,7 +32,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr auto use_nothrow = net::as_tuple(net::use_awaitable);
 using Parser = http::request_parser<http::string_body>;
 
 // The body nearly always arrives with the header: parse what the buffer
@@ -58,7 +57,7 @@ bool expects_continue(const Request& head) {
 
 runtime::Task<bool> send_continue(beast::tcp_stream& stream, unsigned version) {
   http::response<http::empty_body> cont{http::status::continue_, version};
-  auto [ec, n] = co_await http::async_write(stream, cont, use_nothrow);
+  auto [ec, n] = co_await http::async_write(stream, cont, runtime::nothrow);
   co_return !ec;
 }
 
@@ -111,13 +110,13 @@ runtime::Task<void> serve_connection(tcp::socket accepted, runtime::Semaphore::P
     parser.body_limit(config.max_request_bytes);
     // The whole request (headers and body) must arrive within the idle timeout: slow clients are cut.
     stream.expires_after(idle);
-    auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, use_nothrow);
+    auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, runtime::nothrow);
     entry.busy(true);
     const auto started = Clock::now();
     if (!hec && !parser.is_done()) hec = parse_buffered(parser, buffer);
     if (!hec && !parser.is_done()) {
       if (expects_continue(parser.get()) && !co_await send_continue(stream, parser.get().version())) break;
-      auto [bec, bn] = co_await http::async_read(stream, buffer, parser, use_nothrow);
+      auto [bec, bn] = co_await http::async_read(stream, buffer, parser, runtime::nothrow);
       hec = bec;
     }
     if (hec) {
