@@ -5,7 +5,7 @@
 # here (no *_SEPARATE_COMPILATION macros, no asio_impl.cpp/beast_impl.cpp):
 # consistent within each program, and nothing from the runtime library is linked.
 #
-#   fuzz/build.sh [target...]     default: every target
+#   fuzz/build.sh [target...]     default: every target; JOBS (default 2) at a time
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
@@ -55,16 +55,31 @@ targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(fetch_request_fuzz url_egress_fuzz config_fuzz http_response_fuzz
                                      content_decoder_fuzz trace_context_fuzz h2_response_fuzz)
 
-for t in "${targets[@]}"; do
-  [ -n "${sources[$t]+x}" ] || { echo "unknown target: $t" >&2; exit 2; }
-  srcs=("$here/$t.cpp")
+# One target per compiler run, JOBS of them at a time (default 2: one per core).
+build_one() {
+  local t=$1 srcs=("$here/$1.cpp") s
   for s in ${sources[$t]}; do srcs+=("$root/$s"); done
   # Up to date when no source or header it may include is newer than the binary.
   if [ -x "$out/$t" ] && [ -z "$(find "$here/$t.cpp" "$here"/*.hpp "$root/service" "$root/config/src" \
         "$root/config/include" "$root/runtime/include" -newer "$out/$t" -print -quit)" ]; then
     echo "up to date: $out/$t" >&2
-    continue
+    return 0
   fi
   echo "building $out/$t" >&2
   "$CXX" "${flags[@]}" ${extra[$t]:-} "${srcs[@]}" -o "$out/$t" ${libs[$t]:-} -lpthread
+}
+for t in "${targets[@]}"; do
+  [ -n "${sources[$t]+x}" ] || { echo "unknown target: $t" >&2; exit 2; }
 done
+status=0
+pids=()
+for t in "${targets[@]}"; do
+  if [ ${#pids[@]} -ge "${JOBS:-2}" ]; then
+    wait "${pids[0]}" || status=1
+    pids=("${pids[@]:1}")
+  fi
+  build_one "$t" &
+  pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || status=1; done
+exit $status
