@@ -9,24 +9,30 @@
 # image ships the binary those tests ran against.
 ARG BASE_IMAGE=debian:trixie-slim
 
-FROM ${BASE_IMAGE} AS build
-ARG RUN_TESTS=0
-WORKDIR /src
-COPY . .
-RUN bash scripts/setup.sh \
- && if [ "$RUN_TESTS" = 1 ]; then \
-      SKIP_PROMETHEUS=1 SKIP_CLANG=1 SKIP_BENCH=1 SKIP_SANITIZERS=1 SKIP_FUZZ=1 SKIP_DOCKER=1 bash scripts/test.sh; \
-    else \
-      bash scripts/build.sh asyncfetch; \
-    fi \
- && strip -o /asyncfetch build/service/asyncfetch \
- && rm -rf /var/lib/apt/lists/*
-
-FROM ${BASE_IMAGE}
+# The packages come first, in layers of their own: a change to the sources
+# reuses them, and docker/test.sh --prepare builds them while CI compiles.
+FROM ${BASE_IMAGE} AS runtime-base
 COPY scripts/setup.sh /tmp/setup.sh
 RUN bash /tmp/setup.sh --runtime \
  && rm -rf /tmp/setup.sh /var/lib/apt/lists/* /var/cache/apt/* /var/log/* \
  && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin asyncfetch
+
+FROM ${BASE_IMAGE} AS build-deps
+COPY scripts/setup.sh /tmp/setup.sh
+RUN bash /tmp/setup.sh && rm -rf /tmp/setup.sh /var/lib/apt/lists/*
+
+FROM build-deps AS build
+ARG RUN_TESTS=0
+WORKDIR /src
+COPY . .
+RUN if [ "$RUN_TESTS" = 1 ]; then \
+      SKIP_PROMETHEUS=1 SKIP_CLANG=1 SKIP_BENCH=1 SKIP_SANITIZERS=1 SKIP_FUZZ=1 SKIP_DOCKER=1 bash scripts/test.sh; \
+    else \
+      bash scripts/build.sh asyncfetch; \
+    fi \
+ && strip -o /asyncfetch build/service/asyncfetch
+
+FROM runtime-base
 COPY --from=build /asyncfetch /usr/local/bin/asyncfetch
 # Configured through ASYNCFETCH_* variables (see docs/configuration.md). Inside
 # a container the service listens on every interface; the egress policy still

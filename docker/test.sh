@@ -12,6 +12,13 @@
 # every test of it (scripts/test.sh, stage 1) on that release, and then
 # scripts/serve.sh is started in the build stage's image: a fresh Debian 13
 # machine that builds, passes the tests and serves.
+#
+#   docker/test.sh             the test
+#   docker/test.sh --install   only the packages it needs (docker.io, ...)
+#   docker/test.sh --prepare   only what needs no build: the packages, the daemon
+#                              (left running for the test, which stops it), the
+#                              base image and the package layers of every image;
+#                              scripts/test.sh runs it beside the first stages
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +34,10 @@ if [[ $(id -u) -ne 0 ]]; then say "SKIPPED: needs root (to install and start Doc
 if ! grep -Eq 'VERSION_CODENAME=(bookworm|trixie)' /etc/os-release 2>/dev/null; then
   say "SKIPPED: needs Debian 12 or 13 to install docker.io"; exit 0
 fi
+mode=${1:-test}
+case "$mode" in test|--install|--prepare) ;; *) say "unknown option '$mode' (--install, --prepare)"; exit 2 ;; esac
+prepare=0
+[[ $mode == --prepare ]] && prepare=1
 release=${DEBIAN_RELEASE:-trixie}
 base=debian:$release-slim
 run_tests=${RUN_TESTS:-1}
@@ -40,14 +51,22 @@ if ((${#need[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" > /dev/null
 fi
+[[ $mode == --install ]] && exit 0
 # Debian's client: the one first on PATH may be a newer one without buildx.
 DOCKER=/usr/bin/docker
 export DOCKER_BUILDKIT=0 COMPOSE_DOCKER_CLI_BUILD=0
 
 work=$(mktemp -d /tmp/asyncfetch-docker.XXXXXX)
+# A dockerd started by --prepare: the test adopts it and stops it at its end.
+dockerd_pidfile=/run/asyncfetch-dockerd.pid
 dockerd_pid=""
+if [[ -f $dockerd_pidfile ]] && kill -0 "$(cat "$dockerd_pidfile")" 2>/dev/null && ((!prepare)); then
+  dockerd_pid=$(cat "$dockerd_pidfile")
+  rm -f "$dockerd_pidfile"
+fi
 cleanup() {
   set +e
+  if ((prepare)); then rm -rf "$work"; return; fi
   $DOCKER rm -f af-test af-up af-serve > /dev/null 2>&1
   $DOCKER network rm af-test-net > /dev/null 2>&1
   docker-compose -p afscale -f docker/compose.scale.yml down -t 2 > /dev/null 2>&1
@@ -61,10 +80,11 @@ trap cleanup EXIT
 
 if ! $DOCKER info > /dev/null 2>&1; then
   say "starting a private dockerd"
-  dockerd --data-root /var/lib/asyncfetch-docker > "$work/dockerd.log" 2>&1 &
+  dockerd --data-root /var/lib/asyncfetch-docker > /var/log/asyncfetch-dockerd.log 2>&1 &
   dockerd_pid=$!
+  ((prepare)) && echo "$dockerd_pid" > "$dockerd_pidfile"
   for _ in $(seq 60); do $DOCKER info > /dev/null 2>&1 && break; sleep 0.5; done
-  $DOCKER info > /dev/null 2>&1 || { say "dockerd did not start"; tail -20 "$work/dockerd.log"; exit 1; }
+  $DOCKER info > /dev/null 2>&1 || { say "dockerd did not start"; tail -20 /var/log/asyncfetch-dockerd.log; exit 1; }
 fi
 
 # No registry is reachable: make the base image locally if it is missing.
@@ -79,6 +99,15 @@ if ! $DOCKER image inspect "$base" > /dev/null 2>&1; then
          "$work"/rootfs/usr/share/doc/* "$work"/rootfs/usr/share/man/* "$work"/rootfs/usr/share/info/*
   tar -C "$work/rootfs" -c . | $DOCKER import - "$base" > /dev/null
   rm -rf "$work/rootfs"
+fi
+
+if ((prepare)); then
+  t0=$(date +%s)
+  $DOCKER build -q --build-arg "BASE_IMAGE=$base" --target build-deps -t asyncfetch-deps . > /dev/null
+  $DOCKER build -q --build-arg "BASE_IMAGE=$base" -t asyncfetch-nginx docker/nginx > /dev/null
+  $DOCKER build -q --build-arg "BASE_IMAGE=$base" -t asyncfetch-prometheus docker/prometheus > /dev/null
+  say "prepared: the base image and the package layers of every image ($(( $(date +%s) - t0 )) s)"
+  exit 0
 fi
 
 t0=$(date +%s)

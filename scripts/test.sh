@@ -11,7 +11,8 @@
 #   6. ThreadSanitizer build: the test suites again (the service runs with 2 threads), and
 #      the runtime's tests once more on its public-API path;
 #   7. short fuzz runs, when fuzz/run.sh exists;
-#   8. the Docker test (docker/test.sh, which says itself when it skips): the image
+#   8. the Docker test (docker/test.sh, which says itself when it skips; its downloads
+#      run beside the stages before, docker/test.sh --prepare): the image
 #      built on Debian 13 with stage 1 run inside it (so Debian 13 builds and passes
 #      every test too), then the container and the scale-out compose checked.
 # Set SKIP_PROMETHEUS=1, SKIP_SANITIZERS=1, SKIP_CLANG=1, SKIP_BENCH=1, SKIP_FUZZ=1 or SKIP_DOCKER=1 to leave a stage out locally.
@@ -89,6 +90,18 @@ else
   bash scripts/setup.sh || exit 1
 fi
 
+# The Docker stage's downloads (the base image, the images' package layers)
+# need no build: they run beside the first stages, at low priority, and the
+# Docker stage waits for them. Its host packages come first, so that no other
+# apt-get runs meanwhile.
+docker_prepare=""
+if [[ -z "${SKIP_DOCKER:-}" && -f docker/test.sh ]]; then
+  mkdir -p build
+  bash docker/test.sh --install
+  nice -n 19 bash docker/test.sh --prepare > build/docker-prepare.log 2>&1 &
+  docker_prepare=$!
+fi
+
 # Warnings are errors in the normal build. The sanitizer builds leave them as
 # warnings: GCC 12 raises false -Wmaybe-uninitialized alarms inside libstdc++
 # (std::regex, std::function) once the sanitizers are on.
@@ -120,6 +133,10 @@ if [[ -z "${SKIP_FUZZ:-}" && -x fuzz/run.sh ]]; then
   stage "fuzz" bash fuzz/run.sh "${FUZZ_SECONDS:-60}"
 fi
 if [[ -z "${SKIP_DOCKER:-}" && -f docker/test.sh ]]; then
+  if [[ -n $docker_prepare ]]; then
+    wait "$docker_prepare" || echo "docker prepare failed (the Docker stage does it itself):"
+    sed 's/^/  /' build/docker-prepare.log
+  fi
   stage "docker" bash docker/test.sh
 fi
 
