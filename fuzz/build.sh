@@ -12,6 +12,8 @@ root="$(dirname "$here")"
 out="${BUILD_FUZZ_DIR:-$root/build-fuzz}"
 CXX="${CXX_FUZZ:-clang++-14}"
 mkdir -p "$out"
+# shellcheck source=in_parallel.sh
+source "$here/in_parallel.sh"
 
 flags=(-std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -Wall -Wextra -Wno-unused-parameter
@@ -71,15 +73,4 @@ build_one() {
 for t in "${targets[@]}"; do
   [ -n "${sources[$t]+x}" ] || { echo "unknown target: $t" >&2; exit 2; }
 done
-status=0
-pids=()
-for t in "${targets[@]}"; do
-  if [ ${#pids[@]} -ge "${JOBS:-2}" ]; then
-    wait "${pids[0]}" || status=1
-    pids=("${pids[@]:1}")
-  fi
-  build_one "$t" &
-  pids+=($!)
-done
-for p in "${pids[@]}"; do wait "$p" || status=1; done
-exit $status
+in_parallel "${JOBS:-2}" build_one "${targets[@]}"

@@ -11,6 +11,8 @@ set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 out="${BUILD_FUZZ_DIR:-$root/build-fuzz}"
+# shellcheck source=in_parallel.sh
+source "$here/in_parallel.sh"
 secs="${1:-60}"
 shift || true
 targets=("$@")
@@ -37,16 +39,4 @@ fuzz_one() {
   return $rc
 }
 
-status=0
-jobs=${FUZZ_JOBS:-2}
-pids=()
-for t in "${targets[@]}"; do
-  if [ ${#pids[@]} -ge "$jobs" ]; then
-    wait "${pids[0]}" || status=1
-    pids=("${pids[@]:1}")
-  fi
-  fuzz_one "$t" &
-  pids+=($!)
-done
-for p in "${pids[@]}"; do wait "$p" || status=1; done
-exit $status
+in_parallel "${FUZZ_JOBS:-2}" fuzz_one "${targets[@]}"
