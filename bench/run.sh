@@ -59,7 +59,7 @@ gobin=$root/$build/bench-go
 mkdir -p "$gobin"
 export GOCACHE=$gobin/cache GOPATH=$gobin/path GOFLAGS= GOPROXY=off GO111MODULE=off
 for tool in upstream peers/gofetch peers/afpost; do
-  (cd "bench/$tool" && timeout 300 go build -o "$gobin/$(basename "$tool")" main.go)
+  (cd "bench/$tool" && timeout 300 go build -o "$gobin/$(basename "$tool")" .)
 done
 
 py=""

@@ -1,10 +1,11 @@
-// Drives asyncfetch through its API: N fetches of one URL, either in one
-// POST /fetch carrying all N URLs (-clients 1), or from W clients each POSTing
-// batches of B URLs back to back. The clock stops when the last answer has
+// Drives asyncfetch through its API: N fetches of one URL (or of the lines of
+// -urls, taken in turn), either in one POST /fetch carrying all N URLs
+// (-clients 1), or from W clients each POSTing batches of B URLs back to back. The clock stops when the last answer has
 // arrived; counting the results comes after. Prints one JSON line.
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"flag"
@@ -23,18 +24,47 @@ type answer struct {
 	} `json:"results"`
 }
 
-func body(url string, k, concurrency int) []byte {
+func body(from []string, k, concurrency, perHost int) []byte {
 	urls := make([]string, k)
 	for i := range urls {
-		urls[i] = url
+		urls[i] = from[i%len(from)]
 	}
-	b, _ := json.Marshal(map[string]any{"urls": urls, "concurrency": concurrency, "timeout_ms": 60000})
+	req := map[string]any{"urls": urls, "concurrency": concurrency, "timeout_ms": 60000}
+	if perHost > 0 {
+		req["per_host_concurrency"] = perHost
+	}
+	b, _ := json.Marshal(req)
 	return b
+}
+
+func readURLs(one, file string) []string {
+	if file == "" {
+		return []string{one}
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "afpost:", err)
+		os.Exit(2)
+	}
+	defer f.Close()
+	var urls []string
+	for s := bufio.NewScanner(f); s.Scan(); {
+		if s.Text() != "" {
+			urls = append(urls, s.Text())
+		}
+	}
+	if len(urls) == 0 {
+		fmt.Fprintln(os.Stderr, "afpost:", file, "has no URLs")
+		os.Exit(2)
+	}
+	return urls
 }
 
 func main() {
 	service := flag.String("service", "http://127.0.0.1:8080/fetch", "asyncfetch /fetch URL")
 	url := flag.String("url", "", "URL the service fetches")
+	urlFile := flag.String("urls", "", "file of URLs, one a line, taken in turn (instead of -url)")
+	perHost := flag.Int("per-host", 0, "the request's per_host_concurrency field (0: not sent)")
 	n := flag.Int("n", 1000, "fetches in all")
 	clients := flag.Int("clients", 1, "clients POSTing at once")
 	batch := flag.Int("batch", 0, "URLs per POST (0: n/clients)")
@@ -46,7 +76,7 @@ func main() {
 	}
 	posts := *n / b
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *clients}, Timeout: 120 * time.Second}
-	payload := body(*url, b, *conc)
+	payload := body(readURLs(*url, *urlFile), b, *conc, *perHost)
 	answers := make([][]byte, posts)
 	next := make(chan int, posts)
 	for i := 0; i < posts; i++ {
