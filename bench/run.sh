@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # asyncfetch against its peers (wrk, Go net/http, curl --parallel, aiohttp,
 # Node fetch) on loopback: S1 throughput, S2 latency-bound, S3 many slow, S4
-# request overhead, threads=1 vs 2. Installs the Debian packages it needs
-# (as root), builds asyncfetch (Release, build-release/) and the Go tools
-# (standard library only), runs everything under timeouts and writes the table
-# to bench/results/peers-<date>.md and stdout.
+# request overhead, threads=1 vs 2, S5 https keep-alive, S6 https with a fresh
+# connection per fetch, S7 HTTP/2, S8 many hosts under a per-host cap.
+# Installs the Debian packages it needs (as root), builds asyncfetch (Release,
+# build-release/) and the Go tools (standard library only), makes a throwaway
+# test CA (S5-S7), runs everything under timeouts and writes the table to
+# bench/results/peers-<date>.md and stdout.
 #
-#   bench/run.sh            the full run (~6 min on 2 cores, bounded at 20)
+#   bench/run.sh            the full run (~8 min on 2 cores, bounded at 20)
 #   bench/run.sh --smoke    S1 at N=2000, asyncfetch and wrk only (< 1 min after the build); exit 1 if a check fails
 #
 # Env: BENCH_ASYNCFETCH (an asyncfetch already built, e.g. CI's build/service/asyncfetch: no
-# Release build then), N (S1 fetches, default 20000), THREADS (service io threads to compare, default 1,2; S2 and S4 use the first),
-# SCENARIOS (default S1,S2,S3,S4,scaling), BUILD_DIR (default build-release), JOBS (2).
+# Release build then), N (S1, S5, S7, S8 fetches, default 20000; S6 takes at most 2000), THREADS (service io threads to compare, default 1,2; S2 and S4 use the first),
+# SCENARIOS (default S1,S2,S3,S4,scaling,S5,S6,S7,S8), BUILD_DIR (default build-release), JOBS (2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -21,7 +23,7 @@ smoke=0
 # Packages: only the missing ones, as scripts/setup.sh does; the full run's
 # peers are optional (a missing one is skipped with a line saying so).
 need=(wrk golang-go python3)
-((smoke)) || need+=(python3-aiohttp curl linux-perf valgrind)  # the last two: profile.sh, instructions.sh
+((smoke)) || need+=(python3-aiohttp curl openssl linux-perf valgrind)  # the last two: profile.sh, instructions.sh
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -62,15 +64,22 @@ for tool in upstream peers/gofetch peers/afpost; do
   (cd "bench/$tool" && timeout 300 go build -o "$gobin/$(basename "$tool")" .)
 done
 
+# S5-S7's throwaway CA and localhost certificate, made here, never committed.
+tls_dir=""
+if ((!smoke)) && command -v openssl >/dev/null; then
+  tls_dir=$root/$build/bench-tls
+  bench/tls_certs.sh "$tls_dir"
+fi
+
 py=""
 /usr/bin/python3 -c 'import aiohttp' 2>/dev/null && py=/usr/bin/python3
 mkdir -p bench/results
 args=(--asyncfetch "$bin" --upstream "$gobin/upstream" --gofetch "$gobin/gofetch"
-      --afpost "$gobin/afpost" --python "$py" --threads "${THREADS:-1,2}")
+      --afpost "$gobin/afpost" --python "$py" --threads "${THREADS:-1,2}" --tls-dir "$tls_dir")
 echo "bench: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 if ((smoke)); then
   exec timeout 120 /usr/bin/python3 bench/peers/harness.py "${args[@]}" --smoke --scenarios S1 \
     --n "${N:-2000}" --wrk-seconds 1
 fi
 timeout 1200 /usr/bin/python3 bench/peers/harness.py "${args[@]}" --n "${N:-20000}" \
-  --scenarios "${SCENARIOS:-S1,S2,S3,S4,scaling}" --out "bench/results/peers-$(date -u +%Y%m%d-%H%M).md"
+  --scenarios "${SCENARIOS:-S1,S2,S3,S4,scaling,S5,S6,S7,S8}" --out "bench/results/peers-$(date -u +%Y%m%d-%H%M).md"

@@ -1,14 +1,18 @@
-"""Runs the service-against-peers scenarios (S1-S4, scaling) on loopback and
-writes the markdown table. Called by bench/run.sh, which installs and builds
-what is needed; stdlib only (Debian's /usr/bin/python3).
+"""Runs the service-against-peers scenarios (S1-S4 and scaling here, S5-S8 in
+connection_scenarios.py) on loopback and writes the markdown table. Called by
+bench/run.sh, which installs and builds what is needed; stdlib only (Debian's
+/usr/bin/python3).
 
 Every run: the upstream's counters are reset, the peer runs under a timeout,
 then the upstream is asked how many requests it served, how many connections
-it accepted and its peak in-flight count, which must not pass C. asyncfetch is
+it accepted and its peak in-flight count, which must not pass C (and, where a
+scenario asks, the HTTP version every request came over, one connection per
+request, each origin's own peak against a per-host cap). asyncfetch is
 restarted for each run, so no idle pool outlives a run, and its CPU time and
 peak RSS come from /proc.
 """
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -23,6 +27,8 @@ import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
+
+import connection_scenarios
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TICK = os.sysconf("SC_CLK_TCK")
@@ -67,6 +73,11 @@ class Run:
     upstream: dict = field(default_factory=dict)
     note: str = ""
     error: str = ""
+    # What the scenario asks of the upstream's counters besides peak <= C:
+    proto: str = ""       # "h1" or "h2": every request over that version
+    fresh: bool = False   # no connection carried two requests
+    origin_cap: int = 0   # no origin (listening port) above this many in flight
+    ideal_s: float = 0.0  # the wall time with no overhead, for the efficiency column
 
     @property
     def rate(self) -> float:
@@ -84,7 +95,32 @@ class Run:
             bad.append(self.error)
         if self.n_expected and self.ok != self.n_expected:
             bad.append(f"{self.ok} ok of {self.n_expected}")
+        s = self.upstream
+        if self.proto:
+            other = {"h1": "h2", "h2": "h1"}[self.proto]
+            if s.get(other):
+                bad.append(f"{s[other]} requests over {other}, not {self.proto}")
+        if self.fresh and s.get("accepted", 0) < s.get("requests", 0):
+            bad.append(f"{s['accepted']} connections for {s['requests']} requests (one each expected)")
+        if self.origin_cap:
+            over = [o for o in s.get("origins", []) if o["peak_in_flight"] > self.origin_cap]
+            if over:
+                bad.append(f"{len(over)} origins above {self.origin_cap} in flight "
+                           f"(up to {max(o['peak_in_flight'] for o in over)})")
         return bad
+
+    @property
+    def detail(self) -> str:
+        """The upstream's view beyond requests and connections: TLS, versions, origins."""
+        s, parts = self.upstream, []
+        if s.get("tls_full") or s.get("tls_resumed"):
+            parts.append(f"TLS {s['tls_full']} full / {s['tls_resumed']} resumed")
+        if self.proto:
+            parts.append(f"h1 {s.get('h1', 0)}, h2 {s.get('h2', 0)}")
+        if len(s.get("origins", [])) > 1:
+            peaks = [o["peak_in_flight"] for o in s["origins"]]
+            parts.append(f"{len(peaks)} origins, busiest peak {max(peaks)}")
+        return "; ".join(parts)
 
 
 def take_result_line(r: "Run", out: str, wall: float) -> None:
@@ -100,14 +136,21 @@ def take_result_line(r: "Run", out: str, wall: float) -> None:
 
 
 class Upstream:
-    def __init__(self, binary: str, pin: str = ""):
+    """The Go upstream; `extra` are its flags for origins, TLS, h2 and Connection: close."""
+
+    def __init__(self, binary: str, pin: str = "", extra: list = ()):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        cmd = [binary, "-listen", f"127.0.0.1:{self.port}"]
+        cmd = [binary, "-listen", f"127.0.0.1:{self.port}", *extra]
         if pin:
             cmd = ["taskset", "-c", pin] + cmd
         self.proc = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
         wait_http(self.base + "/stats")
+        self.scheme = "https" if "-cert" in extra else "http"
+        self.origins = [o["port"] for o in get_json(self.base + "/stats")["origins"]]
+
+    def origin_url(self, i: int, path: str) -> str:
+        return f"{self.scheme}://127.0.0.1:{self.origins[i]}{path}"
 
     def reset(self) -> None:
         # Connections a previous peer left open must be gone first.
@@ -183,6 +226,13 @@ class Service:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / TICK
 
+    def tls_handshakes(self) -> tuple:
+        """(full, resumed) from /metrics: the service's own count, beside the upstream's."""
+        with urllib.request.urlopen(self.base + "/metrics", timeout=5) as r:
+            text = r.read().decode()
+        got = dict(re.findall(r'^asyncfetch_tls_handshakes_total\{resumed="(true|false)"\} (\d+)', text, re.M))
+        return int(got.get("false", 0)), int(got.get("true", 0))
+
     def peak_rss_mb(self) -> float:
         with open(f"/proc/{self.proc.pid}/status") as f:
             for line in f:
@@ -207,6 +257,16 @@ class Bench:
         self.threads = [int(t) for t in a.threads.split(",")]
         self.up = Upstream(a.upstream)
 
+    @contextlib.contextmanager
+    def upstream(self, extra: list):
+        """A scenario's own upstream (origins, TLS, ...) in place of the shared one."""
+        shared, self.up = self.up, Upstream(self.a.upstream, extra=extra)
+        try:
+            yield self.up
+        finally:
+            self.up.stop()
+            self.up = shared
+
     def url(self, scenario: str) -> str:
         return self.up.base + {"S1": "/bytes?n=1024", "S2": "/delay?ms=20&n=1024",
                                "S3": "/delay?ms=1000&n=1024", "scaling": "/bytes?n=1024"}[scenario]
@@ -217,27 +277,31 @@ class Bench:
         bad = r.checks
         print(f"  {r.scenario} {r.peer:<28} {r.rate:>9.0f} fetches/s  wall {r.wall:6.2f}s  "
               f"cpu {r.cpu:5.2f}s  rss {r.rss_mb:6.1f}MB  accepted {r.upstream.get('accepted')}  "
-              f"peak {r.upstream.get('peak_in_flight')}  {'OK' if not bad else 'CHECK FAILED: ' + '; '.join(bad)}",
-              flush=True)
+              f"peak {r.upstream.get('peak_in_flight')}  {r.detail + '  ' if r.detail else ''}"
+              f"{'OK' if not bad else 'CHECK FAILED: ' + '; '.join(bad)}", flush=True)
 
     # --- peers -----------------------------------------------------------
-    def client(self, scenario: str, peer: str, cmd: list, n: int, c: int, limit: float) -> None:
+    def client(self, scenario: str, peer: str, cmd: list, n: int, c: int, limit: float, **want) -> None:
         self.up.reset()
-        r = Run(scenario, peer, n, c)
+        r = Run(scenario, peer, n, c, **want)
         out, wall, r.cpu, r.rss_mb, r.error = run_client(cmd, limit)
         take_result_line(r, out, wall)
         self.record(r)
 
-    def curl(self, scenario: str, n: int, c: int, limit: float) -> None:
+    def curl(self, scenario: str, n: int, c: int, limit: float, url: str = "", args: list = (), **want) -> None:
+        if not shutil.which("curl"):
+            print(f"  {scenario} curl: skipped (not installed)")
+            return
         if c > 300:
             print(f"  {scenario} curl: skipped (--parallel-max is at most 300, C={c})")
             return
         self.up.reset()
-        r = Run(scenario, "curl --parallel", n, c)
+        r = Run(scenario, "curl --parallel", n, c, **want)
         with tempfile.NamedTemporaryFile("w", suffix=".curl") as cfg:
-            cfg.write(f'url = "{self.url(scenario)}"\noutput = "/dev/null"\n' * n)
+            cfg.write(f'url = "{url or self.url(scenario)}"\noutput = "/dev/null"\n' * n)
             cfg.flush()
-            cmd = ["curl", "-s", "--parallel", "--parallel-max", str(c), "-w", "%{http_code}\\n", "-K", cfg.name]
+            cmd = ["curl", "-s", "--parallel", "--parallel-max", str(c), *args, "-w", "%{http_code}\\n",
+                   "-K", cfg.name]
             out, wall, cpu, rss, err = run_client(cmd, limit)
         codes = out.split()
         r.ok = sum(1 for x in codes if x == "200")
@@ -246,14 +310,14 @@ class Bench:
         self.record(r)
 
     def wrk(self, scenario: str, peer: str, url: str, c: int, seconds: float, script: str = "",
-            service: "Service" = None) -> "Run":
+            service: "Service" = None, **want) -> "Run":
         self.up.reset()
         threads = min(2, c)
         cmd = ["wrk", f"-t{threads}", f"-c{c}", f"-d{int(seconds)}s", "--timeout", "10s"]
         if script:
             cmd += ["-s", script]
         cmd.append(url)
-        r = Run(scenario, peer, 0, c)
+        r = Run(scenario, peer, 0, c, **want)
         cpu0 = service.cpu() if service else 0.0
         out, wall, cpu, rss, err = run_client(cmd, seconds + 30)
         r.error = err
@@ -275,17 +339,26 @@ class Bench:
         return r
 
     def asyncfetch(self, scenario: str, peer: str, n: int, c: int, clients: int, batch: int,
-                   concurrency: int, threads: int, limit: float, pin: str = "") -> None:
-        svc = Service(self.a.asyncfetch, threads, c, n, pin=pin)
+                   concurrency: int, threads: int, limit: float, pin: str = "", urls: list = (),
+                   extra: list = (), post: list = (), **want) -> None:
+        """`urls` (default: the scenario's one URL) are taken in turn; `extra` are service
+        flags, `post` more afpost flags."""
+        svc = Service(self.a.asyncfetch, threads, c, n, extra=extra, pin=pin)
         try:
             self.up.reset()
             cpu0 = svc.cpu()
-            cmd = [self.a.afpost, "-service", svc.base + "/fetch", "-url", self.url(scenario), "-n", str(n),
-                   "-clients", str(clients), "-batch", str(batch), "-concurrency", str(concurrency)]
-            out, wall, _, _, err = run_client(cmd, limit)
-            r = Run(scenario, peer, n, c, error=err)
+            with tempfile.NamedTemporaryFile("w", suffix=".urls") as f:
+                f.write("\n".join(urls or [self.url(scenario)]) + "\n")
+                f.flush()
+                cmd = [self.a.afpost, "-service", svc.base + "/fetch", "-urls", f.name, "-n", str(n),
+                       "-clients", str(clients), "-batch", str(batch), "-concurrency", str(concurrency), *post]
+                out, wall, _, _, err = run_client(cmd, limit)
+            r = Run(scenario, peer, n, c, error=err, **want)
             r.cpu, r.rss_mb = svc.cpu() - cpu0, svc.peak_rss_mb()
             take_result_line(r, out, wall)
+            full, resumed = svc.tls_handshakes()
+            if full or resumed:
+                r.note = (r.note + f" service: TLS {full} full / {resumed} resumed").strip()
             self.record(r)
         finally:
             svc.stop()
@@ -296,7 +369,7 @@ class Bench:
         if self.a.smoke:
             return
         self.client(scenario, "Go net/http", [self.a.gofetch, "-url", url, "-n", str(n), "-c", str(c)], n, c, limit)
-        self.curl(scenario, n, c, limit) if shutil.which("curl") else print(f"  {scenario} curl: skipped (not installed)")
+        self.curl(scenario, n, c, limit)
         if self.a.python:
             self.client(scenario, "Python aiohttp", [self.a.python, os.path.join(HERE, "aiohttp_fetch.py"),
                                                      "--url", url, "--n", str(n), "--c", str(c)], n, c, limit)
@@ -401,26 +474,29 @@ class Bench:
                 out.append(f"- keep-alive: {r.peer} made {acc} upstream connections for C={r.c}")
         if not any(l.startswith("- keep-alive") for l in out) and s1:
             out.append(f"- keep-alive: every S1 peer made ≤ 2×C upstream connections (C=64)")
+        out += connection_scenarios.targets(self)
         return "\n".join(out)
 
     # --- table -----------------------------------------------------------
     def table(self) -> str:
         lines = ["| scenario | peer | fetches/s | × wrk | wall s | efficiency | CPU s /1000 fetches | peak RSS MB "
-                 "| upstream conns accepted | peak in-flight ≤ C | checks |",
-                 "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+                 "| upstream conns accepted | peak in-flight ≤ C | upstream detail | checks |",
+                 "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
         ceiling = self.ceilings()
         ideal = {"S2": 2000 / 100 * 0.02, "S3": 1.0}
         for r in self.runs:
             ratio = f"{r.rate / ceiling[r.scenario]:.2f}" if r.scenario in ceiling and ceiling[r.scenario] else ""
             eff = ""
-            if r.scenario in ideal and r.wall:
+            if r.ideal_s and r.wall:
+                eff = f"{r.ideal_s / r.wall:.2f}"
+            elif r.scenario in ideal and r.wall:
                 eff = f"{ideal[r.scenario] / r.wall:.2f}" if not r.peer.startswith("wrk") else \
                     f"{r.rate * (0.02 if r.scenario == 'S2' else 1.0) / r.c:.2f}"
             per_k = r.cpu / r.ok * 1000 if r.ok else 0.0
             bad = r.checks
             lines.append(f"| {r.scenario} | {r.peer} | {r.rate:,.0f} | {ratio} | {r.wall:.2f} | {eff} | {per_k:.3f} "
                          f"| {r.rss_mb:.0f} | {r.upstream.get('accepted', '')} "
-                         f"| {r.upstream.get('peak_in_flight', '')} ≤ {r.c} "
+                         f"| {r.upstream.get('peak_in_flight', '')} ≤ {r.c} | {r.detail} "
                          f"| {'ok' if not bad else '**' + '; '.join(bad) + '**'}{' ' + r.note if r.note else ''} |")
         return "\n".join(lines)
 
@@ -435,7 +511,8 @@ def main() -> int:
     p.add_argument("--threads", default="1,2", help="service io threads, a list (0: one per core)")
     p.add_argument("--n", type=int, default=20000)
     p.add_argument("--wrk-seconds", type=int, default=3)
-    p.add_argument("--scenarios", default="S1,S2,S3,S4,scaling")
+    p.add_argument("--scenarios", default="S1,S2,S3,S4,scaling,S5,S6,S7,S8")
+    p.add_argument("--tls-dir", default="", help="ca.pem, server.pem, server.key for S5-S7 (bench/tls_certs.sh)")
     p.add_argument("--smoke", action="store_true", help="S1 only, asyncfetch and wrk only")
     p.add_argument("--out", default="")
     a = p.parse_args()
@@ -446,18 +523,22 @@ def main() -> int:
     b = Bench(a)
     try:
         for s in a.scenarios.split(","):
-            {"S1": lambda: b.s1(a.n), "S2": b.s2, "S3": b.s3, "S4": b.s4,
-             "scaling": lambda: b.scaling(a.n)}[s]()
+            more = connection_scenarios.SCENARIOS
+            if s in more:
+                more[s](b, a.n)
+            else:
+                {"S1": lambda: b.s1(a.n), "S2": b.s2, "S3": b.s3, "S4": b.s4,
+                 "scaling": lambda: b.scaling(a.n)}[s]()
     finally:
         b.up.stop()
     table = b.table()
     load = open("/proc/loadavg").read().split()[:3]
     header = (f"Machine: {os.cpu_count()} CPUs, {platform_cpu()}; load average before the table: "
-              f"{' '.join(load)}; service io threads (t=) {a.threads}; N={a.n} in S1.")
+              f"{' '.join(load)}; service io threads (t=) {a.threads}; N={a.n} in S1, S5, S7 and S8.")
     text = header + "\n\n" + table + "\n"
     if hasattr(b, "s4_ratio"):
         text += f"\nS4: service req/s ÷ direct req/s = {b.s4_ratio:.2f}\n"
-    text += "\nTargets (issue 6), from this run:\n\n" + b.targets() + "\n"
+    text += "\nTargets (issues 6 and 20), from this run:\n\n" + b.targets() + "\n"
     print()
     print(text)
     if a.out:
