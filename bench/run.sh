@@ -9,7 +9,7 @@
 # bench/results/peers-<date>.md and stdout.
 #
 #   bench/run.sh            the full run (~8 min on 2 cores, bounded at 20)
-#   bench/run.sh --smoke    S1 at N=2000, asyncfetch and wrk only (< 1 min after the build); exit 1 if a check fails
+#   bench/run.sh --smoke    S1 and S7 at N=2000, asyncfetch and wrk only (< 1 min after the build); exit 1 if a check fails
 #
 # Env: BENCH_ASYNCFETCH (an asyncfetch already built, e.g. CI's build/service/asyncfetch: no
 # Release build then), N (S1, S5, S7, S8 fetches, default 20000; S6 takes at most 2000), THREADS (service io threads to compare, default 1,2; S2 and S4 use the first),
@@ -66,7 +66,7 @@ done
 
 # S5-S7's throwaway CA and localhost certificate, made here, never committed.
 tls_dir=""
-if ((!smoke)) && command -v openssl >/dev/null; then
+if command -v openssl >/dev/null; then
   tls_dir=$root/$build/bench-tls
   bench/tls_certs.sh "$tls_dir"
 fi
@@ -78,7 +78,7 @@ args=(--asyncfetch "$bin" --upstream "$gobin/upstream" --gofetch "$gobin/gofetch
       --afpost "$gobin/afpost" --python "$py" --threads "${THREADS:-1,2}" --tls-dir "$tls_dir")
 echo "bench: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 if ((smoke)); then
-  exec timeout 120 /usr/bin/python3 bench/peers/harness.py "${args[@]}" --smoke --scenarios S1 \
+  exec timeout 120 /usr/bin/python3 bench/peers/harness.py "${args[@]}" --smoke --scenarios S1,S7 \
     --n "${N:-2000}" --wrk-seconds 1
 fi
 timeout 1200 /usr/bin/python3 bench/peers/harness.py "${args[@]}" --n "${N:-20000}" \

@@ -5,7 +5,7 @@
 #   2. the Prometheus rules: promtool check rules and test rules (docker/prometheus/test_rules.sh);
 #   3. the runtime with clang (14 on Debian 12, 19 on Debian 13; warnings are errors) on its
 #      public-API path under ASan: its tests and the tutorial examples;
-#   4. a smoke run of the peer benchmark (bench/run.sh --smoke: S1 at small N,
+#   4. a smoke run of the peer benchmark (bench/run.sh --smoke: S1 and S7 (HTTP/2) at small N,
 #      asyncfetch and wrk, on the binary of stage 1; fails only on a correctness check);
 #   5. AddressSanitizer + UndefinedBehaviorSanitizer build: the test suites again;
 #   6. ThreadSanitizer build: the test suites again (the service runs with 2 threads), and

@@ -72,7 +72,8 @@ def s7(b, n: int) -> None:
         for t in b.threads:
             b.asyncfetch("S7", f"asyncfetch t={t}, 1 POST of N", n, c, 1, n, c, t, 120, urls=[url],
                          extra=[f"--ca_file={ca}"], proto="h2")
-        b.client("S7", "Go net/http (h2)", _go(b, url, n, c, "-ca", ca, "-h2"), n, c, 180, proto="h2")
+        if not b.a.smoke:
+            b.client("S7", "Go net/http (h2)", _go(b, url, n, c, "-ca", ca, "-h2"), n, c, 180, proto="h2")
 
 
 ORIGINS, PER_HOST = 50, 4

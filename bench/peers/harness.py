@@ -513,7 +513,7 @@ def main() -> int:
     p.add_argument("--wrk-seconds", type=int, default=3)
     p.add_argument("--scenarios", default="S1,S2,S3,S4,scaling,S5,S6,S7,S8")
     p.add_argument("--tls-dir", default="", help="ca.pem, server.pem, server.key for S5-S7 (bench/tls_certs.sh)")
-    p.add_argument("--smoke", action="store_true", help="S1 only, asyncfetch and wrk only")
+    p.add_argument("--smoke", action="store_true", help="asyncfetch and wrk only")
     p.add_argument("--out", default="")
     a = p.parse_args()
     # Children inherit the raised limit (S3 opens 10000 sockets at once).
