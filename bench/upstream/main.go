@@ -19,6 +19,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"flag"
 	"log"
 	"net"
@@ -47,7 +48,7 @@ func body(w http.ResponseWriter, n int) {
 }
 
 // /bytes and /delay, counted in the totals and on `o` (nil: the control port).
-func dataRoutes(mux *http.ServeMux, o *origin, close bool) {
+func dataRoutes(mux *http.ServeMux, o *origin, connClose bool) {
 	counted := func(h func(http.ResponseWriter, *http.Request)) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			all.enter()
@@ -59,7 +60,7 @@ func dataRoutes(mux *http.ServeMux, o *origin, close bool) {
 			} else {
 				h1.Add(1)
 			}
-			if close {
+			if connClose {
 				w.Header().Set("Connection", "close")
 			}
 			h(w, r)
@@ -113,10 +114,17 @@ func main() {
 	cert := flag.String("cert", "", "PEM certificate for the origins (TLS when set)")
 	key := flag.String("key", "", "PEM key for -cert")
 	withH2 := flag.Bool("h2", true, "offer h2 in ALPN on TLS origins")
-	close := flag.Bool("close", false, "answer Connection: close on the origins")
+	connClose := flag.Bool("close", false, "answer Connection: close on the origins")
 	flag.Parse()
 	for i := range payload {
 		payload[i] = 'a'
+	}
+	var cfg *tls.Config
+	if *cert != "" {
+		var err error
+		if cfg, err = tlsConfig(*cert, *key); err != nil {
+			log.Fatal(err)
+		}
 	}
 	ctl := loopback(*addr)
 	host, _, _ := net.SplitHostPort(ctl.Addr().String())
@@ -125,14 +133,10 @@ func main() {
 		o := &origin{port: ln.Addr().(*net.TCPAddr).Port}
 		origins = append(origins, o)
 		mux := http.NewServeMux()
-		dataRoutes(mux, o, *close)
+		dataRoutes(mux, o, *connClose)
 		srv := server(mux, o)
 		serve := srv.Serve
-		if *cert != "" {
-			cfg, err := tlsConfig(*cert, *key)
-			if err != nil {
-				log.Fatal(err)
-			}
+		if cfg != nil {
 			serve = serveTLS(srv, cfg, *withH2)
 		}
 		go func() { log.Fatal(serve(ln)) }()
