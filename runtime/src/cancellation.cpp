@@ -7,9 +7,14 @@ namespace runtime {
 
 namespace {
 // Asio's own text when there is no message, as Asio's cancellation errors have.
+// system_error formats its what() text when it is made (strerror, the code's
+// category and value); without a message that text is always the same, so it
+// is made once and shared (runtime_error's copies share the string).
 boost::system::system_error aborted(const std::string& message) {
   const boost::system::error_code ec = boost::asio::error::operation_aborted;
-  return message.empty() ? boost::system::system_error(ec) : boost::system::system_error(ec, message);
+  if (!message.empty()) return boost::system::system_error(ec, message);
+  static const boost::system::system_error plain(ec);
+  return plain;
 }
 }  // namespace
 
