@@ -1,5 +1,6 @@
 // runtime::race: the first to finish wins (Cobalt's race, Tokio's select!).
 #include <atomic>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <variant>
@@ -145,16 +146,85 @@ TEST_CASE("race: mixed types, void as None, and a primitive's wait as an argumen
 }
 
 TEST_CASE("race: a loser's late value is dropped before race returns", "[race]") {
-  // Both finish in the same turn, without waiting: the first wins, and the
-  // second's value (a lock guard) comes too late and is dropped.
+  // The winner sets the event the loser waits on, and ends: the loser's wake-up
+  // is queued before its cancellation, so it takes the lock and returns its
+  // guard, too late, and the guard is dropped.
   runtime::Lock lock;
-  auto guard = [&]() -> Task<runtime::Lock::Guard> { co_return co_await lock.acquire(); };
-  auto first = []() -> Task<runtime::Lock::Guard> { co_return runtime::Lock::Guard{}; };
+  runtime::Event go;
+  bool late = false;
+  auto guard = [&]() -> Task<runtime::Lock::Guard> {
+    co_await go.wait();
+    auto g = co_await lock.acquire();
+    late = true;
+    co_return g;
+  };
+  auto first = [&]() -> Task<runtime::Lock::Guard> {
+    go.set();
+    co_return runtime::Lock::Guard{};
+  };
   run([&]() -> Task<void> {
-    auto r = co_await runtime::race(first(), guard());
-    CHECK(r.index() == 0);
+    auto r = co_await runtime::race(guard(), first());
+    CHECK(r.index() == 1);
+    CHECK(late);
     CHECK_FALSE(lock.locked());
   });
+}
+
+TEST_CASE("race: on one loop thread, the racers after one that finishes at once never run", "[race]") {
+  // As an asyncio task cancelled before it starts: its body never runs, and
+  // its frame (with its arguments) is gone before race returns.
+  runtime::Event never;
+  Racer first, before, after;
+  auto token = std::make_shared<int>(0);
+  auto holds = [&]([[maybe_unused]] std::shared_ptr<int> t, Racer& r) -> Task<int> {
+    co_return co_await wait_then(never, 3, r);
+  };
+  run([&]() -> Task<void> {
+    auto r = co_await runtime::race(wait_then(never, 1, before), at_once(2, first), holds(token, after));
+    CHECK(r.index() == 1);
+    CHECK(token.use_count() == 1);
+    std::vector<Task<int>> tasks;
+    tasks.push_back(at_once(4, first));
+    tasks.push_back(holds(token, after));
+    auto [index, v] = co_await runtime::race(std::move(tasks));
+    CHECK(index == 0);
+    CHECK(v == 4);
+    CHECK(token.use_count() == 1);
+  });
+  CHECK(before.started);
+  CHECK(before.cancelled);
+  CHECK_FALSE(after.started);
+  CHECK(never.waiters() == 0);
+}
+
+TEST_CASE("race: a loser that catches its cancellation runs its handler, and what it then does is dropped",
+          "[race][cancel]") {
+  runtime::Event never;
+  Racer fast;
+  bool caught = false, cleaned_up_at_return = false, cleaned_up = false;
+  auto catches = [&](bool then_fails) -> Task<int> {
+    try {
+      co_await never.wait();
+    } catch (const runtime::CancelledError&) {
+      caught = true;
+    }
+    cleaned_up = true;
+    if (then_fails) throw std::runtime_error("after the cancellation");
+    co_return 7;  // too late: dropped
+  };
+  run([&]() -> Task<void> {
+    auto r = co_await runtime::race(catches(false), at_once(1, fast));
+    cleaned_up_at_return = cleaned_up;
+    CHECK(r.index() == 1);
+    CHECK(std::get<1>(r) == 1);
+    caught = cleaned_up = false;
+    auto f = co_await runtime::race(catches(true), at_once(2, fast));  // its failure is not rethrown
+    CHECK(f.index() == 1);
+  });
+  CHECK(cleaned_up_at_return);
+  CHECK(caught);
+  CHECK(cleaned_up);
+  CHECK(never.waiters() == 0);
 }
 
 TEST_CASE("race over a vector returns the winner's index and value", "[race]") {
@@ -167,11 +237,12 @@ TEST_CASE("race over a vector returns the winner's index and value", "[race]") {
   });
   CHECK(r.first == 3);
   CHECK(r.second == 30);
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < 4; ++i) {
     INFO("racer " << i);
     CHECK(racers[i].finished);
     CHECK(racers[i].cancelled == (i != 3));
   }
+  CHECK_FALSE(racers[4].started);  // after the winner, which finished at once: never started
   CHECK(never.waiters() == 0);
 }
 

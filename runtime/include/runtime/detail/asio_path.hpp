@@ -15,6 +15,10 @@
 //   boost::asio::detail::scheduler, scheduler_operation,
 //     scheduler::post_immediate_completion  a task's launch without a posted
 //                                           handler's allocation
+//   a specialisation of awaitable_frame<FrameAccess, Executor>, a friend
+//     of every awaitable, and awaitable_frame_base::pending_exception_
+//                                           outcome_of: a child task's
+//                                           exception taken, not rethrown
 // It is written against Boost 1.81 and 1.83 (checked below). The public path
 // does the same with co_spawn, async_initiate, deferred and post: every test
 // passes on it too, each wait merely costs a coroutine frame or a loop turn
@@ -28,6 +32,8 @@
 //                   a task's own Asio "thread" of execution, its launch and
 //                   its cancellation
 //   yield_op        co_await it to give the loop a turn
+//   outcome_of      co_await it in a ThreadBody: a task's end, its exception
+//                   returned rather than thrown
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -81,6 +87,47 @@ inline constexpr bool kAsioFastPath = RUNTIME_ASIO_FAST_PATH;
 
 template <class Op>
 struct WaitOp {};
+
+// co_await outcome_of(task, on_value) in a thread's bottom frame: awaits the
+// task and returns the exception it ended with, or null when it returned, once
+// on_value(its value) (on_value() for void) has run. A throw costs about a
+// microsecond, and one more for each coroutine frame it is rethrown into: on
+// the fast path the exception is taken from the task's frame, not rethrown
+// here, so that a cancelled child unwinds at the cost of its own throw only.
+template <class T, class F>
+struct Outcome {
+  Task<T> task;
+  F on_value;
+};
+template <class T>
+inline constexpr bool is_outcome = false;
+template <class T, class F>
+inline constexpr bool is_outcome<Outcome<T, F>> = true;
+
+struct FrameAccess {};
+
+}  // namespace detail
+}  // namespace runtime
+
+#if RUNTIME_ASIO_FAST_PATH
+namespace boost::asio::detail {
+// Every awaitable_frame is a friend of every awaitable: this one reaches an
+// awaited task's frame, and the exception it ended with there.
+template <>
+class awaitable_frame<runtime::detail::FrameAccess, runtime::Executor>
+    : awaitable_frame_base<runtime::Executor> {
+ public:
+  template <class T>
+  static std::exception_ptr take_exception(awaitable<T, runtime::Executor>& a) noexcept {
+    awaitable_frame_base<runtime::Executor>& f = *a.frame_;
+    return std::exchange(f.*(&awaitable_frame::pending_exception_), nullptr);
+  }
+};
+}  // namespace boost::asio::detail
+#endif
+
+namespace runtime {
+namespace detail {
 
 #if RUNTIME_ASIO_FAST_PATH
 
@@ -187,6 +234,7 @@ class ThreadBody : public EntryPoint {
     // Asio's awaitables suspend with a handle to Asio's promise type; this
     // hands them one, to the same frame.
     template <class A>
+      requires(!is_outcome<std::decay_t<A>>)
     auto await_transform(A&& a) {
       using Inner = decltype(awaitable_frame::await_transform(std::forward<A>(a)));
       struct Adapter {
@@ -199,12 +247,43 @@ class ThreadBody : public EntryPoint {
       };
       return Adapter{awaitable_frame::await_transform(std::forward<A>(a))};
     }
+
+    // outcome_of: Asio's checks first (a cancelled thread throws here, as
+    // at any co_await), then the task runs on this thread as awaited.
+    template <class T, class F>
+    auto await_transform(Outcome<T, F> o) {
+      using Access = boost::asio::detail::awaitable_frame<FrameAccess, Executor>;
+      struct Adapter {
+        Task<T> task;
+        F on_value;
+        bool await_ready() const noexcept { return false; }
+        void await_suspend(std::coroutine_handle<promise_type> h) {
+          task.await_suspend(std::coroutine_handle<awaitable_frame>::from_address(h.address()));
+        }
+        std::exception_ptr await_resume() {
+          if (auto e = Access::take_exception(task)) return e;  // its frame goes with `task`
+          if constexpr (std::is_void_v<T>) {
+            task.await_resume();
+            on_value();
+          } else {
+            on_value(task.await_resume());
+          }
+          return nullptr;
+        }
+      };
+      return Adapter{awaitable_frame::await_transform(std::move(o.task)), std::move(o.on_value)};
+    }
   };
   // Asio finds the promise from a handle to its own promise type: the two
   // must be laid out alike.
   static_assert(sizeof(promise_type) == sizeof(promise_type::awaitable_frame) &&
                 alignof(promise_type) == alignof(promise_type::awaitable_frame));
 };
+
+template <class T, class F>
+Outcome<T, F> outcome_of(Task<T> task, F on_value) {
+  return {std::move(task), std::move(on_value)};
+}
 
 // A task's thread of execution, made (not started) from its bottom frame,
 // its cancellation hung on `slot`. `keep` is for the public path (see there).
@@ -387,6 +466,23 @@ class TaskLaunch {
 };
 
 inline auto yield_op(const Executor& ex) { return boost::asio::post(ex, boost::asio::deferred); }
+
+// outcome_of: a frame that catches what the task throws.
+template <class T, class F>
+Task<std::exception_ptr> outcome_of(Task<T> task, F on_value) {
+  std::exception_ptr e;
+  try {
+    if constexpr (std::is_void_v<T>) {
+      co_await std::move(task);
+      on_value();
+    } else {
+      on_value(co_await std::move(task));
+    }
+  } catch (...) {
+    e = std::current_exception();
+  }
+  co_return e;
+}
 
 #endif
 

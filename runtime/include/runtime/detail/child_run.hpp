@@ -33,6 +33,7 @@
 
 #include "runtime/cancellation.hpp"
 #include "runtime/detail/asio_path.hpp"
+#include "runtime/detail/direct_wait.hpp"
 #include "runtime/detail/loop.hpp"
 #include "runtime/detail/resume.hpp"
 #include "runtime/detail/wait_queue.hpp"
@@ -62,6 +63,37 @@ class ChildRun : public std::enable_shared_from_this<ChildRun<T>> {
   // cancellation is emitted on the waiting task's own executor.)
   void start(std::vector<Task<T>> bodies) {
     bodies_ = std::move(bodies);
+    make_body_ = [](ChildRun& run, std::size_t i) {
+      return drive(run.shared_from_this(), i, std::move(run.bodies_[i]), Put{});
+    };
+    start_all();
+  }
+
+ protected:
+  // How child i's bottom frame is made when it starts, by a derived class
+  // that holds bodies of its own (the variadic race's): from its i-th body,
+  // `put` storing the value into the slot (put(slot, value), or put(slot)
+  // for void).
+  using MakeBody = ThreadBody (*)(ChildRun&, std::size_t);
+  void start_with(MakeBody make_body) {
+    make_body_ = make_body;
+    start_all();
+  }
+  template <class A, class P>
+  static ThreadBody make_body(ChildRun& run, std::size_t i, A& body, P put) {
+    // A Task moves into the child's frame (and goes with it, even unstarted);
+    // a Wait, a description of the wait, is awaited where it is. (Moved, GCC
+    // 12 sees its waiter destroyed uninitialised: -Wmaybe-uninitialized.)
+    if constexpr (std::is_same_v<A, Task<await_result_t<A>>>) {
+      return drive(run.shared_from_this(), i, std::move(body), put);
+    } else {
+      return drive<A&>(run.shared_from_this(), i, body, put);
+    }
+  }
+  using Slot = std::optional<value_t<T>>;
+
+ private:
+  void start_all() {
     Loop& loop = Loop::current();
     ex_ = loop.new_task_executor();
     if (!ex_.template target<IoExecutor>()) {
@@ -73,29 +105,51 @@ class ChildRun : public std::enable_shared_from_this<ChildRun<T>> {
       threads.reserve(n_);
       for (std::size_t i = 0; i < n_; ++i) {
         strands_[i] = i == 0 ? ex_ : loop.new_task_executor();
-        threads.push_back(make_thread(i, std::move(bodies_[i])));
+        threads.push_back(make_thread(i, make_body_(*this, i)));
       }
       for (std::size_t i = 0; i < n_; ++i)
         post_to(strands_[i], [thread = std::move(threads[i])]() mutable { thread.launch(); });
+      // A child may have ended, and cancelled the others, before the last
+      // launches were queued: that cancellation is queued only now, after
+      // every launch on its strand, so every child starts.
+      bool cancel_now;
+      {
+        std::lock_guard lk(m_);
+        launched_ = true;
+        cancel_now = cancel_held_;
+      }
+      if (cancel_now) cancel();
       return;
     }
     // One loop thread: one posted handler starts them all. Each child's
     // thread is made just before it starts, so a child that ends at once
     // hands its memory on to the next. (A cancellation is posted after this
-    // handler, so it finds every child made.)
+    // handler, so it finds every child made.) In a race, once one child has
+    // finished, those after it are not started: they never run. (With
+    // several threads each child's launch is queued on its strand before any
+    // cancellation, and every child starts.)
     if (n_ == 0) return;
     post_to(ex_, [self = this->shared_from_this()] {
-      for (std::size_t i = 0; i < self->n_; ++i) self->make_thread(i, std::move(self->bodies_[i])).launch();
+      for (std::size_t i = 0; i < self->n_; ++i) {
+        if (self->lost_before_start()) {
+          static_cast<void>(self->make_body_(*self, i));  // made and dropped: its body goes now, unstarted
+          self->children_[i].done = true;
+          self->child_done(i);
+        } else {
+          self->make_thread(i, self->make_body_(*self, i)).launch();
+        }
+      }
     });
   }
 
+ public:
   // Starts the one child (n == 1) now, on `ex`: the executor the caller runs
   // on, and this thread runs it. The child runs until its first wait (or its
   // end) before this returns, as if the caller had awaited it (a timeout scope's
   // body).
   void start_here(Task<T> body, const Executor& ex) {
     ex_ = ex;
-    make_thread(0, std::move(body)).launch();
+    make_thread(0, drive(this->shared_from_this(), 0, std::move(body), Put{})).launch();
   }
 
   // Parks the calling coroutine until every child has finished; cancelling
@@ -124,6 +178,13 @@ class ChildRun : public std::enable_shared_from_this<ChildRun<T>> {
         for (std::size_t i = 0; i < self->n_; ++i) self->cancel_child(i);
       });
       return;
+    }
+    {
+      std::lock_guard lk(m_);
+      if (!launched_) {
+        cancel_held_ = true;  // start() queues it after the launches
+        return;
+      }
     }
     for (std::size_t i = 0; i < n_; ++i) post_to(strands_[i], [self, i] { self->cancel_child(i); });
   }
@@ -206,22 +267,44 @@ class ChildRun : public std::enable_shared_from_this<ChildRun<T>> {
 
   Executor executor(std::size_t i) const { return strands_ ? strands_[i] : ex_; }
 
-  TaskThread make_thread(std::size_t i, Task<T> body) {
+  TaskThread make_thread(std::size_t i, ThreadBody body) {
     Child& c = children_[i];
-    return TaskThread(drive(this->shared_from_this(), i, std::move(body)), executor(i), c.signal.slot(),
+    return TaskThread(std::move(body), executor(i), c.signal.slot(),
                       [this] { return std::shared_ptr<void>(this->shared_from_this()); });
   }
 
-  // The bottom frame of child i's thread.
-  static ThreadBody drive(std::shared_ptr<ChildRun> self, std::size_t i, Task<T> body) {
+  // Stores a Task<T>'s value.
+  struct Put {
+    template <class... V>
+    void operator()(Slot& slot, V&&... v) const {
+      slot.emplace(std::forward<V>(v)...);
+    }
+  };
+
+  // On one loop thread, a race's child after the one that has finished in
+  // the same turn never runs (as a task cancelled before it starts).
+  bool lost_before_start() const noexcept {
+    return mode_ == Mode::first_wins && decided_.load(std::memory_order_relaxed);
+  }
+
+  // The bottom frame of child i's thread: it awaits `body` (a Task, or a
+  // primitive's Wait) and `put`s its value into the slot.
+  template <class A, class P>
+  static ThreadBody drive(std::shared_ptr<ChildRun> self, std::size_t i, A body, P put) {
     Child& c = self->children_[i];
     c.signal.started(nullptr);  // not a task: no cancel message
     try {
-      if constexpr (std::is_void_v<T>) {
+      using R = await_result_t<std::remove_cvref_t<A>>;
+      if constexpr (std::is_same_v<A, Task<R>>) {
+        // What the body throws is taken from its frame, not rethrown here.
+        c.error = co_await outcome_of(std::move(body), [&c, put](auto&&... v) {
+          put(c.value, std::forward<decltype(v)>(v)...);
+        });
+      } else if constexpr (std::is_void_v<R>) {
         co_await std::move(body);
-        c.value.emplace();
+        put(c.value);
       } else {
-        c.value.emplace(co_await std::move(body));
+        put(c.value, co_await std::move(body));
       }
     } catch (...) {
       c.error = std::current_exception();
@@ -288,6 +371,7 @@ class ChildRun : public std::enable_shared_from_this<ChildRun<T>> {
   }
 
   std::vector<Task<T>> bodies_;  // each moved into its child's thread as it starts
+  MakeBody make_body_ = nullptr;
   std::unique_ptr<Child[]> children_;
   const std::size_t n_;
   Executor ex_;                          // the loop, or the first child's strand, or start_here's
@@ -296,7 +380,9 @@ class ChildRun : public std::enable_shared_from_this<ChildRun<T>> {
   const Mode mode_;
   std::atomic<bool> decided_ = false;  // first_wins: a child has finished
   std::size_t winner_ = 0;
-  std::mutex m_;  // guards first_error_ (until join), joiner_ and the completion order
+  std::mutex m_;  // guards first_error_ (until join), joiner_, the completion order and the two below
+  bool launched_ = false;     // several threads: every child's launch is queued
+  bool cancel_held_ = false;  // ...and a cancel() came before that
   std::exception_ptr first_error_;
   WaitQueue joiner_;
   // In completion order: the children's indices as they finished, how many
