@@ -77,7 +77,7 @@ TEST_CASE("TLS sessions: nothing to offer to an origin never seen", "[tls_sessio
   CHECK(cache.origins() == 0);
 }
 
-TEST_CASE("TLS sessions: a TLS 1.3 ticket is offered once, the newest first", "[tls_sessions]") {
+TEST_CASE("TLS sessions: a TLS 1.3 ticket is offered once while others remain, the newest first", "[tls_sessions]") {
   free_counter();
   alive = 0;
   {
@@ -85,12 +85,36 @@ TEST_CASE("TLS sessions: a TLS 1.3 ticket is offered once, the newest first", "[
     cache.put(a, session(1));
     cache.put(a, session(2));
     CHECK(cache.sessions(a) == 2);
+    CHECK(take_id(cache, a) == 2);  // taken out: ticket 1 remains
+    CHECK(cache.sessions(a) == 1);
+    CHECK(alive == 1);
+  }
+  CHECK(alive == 0);
+}
+
+TEST_CASE("TLS sessions: an origin's last TLS 1.3 ticket is offered to every connection until a newer one comes",
+          "[tls_sessions]") {
+  free_counter();
+  alive = 0;
+  {
+    TlsSessionCache cache;
+    cache.put(a, session(1));
+    // Connections opened together, before any of them has a ticket back: all
+    // are offered the one there is (copies; the cache keeps its own).
+    for (int i = 0; i < 5; ++i) CHECK(take_id(cache, a) == 1);
+    CHECK(cache.sessions(a) == 1);
+    CHECK(alive == 1);
+    // The tickets those connections bring back are used once each, newest
+    // first, down to the last again.
+    cache.put(a, session(2));
+    cache.put(a, session(3));
+    CHECK(take_id(cache, a) == 3);
     CHECK(take_id(cache, a) == 2);
     CHECK(take_id(cache, a) == 1);
-    CHECK(take_id(cache, a) == -1);  // each ticket taken out when offered
-    CHECK(cache.origins() == 0);
-    CHECK(alive == 0);  // freed by take_id: the cache kept nothing
+    CHECK(take_id(cache, a) == 1);
+    CHECK(cache.sessions(a) == 1);
   }
+  CHECK(alive == 0);
 }
 
 TEST_CASE("TLS sessions: tickets per origin are bounded, the oldest freed", "[tls_sessions]") {
@@ -103,8 +127,8 @@ TEST_CASE("TLS sessions: tickets per origin are bounded, the oldest freed", "[tl
     CHECK(alive == 3);  // tickets 1 and 2 freed
     CHECK(take_id(cache, a) == 5);
     CHECK(take_id(cache, a) == 4);
-    CHECK(take_id(cache, a) == 3);
-    CHECK(take_id(cache, a) == -1);
+    CHECK(take_id(cache, a) == 3);  // the last: offered, and kept
+    CHECK(cache.sessions(a) == 1);
   }
   CHECK(alive == 0);
 }
@@ -146,7 +170,7 @@ TEST_CASE("TLS sessions: origins are isolated", "[tls_sessions]") {
   cache.put("https://127.0.0.1:443", session(4));
   CHECK(cache.origins() == 4);
   CHECK(take_id(cache, b) == 2);
-  CHECK(take_id(cache, b) == -1);  // never another origin's
+  CHECK(take_id(cache, b) == 2);  // its own last ticket again, never another origin's
   CHECK(take_id(cache, a) == 1);
   CHECK(take_id(cache, "https://a.test:8443") == 3);
   CHECK(take_id(cache, "https://localhost:443") == -1);
@@ -171,10 +195,10 @@ TEST_CASE("TLS sessions: the least recently used origin is evicted past the boun
     CHECK(take_id(cache, "o1") == 1);
     CHECK(take_id(cache, "o3") == 3);
     CHECK(take_id(cache, "o4") == 4);
-    CHECK(cache.origins() == 1);
-    CHECK(alive == 1);
+    CHECK(cache.origins() == 3);
+    CHECK(alive == 3);  // each origin's last session stays (copies were handed out)
   }
-  CHECK(alive == 0);  // the cache's own o1 session, at its end
+  CHECK(alive == 0);  // the cache's own sessions, at its end
 }
 
 TEST_CASE("TLS sessions: many origins stay within the bound", "[tls_sessions]") {
@@ -199,14 +223,23 @@ TEST_CASE("TLS sessions: expired ones are neither kept nor offered", "[tls_sessi
     cache.put(a, session(1, TLS1_3_VERSION, /*age_s=*/100, /*timeout_s=*/10));
     CHECK(alive == 0);
     CHECK(cache.origins() == 0);
-    cache.put(a, session(2, TLS1_3_VERSION, /*age_s=*/0, /*timeout_s=*/60));
+    SSL_SESSION* kept = session(2, TLS1_3_VERSION, /*age_s=*/0, /*timeout_s=*/60);
+    SSL_SESSION_up_ref(kept);  // a reference of the test's own to the session the cache keeps
+    cache.put(a, kept);
     CHECK(cache.sessions(a) == 1);
-    // One that expires while cached: its time moved back, as the clock would move on.
-    SSL_SESSION* s = cache.take(a);
-    REQUIRE(s);
-    set_made_at(s, std::time(nullptr) - 100);
-    cache.put(a, s);  // refused: expired
+    // A copy that has expired is refused.
+    SSL_SESSION* copy = cache.take(a);
+    REQUIRE(copy);
+    set_made_at(copy, std::time(nullptr) - 100);
+    cache.put(a, copy);
+    CHECK(cache.sessions(a) == 1);
+    CHECK(alive == 1);
+    // One that expires while cached: its time moved back, as the clock would
+    // move on. It is not offered, and it is dropped.
+    set_made_at(kept, std::time(nullptr) - 100);
+    CHECK(cache.take(a) == nullptr);
     CHECK(cache.origins() == 0);
+    SSL_SESSION_free(kept);
     CHECK(alive == 0);
     // A session not resumable (no id, no ticket) is not kept.
     cache.put(a, SSL_SESSION_new());

@@ -5,7 +5,8 @@
 // does not cover still fails verification. The upstream is Go's net/http
 // (TLS 1.3, a ticket sent on every connection), counting connections.
 // Fetches run one after another, so that each connection's ticket has
-// arrived (before its response) when the next one dials.
+// arrived (before its response) when the next one dials; connections opened
+// together all resume the one session there is.
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -75,6 +76,23 @@ TEST_CASE("TLS resumption: each new connection to an origin resumes, another ori
   REQUIRE(fetch_in_turn(svc, up.url("/goaway"), 1) == 1);
   CHECK(metric(svc, full) == 3);
   CHECK(metric(svc, resumed) == 10);
+  CHECK(svc.stop() == 0);
+}
+
+TEST_CASE("TLS resumption: connections opened together all resume the origin's session", "[tls][resumption]") {
+  GoUpstream up(test_pki().server, /*http1_only=*/true);
+  Service svc(trusting_test_ca());
+  REQUIRE(fetch_in_turn(svc, up.url("/goaway"), 1) == 1);
+  CHECK(metric(svc, full) == 1);
+  // 16 at once, each on a new connection: none has a ticket of its own back
+  // yet, so all are offered the one the first connection left.
+  Json urls = Json::array();
+  for (int i = 0; i < 16; ++i) urls.push_back(up.url("/goaway?at_once=" + std::to_string(i)));
+  auto res = fetch(svc.port(), {{"urls", urls}, {"concurrency", 16}});
+  CHECK(res["summary"]["succeeded"] == 16);
+  CHECK(up.stats()["connections"] == 17);
+  CHECK(metric(svc, full) == 1);
+  CHECK(metric(svc, resumed) == 16);
   CHECK(svc.stop() == 0);
 }
 

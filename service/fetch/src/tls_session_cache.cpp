@@ -89,11 +89,13 @@ SSL_SESSION* TlsSessionCache::take(const std::string& origin) {
   SSL_SESSION* s = nullptr;
   if (!sessions.empty()) {
     s = sessions.front();
-    if (is_tls13(s)) {
-      sessions.erase(sessions.begin());  // a ticket is used once
+    if (is_tls13(s) && sessions.size() > 1) {
+      sessions.erase(sessions.begin());  // a ticket is used once while others remain
     } else {
       // A copy: the cache's own never goes into an SSL, which marks its
-      // session not resumable when it ends without a close_notify.
+      // session not resumable when it ends without a close_notify. The last
+      // TLS 1.3 ticket stays too, so that connections opened together all
+      // resume rather than all but one paying a full handshake.
       s = SSL_SESSION_dup(s);
     }
   }

@@ -11,9 +11,14 @@
 // Bounded: at most max_origins origins (the least recently used one is
 // evicted, its sessions freed) and, per origin, max_per_origin TLS 1.3 tickets
 // (newest first) or the one newest session of an earlier version. A TLS 1.3
-// ticket is taken out when it is offered: RFC 8446 C.4 asks clients not to
-// reuse one for several connections (the server sends a fresh one on every
-// connection, resumed or not). A TLS 1.2 session stays and is offered again.
+// ticket is taken out when it is offered while the origin has another:
+// RFC 8446 C.4 asks clients not to reuse one for several connections (the
+// server sends a fresh one on every connection, resumed or not). The last one
+// stays and is offered again: a fan-out opens its connections together, far
+// faster than tickets come back, and with single use only one in a few would
+// resume (as Go's and curl's caches do, the ticket is reused then; a server
+// that refuses a reused ticket costs a full handshake, as no ticket would).
+// A TLS 1.2 session stays and is offered again.
 // The cache holds copies of the sessions OpenSSL hands over and hands out
 // copies of a TLS 1.2 one: OpenSSL marks an SSL's own session not resumable
 // when the SSL is freed without having sent a close_notify, which is how
@@ -54,8 +59,9 @@ class TlsSessionCache {
   // does not keep it: not resumable, or expired) as the newest of `origin`.
   void put(const std::string& origin, ssl_session_st* session);
   // The newest unexpired session of `origin`, the caller's to free
-  // (SSL_SESSION_free), or nullptr. A TLS 1.3 ticket leaves the cache; an
-  // earlier version's session stays, and the caller gets a copy.
+  // (SSL_SESSION_free), or nullptr. A TLS 1.3 ticket leaves the cache unless
+  // it is the origin's last; the last one, and an earlier version's session,
+  // stay, and the caller gets a copy.
   ssl_session_st* take(const std::string& origin);
 
   std::size_t origins() const;
