@@ -31,12 +31,15 @@ TEST_CASE("h2 placement: an origin known to speak HTTP/1.1 goes to HTTP/1.1", "[
   CHECK(place({}, true, true).kind == Placement::wait_for_connect);
 }
 
-TEST_CASE("h2 placement: a connection carries what the server allows, at most 100", "[h2_placement]") {
+TEST_CASE("h2 placement: a connection carries what the server allows, at most 1000", "[h2_placement]") {
   CHECK(stream_capacity(1) == 1);
   CHECK(stream_capacity(2) == 2);
   CHECK(stream_capacity(100) == 100);
-  CHECK(stream_capacity(250) == max_streams_per_connection);
-  CHECK(stream_capacity(0xffffffffu) == max_streams_per_connection);
+  CHECK(stream_capacity(250) == 250);  // Go's server
+  CHECK(stream_capacity(1000) == 1000);
+  CHECK(max_streams_per_connection == 1000);
+  CHECK(stream_capacity(1001) == 1000);
+  CHECK(stream_capacity(0xffffffffu) == 1000);  // no limit set
   CHECK(stream_capacity(0) == 0);  // a server turning new streams away takes none
   const std::vector<ConnectionLoad> refusing = {{0, stream_capacity(0), true}};
   CHECK(place(refusing, false, false).kind == Placement::connect);

@@ -9,9 +9,11 @@
 
 namespace asyncfetch::h2 {
 
-// The most streams put on one connection, whatever the server allows (as curl
-// and Go cap it): past it a fan-out spreads over more connections.
-constexpr std::uint32_t max_streams_per_connection = 100;
+// The most streams put on one connection when the server sets no limit, or a
+// higher one (as Go's client does): a server's own limit is followed (Go's
+// server allows 250, nghttpd 100), so that a fan-out of a few hundred fetches
+// shares one connection where the server lets it.
+constexpr std::uint32_t max_streams_per_connection = 1000;
 
 // How many streams a connection may carry: what the server's
 // SETTINGS_MAX_CONCURRENT_STREAMS allows, at most max_streams_per_connection.
