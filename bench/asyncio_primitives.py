@@ -187,6 +187,26 @@ async def race_of_2(n):
     return clock() - t0, n
 
 
+async def race_of_2_loser_waiting(n):
+    # race_of_2 with the waiting task created first: it starts, parks on the
+    # Event and is cancelled there (asyncio starts every task of a wait, so
+    # this is race_of_2's work in another order).
+    never_set = asyncio.Event()
+
+    async def wait_forever():
+        await never_set.wait()
+        return 2
+
+    t0 = clock()
+    for _ in range(n):
+        tasks = [asyncio.create_task(wait_forever()), asyncio.create_task(trivial())]
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for t in pending:
+            t.cancel()
+        await asyncio.wait(pending)
+    return clock() - t0, n
+
+
 async def as_completed_1000(n):
     t0 = clock()
     for _ in range(n):
@@ -214,6 +234,7 @@ BENCHMARKS = {
     "condition_roundtrip": condition_roundtrip,
     "barrier_of_2": barrier_of_2,
     "race_of_2": race_of_2,
+    "race_of_2_loser_waiting": race_of_2_loser_waiting,
     "as_completed_1000": as_completed_1000,
 }
 

@@ -140,7 +140,10 @@ rows = [  # label, asyncio key, runtime benchmark, divisor
     ("sleep(0)", "sleep_zero", "BM_SleepZero", 1),
     ("Condition notify/wait round trip (2 wake-ups)", "condition_roundtrip", "BM_ConditionRoundTrip", 1),
     ("Barrier of 2, per round", "barrier_of_2", "BM_Barrier2", 1),
-    ("race, first of 2 (the other cancelled and awaited)", "race_of_2", "BM_RaceOf2", 1),
+    ("race, first of 2, the winner first (asyncio starts the other and cancels it; the runtime never starts it)",
+     "race_of_2", "BM_RaceOf2", 1),
+    ("race, first of 2, the loser first (it starts, waits, is cancelled and awaited)", "race_of_2_loser_waiting",
+     "BM_RaceOf2LoserWaiting", 1),
     ("as_completed of 1000 trivial tasks, per as_completed", "as_completed_1000", "BM_AsCompleted1000", 1),
     ("as_completed of 1000 trivial tasks, per task", "as_completed_1000", "BM_AsCompleted1000", 1000),
 ]
