@@ -165,20 +165,22 @@ async def barrier_of_2(n):
     return elapsed, n
 
 
-async def race_of_2(n):
+async def race_in_order(n, loser_first):
     # A trivial task against one waiting on an Event that is never set: the
-    # first wins, the other is cancelled and awaited before the race returns
-    # (asyncio's way to write runtime::race: wait FIRST_COMPLETED, cancel the
-    # rest, wait for them).
+    # trivial one wins, the other is cancelled and awaited before the race
+    # returns (asyncio's way to write runtime::race: wait FIRST_COMPLETED,
+    # cancel the rest, wait for them). asyncio starts every task of a wait,
+    # so the order they are created in changes only which runs first.
     never_set = asyncio.Event()
 
     async def wait_forever():
         await never_set.wait()
         return 2
 
+    first, second = (wait_forever, trivial) if loser_first else (trivial, wait_forever)
     t0 = clock()
     for _ in range(n):
-        tasks = [asyncio.create_task(trivial()), asyncio.create_task(wait_forever())]
+        tasks = [asyncio.create_task(first()), asyncio.create_task(second())]
         done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for t in pending:
             t.cancel()
@@ -187,24 +189,12 @@ async def race_of_2(n):
     return clock() - t0, n
 
 
+async def race_of_2(n):
+    return await race_in_order(n, loser_first=False)
+
+
 async def race_of_2_loser_waiting(n):
-    # race_of_2 with the waiting task created first: it starts, parks on the
-    # Event and is cancelled there (asyncio starts every task of a wait, so
-    # this is race_of_2's work in another order).
-    never_set = asyncio.Event()
-
-    async def wait_forever():
-        await never_set.wait()
-        return 2
-
-    t0 = clock()
-    for _ in range(n):
-        tasks = [asyncio.create_task(wait_forever()), asyncio.create_task(trivial())]
-        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        for t in pending:
-            t.cancel()
-        await asyncio.wait(pending)
-    return clock() - t0, n
+    return await race_in_order(n, loser_first=True)
 
 
 async def as_completed_1000(n):
