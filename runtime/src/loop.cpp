@@ -44,6 +44,7 @@ struct Loop::Impl {
 #endif
   std::mutex m;
   TaskList<&TaskNode::in_loop> tasks;
+  TaskAlias* aliases = nullptr;
   std::uint64_t last_number = 0;
 };
 
@@ -93,14 +94,37 @@ std::vector<StateRef<TaskNode>> Loop::live_tasks() {
 }
 
 StateRef<TaskNode> Loop::find(const boost::asio::cancellation_state& cs) {
-  const auto key = cs.slot();
-  if (!key.is_connected()) return {};  // no state: not a task's thread
+  auto key = cs.slot();
   StateRef<TaskNode> found;
   auto lk = impl_->lock_registry();
-  impl_->tasks.for_each([&](TaskNode& t) {
-    if (!found && t.thread_state().slot() == key) found = StateRef<TaskNode>::share(&t);
-  });
+  // An alias's owner may be an alias itself (a timeout scope in a timeout
+  // scope's body): follow the chain to the task.
+  while (key.is_connected()) {  // no state: not a task's thread
+    impl_->tasks.for_each([&](TaskNode& t) {
+      if (!found && t.thread_state().slot() == key) found = StateRef<TaskNode>::share(&t);
+    });
+    if (found) break;
+    const TaskAlias* a = impl_->aliases;
+    while (a && a->thread != key) a = a->next;
+    if (!a) break;
+    key = a->owner.slot();
+  }
   return found;
+}
+
+void Loop::add_alias(TaskAlias* a) noexcept {
+  auto lk = impl_->lock_registry();
+  a->prev = nullptr;
+  a->next = impl_->aliases;
+  if (a->next) a->next->prev = a;
+  impl_->aliases = a;
+}
+
+void Loop::remove_alias(TaskAlias* a) noexcept {
+  auto lk = impl_->lock_registry();
+  (a->prev ? a->prev->next : impl_->aliases) = a->next;
+  if (a->next) a->next->prev = a->prev;
+  a->prev = a->next = nullptr;
 }
 
 void throw_cancelled_of(const boost::asio::cancellation_state& cs) {

@@ -43,6 +43,51 @@ TEST_CASE("current_task is the task the coroutine runs in, also in nested corout
   CHECK(same == std::vector<bool>(8, true));
 }
 
+TEST_CASE("current_task inside a timeout scope's body is the task that runs the scope", "[current_task][timeout]") {
+  // asyncio: current_task() inside `async with asyncio.timeout()` is the
+  // enclosing task; the body runs on an Asio thread of its own here.
+  std::atomic<int> same{0}, other{0}, waiting{0};
+  auto note = [&](bool is_same) { ++(is_same ? same : other); };
+  auto body = [&](runtime::AnyTask expected, runtime::Event& go) -> Task<void> {
+    note(co_await runtime::current_task() == expected);  // before its first wait
+    ++waiting;
+    co_await go.wait();
+    note(co_await runtime::current_task() == expected);  // resumed by another task's set()
+    auto inner = runtime::timeout(10s);
+    co_await inner.run([&]() -> Task<void> {  // a scope in the scope's body
+      co_await runtime::sleep(1ms);
+      note(co_await runtime::current_task() == expected);
+    }());
+    note(co_await runtime::current_task() == expected);
+  };
+  auto scoped = [&](runtime::AnyTask* me, runtime::Event& go) -> Task<void> {
+    *me = co_await runtime::current_task();
+    auto scope = runtime::timeout(10s);
+    co_await scope.run(body(*me, go));
+    note(co_await runtime::current_task() == *me);  // the scope is over
+  };
+  for (std::size_t threads : {1, 4}) {
+    same = other = waiting = 0;
+    bool distinct = false;
+    run(
+        [&]() -> Task<void> {
+          runtime::AnyTask a, b;
+          runtime::Event go;
+          auto ha = runtime::create_task(scoped(&a, go));
+          auto hb = runtime::create_task(scoped(&b, go));
+          co_await until([&] { return waiting == 2; });  // both bodies wait on go
+          go.set();
+          co_await ha.wait();
+          co_await hb.wait();
+          distinct = a && b && !(a == b);
+        },
+        threads);
+    CHECK(distinct);
+    CHECK(same == 10);
+    CHECK(other == 0);
+  }
+}
+
 TEST_CASE("current_task is empty where there is no task of the runtime's", "[current_task]") {
   std::vector<bool> found;
   auto probe = [&]() -> Task<void> { found.push_back(static_cast<bool>(co_await runtime::current_task())); };

@@ -10,9 +10,11 @@
 // throws the cancellation error: keep the task's AnyTask from before, if it
 // is needed afterwards. It finds the task by its Asio cancellation state
 // among the loop's live tasks, so it costs a walk over them (meant for
-// names in logs and for cancel/uncancel, not for a hot path); it is empty
-// inside the children of gather over a vector, which run without a task of
-// their own, and in a coroutine the runtime did not start.
+// names in logs and for cancel/uncancel, not for a hot path). Inside a
+// timeout scope's body it is the task that runs the scope, as in asyncio. It
+// is empty inside the children of gather over a vector, race and
+// as_completed, which run without a task of their own (asyncio makes each a
+// task), and in a coroutine the runtime did not start.
 //
 // all_tasks() returns the tasks started on the calling thread's loop and not
 // finished yet, the main task included, in no particular order. Both must be

@@ -106,9 +106,11 @@ Task<T> Timeout::run(Task<T> body) {
     ~Leave() { scope->leave(); }
   } leave{this};
   const auto ex = co_await boost::asio::this_coro::executor;
+  detail::TaskAlias alias;  // the body belongs to this task (current_task())
+  alias.owner = co_await boost::asio::this_coro::cancellation_state;
   using Run = detail::ChildRun<T>;
   auto child = std::make_shared<Run>(1, Run::Mode::keep_going);
-  child->start_here(std::move(body), ex);
+  child->start_here(std::move(body), ex, alias);
   if (!child->done()) {  // it waits: the deadline can cancel it now
     arm(ex, Body{&expire_run<Run>, child});
     co_await child->join();  // throws the cancellation if this task was cancelled

@@ -146,9 +146,11 @@ class ChildRun : public std::enable_shared_from_this<ChildRun<T>> {
   // Starts the one child (n == 1) now, on `ex`: the executor the caller runs
   // on, and this thread runs it. The child runs until its first wait (or its
   // end) before this returns, as if the caller had awaited it (a timeout scope's
-  // body).
-  void start_here(Task<T> body, const Executor& ex) {
+  // body). While it runs it is `alias`ed to the caller's thread (`alias->owner`
+  // set), which must outlive it.
+  void start_here(Task<T> body, const Executor& ex, TaskAlias& alias) {
     ex_ = ex;
+    alias_ = &alias;
     make_thread(0, drive(this->shared_from_this(), 0, std::move(body), Put{})).launch();
   }
 
@@ -293,6 +295,11 @@ class ChildRun : public std::enable_shared_from_this<ChildRun<T>> {
   static ThreadBody drive(std::shared_ptr<ChildRun> self, std::size_t i, A body, P put) {
     Child& c = self->children_[i];
     c.signal.started(nullptr);  // not a task: no cancel message
+    if (TaskAlias* alias = self->alias_) {
+      boost::asio::cancellation_state own = co_await boost::asio::this_coro::cancellation_state;
+      alias->thread = own.slot();
+      Loop::current().add_alias(alias);
+    }
     try {
       using R = await_result_t<std::remove_cvref_t<A>>;
       if constexpr (std::is_same_v<A, Task<R>>) {
@@ -312,6 +319,8 @@ class ChildRun : public std::enable_shared_from_this<ChildRun<T>> {
     // Past the catch block: the exception is referenced from the slot only,
     // so the waiting task can take it while this thread still runs.
     c.done = true;
+    // Before the thread's state can go to another thread (release()).
+    if (self->alias_) Loop::current().remove_alias(self->alias_);
     // Nothing below may co_await or read this_coro's state (see there).
     c.signal.release();
     self->child_done(i);
@@ -372,6 +381,7 @@ class ChildRun : public std::enable_shared_from_this<ChildRun<T>> {
 
   std::vector<Task<T>> bodies_;  // each moved into its child's thread as it starts
   MakeBody make_body_ = nullptr;
+  TaskAlias* alias_ = nullptr;  // start_here's
   std::unique_ptr<Child[]> children_;
   const std::size_t n_;
   Executor ex_;                          // the loop, or the first child's strand, or start_here's

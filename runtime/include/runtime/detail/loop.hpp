@@ -19,6 +19,17 @@ namespace runtime::detail {
 
 struct LoopOp;  // asio_path.hpp, fast path only
 
+// A coroutine that runs on an Asio thread of its own but belongs to a task:
+// the body of a timeout scope. Registered with the loop while it runs, so
+// that current_task() inside it finds the task (asyncio's current_task() in
+// `async with asyncio.timeout()` is the enclosing task).
+struct TaskAlias {
+  boost::asio::cancellation_slot thread;  // its own thread's state's slot
+  boost::asio::cancellation_state owner;  // the state of the thread it belongs to
+  TaskAlias* prev = nullptr;
+  TaskAlias* next = nullptr;
+};
+
 class Loop {
  public:
   explicit Loop(std::size_t threads);
@@ -49,8 +60,12 @@ class Loop {
   // The live tasks, each with a reference.
   std::vector<StateRef<TaskNode>> live_tasks();
   // The live task whose Asio thread has the cancellation state `cs` (see
-  // TaskNode::thread_state), or null; a walk over the registry.
+  // TaskNode::thread_state), or to which that thread belongs (a TaskAlias),
+  // or null; a walk over the registry.
   StateRef<TaskNode> find(const boost::asio::cancellation_state& cs);
+  // While the aliased coroutine runs; on its own loop thread.
+  void add_alias(TaskAlias* a) noexcept;
+  void remove_alias(TaskAlias* a) noexcept;
 
   // Calls `start` on a loop thread, then runs until no work is left.
   void run(std::function<void()> start);
