@@ -14,6 +14,7 @@
 
 #include "asyncfetch/telemetry/log.hpp"
 #include "asyncfetch/wire/address_order.hpp"
+#include "asyncfetch/wire/connect_answer.hpp"
 #include "asyncfetch/wire/content_coding.hpp"
 #include "asyncfetch/wire/credentials.hpp"
 #include "asyncfetch/wire/h2_request_headers.hpp"
@@ -50,7 +51,6 @@ namespace {
 
 constexpr std::size_t max_response_header_bytes = 64 * 1024;
 constexpr std::size_t max_pooled_read_buffer_bytes = 16 * 1024;
-constexpr std::size_t max_proxy_answer_bytes = 16 * 1024;
 
 // The outcome of one HTTP exchange (one hop of one try). Small on purpose:
 // each coroutine of a fetch holds a few (its own, its callee's result, the
@@ -257,22 +257,37 @@ runtime::Task<Hop> Fetcher::Impl::open_tunnel(tcp::socket& sock, const Url& url,
   if (wec == net::error::operation_aborted && !guard.expired()) co_return fail(FetchError::cancelled, "cancelled");
   if (wec) co_return timed_out_or(FetchError::connect_failed, wec.message());
 
-  beast::flat_buffer buffer(max_proxy_answer_bytes);
-  http::response_parser<http::empty_body> parser;
-  parser.header_limit(max_proxy_answer_bytes);
-  parser.skip(true);  // a 2xx answer to CONNECT has no body: the tunnel follows
-  auto [rec, rn] = co_await http::async_read_header(sock, buffer, parser, runtime::nothrow);
-  if (rec == net::error::operation_aborted && !guard.expired()) co_return fail(FetchError::cancelled, "cancelled");
-  if (rec)
-    co_return timed_out_or(FetchError::connect_failed, "answered CONNECT with no HTTP response (" + rec.message() + ")");
-  const auto& res = parser.get();
-  const unsigned status = res.result_int();
-  if (status < 200 || status > 299)
-    co_return proxy_failed(FetchError::connect_failed,
-                           "refused CONNECT: " + std::to_string(status) + " " + std::string(res.reason()));
-  // The server speaks first only after our ClientHello: bytes here are not
-  // the target's, and TLS would read them as its own.
-  if (buffer.size() != 0) co_return proxy_failed(FetchError::protocol_error, "sent data after its CONNECT answer");
+  // Read until the answer can be judged (connect_answer.hpp): at most
+  // max_connect_answer_bytes, each read appended to what came before.
+  beast::flat_buffer buffer(max_connect_answer_bytes);
+  ConnectAnswer answer;
+  bool closed = false;
+  while (true) {
+    const auto seen = buffer.data();
+    answer = judge_connect_answer(std::string_view(static_cast<const char*>(seen.data()), seen.size()), closed);
+    if (answer.kind != ConnectAnswer::Kind::need_more) break;
+    auto [rec, rn] = co_await sock.async_read_some(buffer.prepare(buffer.max_size() - buffer.size()), runtime::nothrow);
+    buffer.commit(rn);
+    if (rec == net::error::operation_aborted && !guard.expired()) co_return fail(FetchError::cancelled, "cancelled");
+    if (rec == net::error::eof) {
+      closed = true;
+    } else if (rec) {
+      co_return timed_out_or(FetchError::connect_failed, "answered CONNECT with no HTTP response (" + rec.message() + ")");
+    }
+  }
+  switch (answer.kind) {
+    case ConnectAnswer::Kind::tunnel_open:
+      break;
+    case ConnectAnswer::Kind::refused:
+      co_return proxy_failed(FetchError::connect_failed,
+                             "refused CONNECT: " + std::to_string(answer.status) + " " + answer.reason);
+    case ConnectAnswer::Kind::data_after_answer:
+      co_return proxy_failed(FetchError::protocol_error, "sent data after its CONNECT answer");
+    case ConnectAnswer::Kind::not_http:
+    case ConnectAnswer::Kind::too_big:
+    case ConnectAnswer::Kind::need_more:
+      co_return timed_out_or(FetchError::connect_failed, "answered CONNECT with no HTTP response (" + answer.why + ")");
+  }
   co_return Hop{};
 }
 
