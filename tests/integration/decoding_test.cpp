@@ -2,16 +2,19 @@
 // decodes, undoes gzip, deflate, br, zstd and stacks of them as the body
 // arrives, reports bytes (decoded), wire_bytes and content_encoding, passes
 // bodies through with decode:false or a coding it does not know, fails
-// corrupt ones with protocol_error, and stops a compression bomb at
-// max_body_bytes with its memory bounded.
+// corrupt ones with protocol_error, stops a gzip, br or zstd compression bomb
+// at max_body_bytes with its memory bounded, and refuses a zstd frame that
+// asks for a window over the cap without allocating it.
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <string>
 
 #include "client.hpp"
 #include "raw_upstream.hpp"
+#include "recovery.hpp"
 #include "service_process.hpp"
 #include "test_encoders.hpp"
 #include "upstream.hpp"
@@ -33,6 +36,43 @@ long peak_rss_kib(pid_t pid) {
   while (std::getline(status, line))
     if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
   return -1;
+}
+
+// A bomb of `coding` (256 MiB of zeros in a few hundred KiB at most) ends
+// too_large after exactly max_body_bytes of output, twice, fast, the service's
+// peak RSS all but unmoved; then nothing has leaked.
+void check_bomb(ContentCoding coding, const std::string& bomb) {
+  const std::string name(to_string(coding));
+  Upstream up;
+  up.canned("/canned/bomb", bomb, encoded_as(name));
+  up.canned("/canned/small", test::encode(coding, "warm"), encoded_as(name));
+  Service svc({.flags = {hostile_global_flag}});  // max_body_bytes: 1 MiB
+  // The resident peak of a service that has decoded this coding already.
+  REQUIRE(fetch(svc.port(), {{"urls", {up.url("/canned/small")}}})["results"][0]["ok"] == true);
+  const long before = peak_rss_kib(svc.pid());
+  REQUIRE(before > 0);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  auto res = fetch(svc.port(), {{"urls", {up.url("/canned/bomb"), up.url("/canned/bomb?again")}},
+                                {"timeout_ms", 60000}});
+  const double took_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  for (int i : {0, 1}) {
+    auto& r = res["results"][i];
+    INFO(r.dump());
+    CHECK(r["error"] == "too_large");
+    CHECK(r["status"] == 200);
+    CHECK(r["bytes"] == 1048576);  // exactly max_body_bytes of output, not one more
+    CHECK(r["wire_bytes"].get<std::size_t>() <= bomb.size());
+    CHECK(r["content_encoding"] == name);
+  }
+  const long after = peak_rss_kib(svc.pid());
+  std::printf("%s bomb: %zu bytes on the wire, 2 fetches too_large in %.0f ms, VmHWM %ld -> %ld KiB\n",
+              name.c_str(), bomb.size(), took_ms, before, after);
+  CHECK(took_ms < 10000);  // decoding 256 MiB would take far longer under the sanitizers
+  INFO("VmHWM " << before << " KiB before, " << after << " KiB after");
+  CHECK(after - before < 32 * 1024);  // not the 256 MiB the bomb decodes to
+  check_recovered(svc, up, hostile_global);
+  CHECK(svc.stop() == 0);
 }
 
 }  // namespace
@@ -215,5 +255,64 @@ TEST_CASE("decoding: a 256 MiB gzip bomb ends too_large at max_body_bytes, fast,
   const long after = peak_rss_kib(svc.pid());
   INFO("VmHWM " << before << " KiB before, " << after << " KiB after");
   CHECK(after - before < 32 * 1024);  // not the 256 MiB the bomb decodes to
+  CHECK(svc.stop() == 0);
+}
+
+TEST_CASE("decoding: a 256 MiB brotli bomb ends too_large at max_body_bytes, fast, with memory bounded",
+          "[decoding][memory]") {
+  const std::string bomb = test::encode_zeros(ContentCoding::br, 256ull << 20, {.level = 5});
+  REQUIRE(bomb.size() < 300 * 1024);
+  check_bomb(ContentCoding::br, bomb);
+}
+
+TEST_CASE("decoding: a 256 MiB zstd bomb ends too_large at max_body_bytes, fast, with memory bounded",
+          "[decoding][memory]") {
+  // Streamed at level 3: a 2 MiB window, under the 8 MiB cap, so it decodes.
+  const std::string bomb = test::encode_zeros(ContentCoding::zstd, 256ull << 20, {.level = 3});
+  REQUIRE(bomb.size() < 300 * 1024);
+  check_bomb(ContentCoding::zstd, bomb);
+}
+
+TEST_CASE("decoding: a zstd frame asking for a window over 8 MiB is protocol_error, not allocated",
+          "[decoding][memory]") {
+  // By hand (RFC 8878 3.1.1.1): magic, a descriptor without content size, a
+  // window descriptor of exponent 21 (2^(10+21) = 2 GiB), and one last raw
+  // block of 5 bytes.
+  const std::string huge_window("\x28\xb5\x2f\xfd\x00\xa8\x29\x00\x00hello", 14);
+  // The same frame asking for 2^20 (exponent 10): valid, it decodes.
+  std::string small_window = huge_window;
+  small_window[5] = '\x50';
+  // The encoder's own, streamed with a 2^27 window (128 MiB, libzstd's default limit).
+  test::StreamEncoder e(ContentCoding::zstd, {.level = 1, .zstd_window_log = 27});
+  e.add(test::sample_body(64 * 1024));
+  const std::string wide_window = e.finish();
+  Upstream up;
+  up.canned("/canned/huge-window", huge_window, encoded_as("zstd"));
+  up.canned("/canned/wide-window", wide_window, encoded_as("zstd"));
+  up.canned("/canned/small-window", small_window, encoded_as("zstd"));
+  Service svc({.flags = {hostile_global_flag}});
+  const auto warm = fetch(svc.port(), {{"urls", {up.url("/canned/small-window")}}, {"include_body", true}});
+  REQUIRE(warm["results"][0]["ok"] == true);
+  CHECK(warm["results"][0]["body"] == "hello");
+  const long before = peak_rss_kib(svc.pid());
+  REQUIRE(before > 0);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  auto res = fetch(svc.port(), {{"urls", {up.url("/canned/huge-window"), up.url("/canned/wide-window")}}});
+  const double took_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  for (int i : {0, 1}) {
+    auto& r = res["results"][i];
+    INFO(r.dump());
+    CHECK(r["error"] == "protocol_error");  // a body the service will not decode
+    CHECK(r["status"] == 200);
+    CHECK(r["bytes"] == 0);
+    CHECK(r["content_encoding"] == "zstd");
+  }
+  const long after = peak_rss_kib(svc.pid());
+  std::printf("zstd windows 2^31 and 2^27: protocol_error in %.0f ms, VmHWM %ld -> %ld KiB\n", took_ms, before, after);
+  CHECK(took_ms < 5000);
+  INFO("VmHWM " << before << " KiB before, " << after << " KiB after");
+  CHECK(after - before < 4 * 1024);  // neither window allocated (nor touched)
+  check_recovered(svc, up, hostile_global);
   CHECK(svc.stop() == 0);
 }
