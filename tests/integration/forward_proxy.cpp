@@ -7,7 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <stdexcept>
 
 namespace it {
@@ -94,8 +96,9 @@ int dial(const std::string& authority) {
   return fd;
 }
 
-// Copies bytes both ways until either side closes (or the fixture stops).
-void pump(int a, int b, const std::atomic<bool>& stopping) {
+// Copies bytes both ways until either side closes (or the fixture stops), or
+// `to_a` bytes have gone from b to a.
+void pump(int a, int b, const std::atomic<bool>& stopping, std::size_t to_a = SIZE_MAX) {
   char buf[16384];
   while (!stopping) {
     pollfd p[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
@@ -104,8 +107,10 @@ void pump(int a, int b, const std::atomic<bool>& stopping) {
     for (int i = 0; i < 2; ++i) {
       if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       const int from = i == 0 ? a : b, to = i == 0 ? b : a;
-      const auto n = ::recv(from, buf, sizeof buf, 0);
+      const std::size_t room = i == 0 ? sizeof buf : std::min(sizeof buf, to_a);
+      const auto n = ::recv(from, buf, room, 0);
       if (n <= 0 || !send_all(to, std::string_view(buf, static_cast<std::size_t>(n)))) return;
+      if (i == 1 && (to_a -= static_cast<std::size_t>(n)) == 0) return;
     }
   }
 }
@@ -181,19 +186,28 @@ void ForwardProxy::serve(int fd) {
     authorizations_.push_back(header_value(head, "Proxy-Authorization"));
   }
   const bool connect = line.rfind("CONNECT ", 0) == 0;
-  switch (mode_) {
+  switch (mode_.load()) {
     case Mode::refuse:
-      send_all(fd, "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+      if (send_all(fd, "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
+        hold_until_closed(fd);
       return;
     case Mode::garbage:
-      send_all(fd, "SSH-2.0-OpenSSH_9.2\r\n");
+      if (send_all(fd, "SSH-2.0-OpenSSH_9.2\r\n")) hold_until_closed(fd);
       return;
     case Mode::silent:  // until the client gives up
-      while (!stopping_) {
-        pollfd p{fd, POLLIN, 0};
-        char c;
-        if (::poll(&p, 1, 50) > 0 && ::recv(fd, &c, 1, 0) <= 0) return;
-      }
+      hold_until_closed(fd);
+      return;
+    case Mode::tls_garbage: {
+      if (!send_all(fd, "HTTP/1.1 200 Connection established\r\n\r\n")) return;
+      // The client's ClientHello, then an answer that is no ServerHello.
+      pollfd p{fd, POLLIN, 0};
+      char c[4096];
+      if (::poll(&p, 1, 5000) <= 0 || ::recv(fd, c, sizeof c, 0) <= 0) return;
+      if (send_all(fd, "SSH-2.0-OpenSSH_9.2\r\nnot a TLS record at all\r\n")) hold_until_closed(fd);
+      return;
+    }
+    case Mode::eager:
+      if (send_all(fd, "HTTP/1.1 200 Connection established\r\n\r\nSSH-2.0-OpenSSH_9.2\r\n")) hold_until_closed(fd);
       return;
     case Mode::auth:
       if (header_value(head, "Proxy-Authorization") != expected_auth_) {
@@ -203,6 +217,7 @@ void ForwardProxy::serve(int fd) {
       }
       break;
     case Mode::relay:
+    case Mode::cut:
       break;
   }
   if (connect) {
@@ -219,8 +234,23 @@ void ForwardProxy::tunnel(int client, const std::string& authority) {
     send_all(client, "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     return;
   }
-  if (send_all(client, "HTTP/1.1 200 Connection established\r\n\r\n")) pump(client, up, stopping_);
+  if (send_all(client, "HTTP/1.1 200 Connection established\r\n\r\n"))
+    pump(client, up, stopping_, mode_ == Mode::cut ? cut_after_.load() : SIZE_MAX);
   ::close(up);
+}
+
+// Reads and drops what the client sends until it closes (true) or the
+// fixture stops (false).
+bool ForwardProxy::hold_until_closed(int fd) {
+  char buf[4096];
+  while (!stopping_) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 50) > 0 && ::recv(fd, buf, sizeof buf, 0) <= 0) {
+      ++closed_by_client_;
+      return true;
+    }
+  }
+  return false;
 }
 
 void ForwardProxy::relay_http(int client, const std::string& head, const std::string& rest) {

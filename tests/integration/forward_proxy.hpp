@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -20,12 +21,20 @@ class ForwardProxy {
     auth,         // 407 unless Proxy-Authorization is `expected_auth`, then relays
     garbage,      // answers CONNECT with bytes that are not HTTP
     silent,       // reads the request, never answers
+    tls_garbage,  // answers 200 to CONNECT, then bytes that are not TLS once the client has spoken
+    eager,        // answers 200 to CONNECT and, in the same write, bytes that are not the target's
+    cut,          // tunnels, and closes both ends once cut_after() bytes have gone to the client
   };
 
   explicit ForwardProxy(Mode mode = Mode::relay, std::string expected_auth = {});
   ~ForwardProxy();
   ForwardProxy(const ForwardProxy&) = delete;
   ForwardProxy& operator=(const ForwardProxy&) = delete;
+
+  // For the connections accepted from now on: a hostile proxy turns healthy.
+  void set_mode(Mode mode) { mode_ = mode; }
+  // Mode::cut: how many bytes from the target reach the client before the cut.
+  void cut_after(std::size_t bytes) { cut_after_ = bytes; }
 
   int port() const { return port_; }
   // "http://127.0.0.1:PORT", with "user:password@" when given.
@@ -38,6 +47,9 @@ class ForwardProxy {
   // The head the origin got for the last relayed http request (after the rewrite).
   std::string last_relayed_head() const;
   int accepted() const { return accepted_; }
+  // Connections the client closed while the proxy (refuse, garbage, silent,
+  // tls_garbage, eager) held them open after its answer.
+  int closed_by_client() const { return closed_by_client_; }
 
  private:
   void accept_loop();
@@ -45,12 +57,16 @@ class ForwardProxy {
   void relay_http(int client, const std::string& head, const std::string& rest);
   void tunnel(int client, const std::string& authority);
 
-  Mode mode_;
+  bool hold_until_closed(int fd);
+
+  std::atomic<Mode> mode_;
+  std::atomic<std::size_t> cut_after_{32 * 1024};
   std::string expected_auth_;
   int listen_fd_ = -1;
   int port_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<int> accepted_{0};
+  std::atomic<int> closed_by_client_{0};
   mutable std::mutex m_;
   std::vector<std::string> requests_, authorizations_;
   std::string last_relayed_head_;
