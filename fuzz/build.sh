@@ -37,6 +37,7 @@ declare -A sources=(
   [h2_response_fuzz]="service/fetch/src/h2/session.cpp service/wire/src/content_coding.cpp
                       service/wire/src/content_decoder.cpp service/wire/src/memory_meter.cpp
                       service/wire/src/zlib_codec.cpp service/wire/src/brotli_codec.cpp service/wire/src/zstd_codec.cpp"
+  [connect_answer_fuzz]="service/wire/src/connect_answer.cpp"
 )
 # service/wire/src/beast_impl.cpp routes Beast's assertions to a handler that lets one
 # known-false assertion pass (beast_assertion_handler.hpp); this target uses it too.
@@ -55,7 +56,7 @@ declare -A libs=(
 )
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(fetch_request_fuzz url_egress_fuzz config_fuzz http_response_fuzz
-                                     content_decoder_fuzz trace_context_fuzz h2_response_fuzz)
+                                     content_decoder_fuzz trace_context_fuzz h2_response_fuzz connect_answer_fuzz)
 
 # One target per compiler run, JOBS of them at a time (default 2: one per core).
 build_one() {

@@ -17,7 +17,7 @@ secs="${1:-60}"
 shift || true
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(fetch_request_fuzz url_egress_fuzz config_fuzz http_response_fuzz
-                                     content_decoder_fuzz trace_context_fuzz h2_response_fuzz)
+                                     content_decoder_fuzz trace_context_fuzz h2_response_fuzz connect_answer_fuzz)
 
 "$here/build.sh" "${targets[@]}" || exit 2
 
