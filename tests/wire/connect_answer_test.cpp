@@ -52,7 +52,7 @@ TEST_CASE("connect answer: a non-2xx answer is a refusal with its status and rea
 TEST_CASE("connect answer: bytes that are not an HTTP response, with the parser's account") {
   const auto ssh = judge_connect_answer("SSH-2.0-OpenSSH_9.2\r\n", false);
   CHECK(ssh.kind == Kind::not_http);
-  CHECK_FALSE(ssh.why.empty());
+  CHECK(ssh.why == "bad version");
   // A TLS record: Beast reads on until it holds the 13 bytes of a shortest
   // status line, then refuses it.
   const std::string tls("\x16\x03\x03\x00\x7a\x02\x00\x00\x76\x03\x03\x5e\x01\x9a", 14);
