@@ -9,10 +9,10 @@
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <string>
 
 #include "client.hpp"
+#include "process_memory.hpp"
 #include "raw_upstream.hpp"
 #include "recovery.hpp"
 #include "service_process.hpp"
@@ -28,15 +28,6 @@ namespace {
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
 Fields encoded_as(const std::string& coding) { return {{"Content-Encoding", coding}}; }
-
-// The service's peak resident size so far (VmHWM), in KiB.
-long peak_rss_kib(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-  return -1;
-}
 
 // A bomb of `coding` (256 MiB of zeros in a few hundred KiB at most) ends
 // too_large after exactly max_body_bytes of output, twice, fast, the service's
