@@ -184,3 +184,61 @@ TEST_CASE("hostile h2: RST_STREAM on every stream is protocol_error after every 
   check_pool_and_recovery(svc, healthy, up);
   CHECK(svc.stop() == 0);
 }
+
+TEST_CASE("hostile h2: a flow-control window that never opens is a timeout, the streams reset",
+          "[hostile-upstream][http2]") {
+  HostileH2Upstream bad(Mode::closed_window, test_pki().server);
+  GoUpstream healthy(test_pki().server);
+  Upstream up;
+  Service svc(trusting_test_ca({hostile_global_flag}));
+  const long before = peak_rss_kib(svc.pid());
+  const std::string big(100000, 'b');  // more than a window of 0 lets out: none of it
+  auto res = fetch(svc.port(), {{"urls", {{{"url", bad.url("/post")}, {"method", "POST"}, {"body", big}},
+                                          bad.url("/get")}},
+                                {"concurrency", 2},
+                                {"timeout_ms", timeout_ms}});
+  const auto& post = res["results"][0];
+  const auto& get = res["results"][1];
+  note("window 0, POST 100 kB", post);
+  note("window 0, GET", get);
+  for (const auto& r : res["results"]) {
+    INFO(r.dump());
+    CHECK(r["error"] == "timeout");
+    CHECK(elapsed(r) >= timeout_ms - 10);
+    CHECK(elapsed(r) < 3 * timeout_ms);
+  }
+  CHECK(post["status"].is_null());
+  CHECK(get["status"] == 200);  // its head came; its body never will
+  CHECK(bad.data_bytes_received() == 0);  // the window was honoured
+  // Both streams were reset, on the one connection that stays.
+  CHECK(eventually([&] { return bad.resets_received() == 2; }, std::chrono::seconds(5)));
+  CHECK(bad.accepted() == 1);
+  CHECK(bad.open_connections() == 1);
+  check_memory(svc, before);
+  check_pool_and_recovery(svc, healthy, up);
+  CHECK(svc.stop() == 0);
+}
+
+TEST_CASE("hostile h2: a body cut short by the timeout keeps its status and the bytes that came, as over HTTP/1.1",
+          "[hostile-upstream][http2]") {
+  GoUpstream drip(test_pki().server);  // a byte every 20 ms for 60 s
+  Upstream up;
+  Service svc(trusting_test_ca({hostile_global_flag}));
+  auto r = fetch(svc.port(), {{"urls", {drip.url("/slow-body?ms=60000")}}, {"timeout_ms", 1000},
+                              {"include_body", true}})["results"][0];
+  note("h2 slow drip", r);
+  INFO(r.dump());
+  CHECK(r["error"] == "timeout");
+  CHECK(r["http_version"] == "2");
+  CHECK(r["status"] == 200);
+  CHECK(r["bytes"].get<long>() > 0);
+  CHECK(r["body"] == std::string(r["bytes"].get<std::size_t>(), 'x'));
+  CHECK(elapsed(r) >= 990);
+  CHECK(elapsed(r) < 4000);
+  // Its stream was reset; the connection stays for the next fetch.
+  CHECK(eventually([&] { return drip.stats()["cancelled"] == 1; }, std::chrono::seconds(2)));
+  CHECK(fetch(svc.port(), {{"urls", {drip.url("/bytes?n=2")}}})["results"][0]["ok"] == true);
+  CHECK(drip.stats()["connections"] == 1);
+  check_recovered(svc, up, hostile_global);
+  CHECK(svc.stop() == 0);
+}

@@ -525,7 +525,10 @@ runtime::Task<std::optional<Hop>> Fetcher::Impl::over_h2(const Url& url, const s
     if (leg && s.head_done && !leg->claim()) co_await give_way();
     Hop h;
     if (s.head_done) h = answer(s.message, HttpVersion::http_2, o);
-    if (s.error) {
+    if (out.error) {
+      h.error = out.error;
+      h.more().detail = std::move(out.detail);
+    } else if (s.error) {
       h.error = s.error;
       h.more().detail = std::move(s.detail);
     }

@@ -166,17 +166,21 @@ runtime::Task<Outcome> Client::exchange(const std::string& origin, const Request
     s->decode = request.decode;
     s->request_body = request.body;  // the stream may outlive this fetch (a cancel is sent later)
     claim.sent(s);
-    if (!co_await before(s->done.wait(), deadline)) {
+    const bool in_time = co_await before(s->done.wait(), deadline);
+    if (!in_time) {
       claim.connection().cancel(s, FetchError::timeout, "response timed out");
       claim.done();
-      co_return failure(FetchError::timeout, "response timed out");
+      co_await s->settled.wait();
     }
     claim.done();
-    if (s->refused && !replayed) {
+    if (in_time && s->refused && !replayed) {
       replayed = true;
       continue;
     }
     Outcome o;
+    // What arrived in time (a head, part of a body) is kept with the timeout
+    // as the error, as over HTTP/1.1.
+    if (!in_time && (s->error || !s->complete)) o = failure(FetchError::timeout, "response timed out");
     o.stream = std::move(s);
     o.reused = !dialled;
     co_return o;

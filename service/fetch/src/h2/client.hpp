@@ -38,7 +38,9 @@ using Connect = std::function<runtime::Task<Dialed>()>;
 struct Outcome {
   // Over HTTP/2: the stream, with its answer or its error.
   std::shared_ptr<Stream> stream;
-  // No stream came to be (the connect failed, or time ran out waiting).
+  // No stream came to be (the connect failed, or time ran out waiting); or,
+  // with a stream, the deadline came before its end: this error stands, and
+  // the stream holds what arrived in time.
   std::optional<FetchError> error;
   std::string detail;
   // Neither: the origin speaks HTTP/1.1; the connection made to find out, if any.

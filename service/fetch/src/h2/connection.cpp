@@ -111,7 +111,10 @@ void Connection::handle(Command& c) {
         end("the server stopped reading");
         break;
       }
+      // The stream's error is set now, and the session's callbacks leave an
+      // answer with an error alone.
       session_.cancel(*c.stream, c.reason, std::move(c.detail));
+      c.stream->settled.set();
       break;
     case Command::received:
       if (c.ec) {
@@ -185,6 +188,7 @@ void Connection::flush() {
 
 void Connection::stream_ended(const std::shared_ptr<Stream>& s) {
   streams.fetch_sub(1);
+  s->settled.set();
   s->done.set();
 }
 

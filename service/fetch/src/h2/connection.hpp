@@ -40,6 +40,10 @@ namespace asyncfetch::h2 {
 struct Stream : StreamState {
   std::vector<H2Field> request;
   runtime::Event done;  // set by the driver once the stream has ended, in any way
+  // Set by the driver once it writes no more of the answer: when the stream
+  // has ended, or when it took the fetch's cancel (the stream may close on
+  // the wire later). What arrived until then is the fetch's to read.
+  runtime::Event settled;
   std::chrono::steady_clock::time_point submitted{};  // by the driver, when it took the stream
 };
 
