@@ -92,6 +92,34 @@ TEST_CASE("hostile h2: GOAWAY in the middle of a body is protocol_error, retried
   CHECK(svc.stop() == 0);
 }
 
+TEST_CASE("hostile h2: a connection that sent GOAWAY mid-body and stays open takes no new stream",
+          "[hostile-upstream][http2]") {
+  HostileH2Upstream bad(Mode::goaway_kept_open, test_pki().server);
+  GoUpstream healthy(test_pki().server);
+  Upstream up;
+  Service svc(trusting_test_ca({hostile_global_flag}));
+  // One after the other: the second starts once the first connection has
+  // said GOAWAY (and is still open, its one stream unfinished).
+  auto res = fetch(svc.port(), {{"urls", {bad.url("/a"), bad.url("/b")}}, {"concurrency", 1},
+                                {"timeout_ms", timeout_ms}});
+  for (const auto& r : res["results"]) {
+    note("GOAWAY(NO_ERROR) mid-body, then silence", r);
+    INFO(r.dump());
+    CHECK(r["error"] == "timeout");  // the stream was allowed to finish, and never did
+    CHECK(r["status"] == 200);
+    CHECK(r["bytes"] == 1000);
+    CHECK(elapsed(r) >= timeout_ms - 10);
+    CHECK(elapsed(r) < 3 * timeout_ms);
+  }
+  CHECK(bad.accepted() == 2);
+  CHECK(bad.max_streams_per_connection() == 1);
+  // Each stream was reset at its timeout; a connection with no stream left after a GOAWAY is closed.
+  CHECK(eventually([&] { return bad.resets_received() == 2; }, std::chrono::seconds(5)));
+  CHECK(eventually([&] { return bad.open_connections() == 0; }, std::chrono::seconds(5)));
+  check_pool_and_recovery(svc, healthy, up);
+  CHECK(svc.stop() == 0);
+}
+
 TEST_CASE("hostile h2: a SETTINGS flood ends the connection with protocol_error, memory bounded",
           "[hostile-upstream][http2]") {
   HostileH2Upstream bad(Mode::settings_flood, test_pki().server);

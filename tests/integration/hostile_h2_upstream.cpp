@@ -26,7 +26,7 @@ namespace hostile_h2_wire {
 // RFC 9113 6: frame types, flags, error codes and the one setting used here.
 enum : std::uint8_t { DATA = 0, HEADERS = 1, RST_STREAM = 3, SETTINGS = 4, PING = 6, GOAWAY = 7, CONTINUATION = 9 };
 enum : std::uint8_t { END_STREAM = 0x1, ACK = 0x1, END_HEADERS = 0x4 };
-constexpr std::uint32_t INTERNAL_ERROR = 2;
+constexpr std::uint32_t NO_ERROR = 0, INTERNAL_ERROR = 2;
 constexpr std::uint16_t INITIAL_WINDOW_SIZE = 4;
 constexpr std::size_t max_frame_payload = 16384;  // the client's SETTINGS_MAX_FRAME_SIZE (nghttp2's default)
 const std::string client_preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -291,18 +291,25 @@ void HostileH2Upstream::serve(int fd) {
       if (max_streams_per_connection_.compare_exchange_weak(seen, streams_here)) break;
     const std::uint32_t id = f.stream;
     const bool has_body = !(f.flags & END_STREAM);
+    // A head, the first 1000 bytes of a 100000-byte body, and a GOAWAY that
+    // names this stream as the last one processed.
+    auto cut_by_goaway = [&](std::uint32_t code) {
+      std::string goaway;
+      put32(goaway, id);
+      put32(goaway, code);
+      goaway += "going away mid-body";
+      return peer.write(header_frames(id, hpack(deflater, {{":status", "200"}, {"content-length", "100000"}}), 0) +
+                        frame(DATA, 0, id, std::string(1000, 'g')) + frame(GOAWAY, 0, 0, goaway));
+    };
     switch (mode_) {
-      case Mode::goaway_mid_body: {
-        std::string goaway;
-        put32(goaway, id);  // the last stream processed: this one, cut short
-        put32(goaway, INTERNAL_ERROR);
-        goaway += "going away mid-body";
-        peer.write(header_frames(id, hpack(deflater, {{":status", "200"}, {"content-length", "100000"}}), 0) +
-                   frame(DATA, 0, id, std::string(1000, 'g')) + frame(GOAWAY, 0, 0, goaway));
+      case Mode::goaway_mid_body:
+        cut_by_goaway(INTERNAL_ERROR);
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         peer.close_notify();
         return;
-      }
+      case Mode::goaway_kept_open:
+        if (!cut_by_goaway(NO_ERROR)) return;
+        break;
       case Mode::settings_flood: {
         std::string frames;
         for (int i = 0; i < 1000; ++i) frames += frame(SETTINGS, 0, 0, setting(INITIAL_WINDOW_SIZE, 65535));

@@ -23,6 +23,7 @@ class HostileH2Upstream {
  public:
   enum class Mode {
     goaway_mid_body,     // HEADERS, 1000 of 100000 body bytes, GOAWAY(INTERNAL_ERROR), close
+    goaway_kept_open,    // the same with GOAWAY(NO_ERROR) for this stream, then silence, the connection open
     settings_flood,      // SETTINGS frames without end; reads nothing more (their ACKs pile up)
     ping_flood,          // PING frames without end; reads nothing more
     endless_continuation,  // HEADERS without END_HEADERS, then 1 KiB CONTINUATIONs forever
