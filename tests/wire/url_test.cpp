@@ -236,6 +236,12 @@ TEST_CASE("parse_url: length limits", "[url]") {
   CHECK_FALSE(parse_url(prefix + std::string(8193 - prefix.size(), 'a')).has_value());
   // Percent-encoding raw bytes must not grow the URL past the limit.
   CHECK_FALSE(parse_url(prefix + std::string(8000 - prefix.size(), '<')).has_value());
+  // ...counted on the canonical form to the byte: brackets and a port included
+  // (18 + 3 * 1000 + 5174 = 8192).
+  const std::string v6 = "http://[::1]:8080/" + std::string(1000, '<');
+  CHECK(parse_url(v6 + std::string(5174, 'a')).has_value());
+  CHECK(parse_url(v6 + std::string(5174, 'a'))->str().size() == 8192);
+  CHECK_FALSE(parse_url(v6 + std::string(5175, 'a')).has_value());
 
   const std::string label63(63, 'a');
   CHECK(parse_url("http://" + label63 + ".com/").has_value());

@@ -29,9 +29,14 @@ void fill_random(std::span<std::uint8_t> out) {
 
 void append_hex(std::string& out, std::span<const std::uint8_t> bytes) {
   static constexpr char digits[] = "0123456789abcdef";
+  // Sized once and written in place: a push_back per digit (two ids per
+  // fetch) was 3 % of a fetch's instructions.
+  const std::size_t at = out.size();
+  out.resize(at + 2 * bytes.size());
+  char* p = out.data() + at;
   for (std::uint8_t b : bytes) {
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 0x0f]);
+    *p++ = digits[b >> 4];
+    *p++ = digits[b & 0x0f];
   }
 }
 

@@ -17,6 +17,7 @@
 #include <boost/asio/ip/address_v6.hpp>
 
 #include <array>
+#include <charconv>
 #include <cstddef>
 #include <system_error>
 
@@ -140,12 +141,13 @@ std::optional<std::uint32_t> parse_ipv4(std::string_view host) {
 }
 
 std::string dotted_quad(std::uint32_t ip) {
-  std::string s;
+  char buf[16];  // "255.255.255.255"
+  char* p = buf;
   for (int shift = 24; shift >= 0; shift -= 8) {
-    if (!s.empty()) s += '.';
-    s += std::to_string((ip >> shift) & 0xff);
+    if (p != buf) *p++ = '.';
+    p = std::to_chars(p, buf + sizeof buf, (ip >> shift) & 0xff).ptr;
   }
-  return s;
+  return std::string(buf, p);
 }
 
 // ---- host ---------------------------------------------------------------------
@@ -167,12 +169,10 @@ std::optional<Host> parse_ipv6_literal(std::string_view inside) {
 
 std::optional<Host> parse_host(std::string_view raw) {
   if (raw.empty()) return std::nullopt;
-  std::string host;
-  host.reserve(raw.size());
-  for (char c : raw) {
-    char l = to_lower(c);
-    if (!is_host_char(l)) return std::nullopt;  // also rejects '%', non-ASCII, '\\', '[' ...
-    host += l;
+  std::string host(raw);
+  for (char& c : host) {
+    c = to_lower(c);
+    if (!is_host_char(c)) return std::nullopt;  // also rejects '%', non-ASCII, '\\', '[' ...
   }
   if (ends_in_number(host)) {
     auto ip = parse_ipv4(host);
@@ -207,6 +207,11 @@ std::optional<std::uint16_t> parse_port(std::string_view s, std::string_view sch
 }
 
 // ---- path -----------------------------------------------------------------------
+
+// Whether `in` has a "." or ".." segment (else remove_dot_segments returns it as it is).
+bool has_dot_segments(std::string_view in) noexcept {
+  return !in.empty() && (in[0] == '.' || in.find("/.") != std::string_view::npos);
+}
 
 // RFC 3986 §5.2.4.
 std::string remove_dot_segments(std::string_view in) {
@@ -257,15 +262,16 @@ bool needs_encoding(char c) noexcept {
 
 void append_encoded(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  for (char c : s) {
-    if (needs_encoding(c)) {
-      auto u = static_cast<unsigned char>(c);
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 0xf];
-    } else {
-      out += c;
-    }
+  // Runs that need nothing are appended whole: most URLs are one run.
+  while (!s.empty()) {
+    std::size_t run = 0;
+    while (run < s.size() && !needs_encoding(s[run])) ++run;
+    out.append(s.data(), run);
+    if (run == s.size()) return;
+    auto u = static_cast<unsigned char>(s[run]);
+    const char encoded[] = {'%', kHex[u >> 4], kHex[u & 0xf]};
+    out.append(encoded, sizeof encoded);
+    s.remove_prefix(run + 1);
   }
 }
 
@@ -287,6 +293,19 @@ void append_host(std::string& out, const std::string& host) {
   if (v6) out += '[';
   out += host;
   if (v6) out += ']';
+}
+}  // namespace
+
+namespace {
+// host_header().size(), without building it.
+std::size_t host_header_length(const Url& url) noexcept {
+  std::size_t n = url.host.size();
+  if (url.host.find(':') != std::string::npos) n += 2;  // [IPv6]
+  if (url.port != default_port(url.scheme)) {
+    n += 2;  // ':' and the first digit
+    for (unsigned p = url.port; p >= 10; p /= 10) ++n;
+  }
+  return n;
 }
 }  // namespace
 
@@ -317,7 +336,8 @@ std::optional<Url> parse_url(std::string_view text) {
   Url url;
   std::size_t slen = scheme_length(text);
   if (slen == 0) return std::nullopt;
-  for (char c : text.substr(0, slen)) url.scheme += to_lower(c);
+  url.scheme.assign(text.data(), slen);
+  for (char& c : url.scheme) c = to_lower(c);
   if (url.scheme != "http" && url.scheme != "https") return std::nullopt;
   std::string_view rest = text.substr(slen + 1);
   if (!rest.starts_with("//")) return std::nullopt;
@@ -326,8 +346,9 @@ std::optional<Url> parse_url(std::string_view text) {
   // Fragment first: nothing after '#' matters.
   if (auto hash = rest.find('#'); hash != std::string_view::npos) rest = rest.substr(0, hash);
 
-  std::size_t auth_end = rest.find_first_of("/?");
-  if (auth_end == std::string_view::npos) auth_end = rest.size();
+  // (A loop, not find_first_of("/?"): that is a memchr per character.)
+  std::size_t auth_end = 0;
+  while (auth_end < rest.size() && rest[auth_end] != '/' && rest[auth_end] != '?') ++auth_end;
   std::string_view authority = rest.substr(0, auth_end);
   std::string_view path_query = rest.substr(auth_end);
   if (auto at = authority.find('@'); at != std::string_view::npos) {
@@ -379,15 +400,21 @@ std::optional<Url> parse_url(std::string_view text) {
     path = path_query.substr(0, q);
     query = path_query.substr(q + 1);
   }
-  std::string clean_path = path.empty() ? std::string("/") : remove_dot_segments(path);
-  if (clean_path.empty()) clean_path = "/";
-  append_encoded(url.target, clean_path);
+  std::string clean_path;
+  if (path.empty()) {
+    path = "/";
+  } else if (has_dot_segments(path)) {
+    clean_path = remove_dot_segments(path);
+    path = clean_path.empty() ? std::string_view("/") : std::string_view(clean_path);
+  }
+  url.target.reserve(path_query.size() + 1);
+  append_encoded(url.target, path);
   if (query) {
     url.target += '?';
     append_encoded(url.target, *query);
   }
   // Grew past the limit by encoding? (str()'s length, without building it.)
-  if (url.scheme.size() + 3 + url.host_header().size() + url.target.size() > kMaxUrlBytes) return std::nullopt;
+  if (url.scheme.size() + 3 + host_header_length(url) + url.target.size() > kMaxUrlBytes) return std::nullopt;
   return url;
 }
 
