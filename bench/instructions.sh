@@ -8,6 +8,8 @@
 #     default build-release/service/asyncfetch, 1, fetch
 #   MODE fetch: one POST /fetch carrying all the URLs (S1's cost per fetch)
 #   MODE post:  64 clients each POSTing 1-URL /fetch requests (S4's cost per request)
+#   MODE https: as fetch, from a TLS 1.3 origin over HTTP/1.1 keep-alive (S5's cost per fetch;
+#               the certificates from bench/tls_certs.sh in BUILD_DIR/bench-tls/)
 # CALLGRIND_KEEP=DIR keeps the callgrind output files there (for callgrind_annotate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,13 +19,29 @@ command -v valgrind >/dev/null || { echo "instructions: valgrind not installed" 
 case $mode in
   fetch) client_args=(-concurrency 64) unit="fetch" ;;
   post) client_args=(-clients 64 -batch 1 -concurrency 1) unit="1-URL POST" ;;
-  *) echo "instructions: MODE is fetch or post, not $mode" >&2; exit 2 ;;
+  https) client_args=(-concurrency 64) unit="https fetch" ;;
+  *) echo "instructions: MODE is fetch, post or https, not $mode" >&2; exit 2 ;;
 esac
 port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 tmp=$(mktemp -d)
 uport=$(port)
-"$gobin/upstream" -listen "127.0.0.1:$uport" 2>/dev/null & up=$!
+url="http://127.0.0.1:$uport/bytes?n=1024" service_tls=()
+if [[ $mode == https ]]; then
+  tls=${BUILD_DIR:-build-release}/bench-tls
+  bench/tls_certs.sh "$tls"
+  # The TLS origin is an extra listener (-origins 1); its port is in /stats.
+  "$gobin/upstream" -listen "127.0.0.1:$uport" -origins 1 -cert "$tls/server.pem" -key "$tls/server.key" \
+    -h2=false 2>/dev/null & up=$!
+  service_tls=(--ca_file="$tls/ca.pem")
+else
+  "$gobin/upstream" -listen "127.0.0.1:$uport" 2>/dev/null & up=$!
+fi
 trap 'kill $up 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+if [[ $mode == https ]]; then
+  for _ in $(seq 100); do curl -sf "127.0.0.1:$uport/stats" >/dev/null && break; sleep 0.1; done
+  oport=$(curl -sf "127.0.0.1:$uport/stats" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["origins"][0]["port"])')
+  url="https://127.0.0.1:$oport/bytes?n=1024"
+fi
 
 total_ir() {  # fetches -> Ir of the whole service run
   local n=$1 sport out=$tmp/cg.$1
@@ -31,9 +49,9 @@ total_ir() {  # fetches -> Ir of the whole service run
   timeout 300 valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" --config= --port="$sport" \
     --threads="$threads" --allow_cidrs=127.0.0.0/8 --log_level=warn --global_concurrency=64 \
     --max_concurrency_per_request=64 --max_urls_per_request=100000 --max_request_bytes=67108864 \
-    --max_queue=100000 --drain_timeout_ms=0 2>/dev/null & local vg=$!
+    --max_queue=100000 --drain_timeout_ms=0 "${service_tls[@]}" 2>/dev/null & local vg=$!
   for _ in $(seq 300); do curl -sf "localhost:$sport/readyz" >/dev/null && break; sleep 0.1; done
-  timeout 200 "$gobin/afpost" -service "http://127.0.0.1:$sport/fetch" -url "http://127.0.0.1:$uport/bytes?n=1024" \
+  timeout 200 "$gobin/afpost" -service "http://127.0.0.1:$sport/fetch" -url "$url" \
     -n "$n" "${client_args[@]}" >/dev/null
   kill -TERM $vg; wait $vg 2>/dev/null || true
   [[ -n "${CALLGRIND_KEEP:-}" ]] && mkdir -p "$CALLGRIND_KEEP" && cp "$out" "$CALLGRIND_KEEP/"
