@@ -1,4 +1,4 @@
-# Shared by overload.sh and soak.sh (sourced): the binary, a loopback
+# Shared by overload.sh, soak.sh and soak_mixed.sh (sourced): the binary, a loopback
 # upstream, the service on a free loopback port, clean-up of exactly the
 # processes started here.
 set -euo pipefail
@@ -11,7 +11,9 @@ mkdir -p "$out_dir"
 tmp="$(mktemp -d)"
 upstream_pid=""
 service_pid=""
+other_pids=()  # more processes a script started (its own upstreams, a proxy)
 cleanup() {
+  for pid in "${other_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   [[ -n "$service_pid" ]] && kill "$service_pid" 2>/dev/null || true
   [[ -n "$upstream_pid" ]] && kill "$upstream_pid" 2>/dev/null || true
   wait 2>/dev/null || true
