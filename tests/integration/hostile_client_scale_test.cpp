@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -37,6 +38,12 @@ double peak_rss_mib(pid_t pid) {
   while (std::getline(status, line))
     if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024;
   return -1;
+}
+
+// The service's open file descriptors: sockets held by a dead fetch would stay counted.
+long open_fds(pid_t pid) {
+  const auto dir = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd");
+  return std::distance(std::filesystem::begin(dir), std::filesystem::end(dir));
 }
 
 // One small /fetch (a 10-byte URL) by another client, as hostile_client_test measures it.
@@ -104,9 +111,9 @@ std::string items_request(const GoUpstream& up, std::size_t bytes, std::vector<s
     }
     return Json{{"urls", urls}, {"concurrency", 48}, {"include_body", true}, {"timeout_ms", 30000}}.dump();
   };
-  // Grow every body to just under the size, then the last one by the rest.
-  const std::size_t base = build(0, 0).size();
-  const std::size_t each = (bytes - base) / items;
+  // Grow every body evenly to just under the size, then the last one by the rest.
+  std::size_t each = 0;
+  for (int step = 0; step < 2; ++step) each += (bytes - build(each, 0).size()) / items;
   const std::size_t rest = bytes - build(each, 0).size();
   std::string out = build(each, rest);
   REQUIRE(out.size() == bytes);
@@ -131,6 +138,7 @@ TEST_CASE("hostile clients at scale: 10000 items with headers and bodies, the re
                                 "--max_queue=20000", "--max_request_bytes=" + std::to_string(max_request_bytes),
                                 "--threads=2"}));
   const double rss_before = peak_rss_mib(svc.pid());
+  const long fds_before = open_fds(svc.pid());
   std::vector<double> base;
   for (int i = 0; i < 20; ++i) base.push_back(small_fetch_ms(svc.port(), other));
   const Latencies baseline = sorted(std::move(base));
@@ -151,8 +159,11 @@ TEST_CASE("hostile clients at scale: 10000 items with headers and bodies, the re
   const Latencies during = latencies_while(svc.port(), other, busy, 20);
   client.join();
   report("10000 items: others served during", during);
-  std::printf("10000 items: %zu-byte request answered %d in %.0f ms (%zu-byte answer), peak RSS %.1f -> %.1f MiB\n",
-              body.size(), big.status, big_ms, big.body.size(), rss_before, peak_rss_mib(svc.pid()));
+  const long fds_after = open_fds(svc.pid());
+  std::printf("10000 items: %zu-byte request answered %d in %.0f ms (%zu-byte answer), peak RSS %.1f -> %.1f MiB, "
+              "%ld -> %ld fds\n",
+              body.size(), big.status, big_ms, big.body.size(), rss_before, peak_rss_mib(svc.pid()), fds_before,
+              fds_after);
 
   REQUIRE(big.status == 200);
   const Json res = big.json();
@@ -184,6 +195,8 @@ TEST_CASE("hostile clients at scale: 10000 items with headers and bodies, the re
   // guards against is memory that grows with copies of the request per
   // fetch, or an answer held several times over.
   CHECK(peak_rss_mib(svc.pid()) < 160);  // ~60 MiB measured
+  // Open afterwards: at most the connections kept for reuse (one per fetch in flight at once).
+  CHECK(fds_after <= fds_before + 48 + 8);
   // The other client: not stalled behind the big one (a generous bound on a loaded machine).
   CHECK(during.overlapped >= 5);  // they did run beside it (~20 here)
   CHECK(during.p50() < 3 * baseline.p50() + 50);
@@ -217,6 +230,7 @@ TEST_CASE("hostile clients at scale: 2000 URLs hedged at once, every loser's con
                                 "--threads=2"}));
   Json list = Json::array();
   for (int i = 0; i < urls; ++i) list.push_back(up.url("/hang-first?ms=20000&key=k" + std::to_string(i)));
+  const long fds_before = open_fds(svc.pid());
   const auto t0 = Clock::now();
   const Reply reply = post(svc.port(), "/fetch",
                            Json{{"urls", list}, {"concurrency", global}, {"hedge_after_ms", 50}, {"timeout_ms", 15000}}
@@ -239,14 +253,17 @@ TEST_CASE("hostile clients at scale: 2000 URLs hedged at once, every loser's con
   // Every loser went away at the upstream: the hung first tries, 2000 of them.
   const bool all_cancelled = eventually([&] { return up.stats()["cancelled"] == urls; }, std::chrono::seconds(10));
   const Json s = up.stats();
-  std::printf("2000 hedged URLs: answered in %.0f ms (slowest URL %.0f ms), upstream %s, peak RSS %.1f MiB\n", took,
-              slowest, s.dump().c_str(), peak_rss_mib(svc.pid()));
+  const long fds_after = open_fds(svc.pid());
+  std::printf("2000 hedged URLs: answered in %.0f ms (slowest URL %.0f ms), upstream %s, peak RSS %.1f MiB, "
+              "%ld -> %ld fds\n",
+              took, slowest, s.dump().c_str(), peak_rss_mib(svc.pid()), fds_before, fds_after);
   CHECK(all_cancelled);
   CHECK(s["h1_requests"] == 2 * urls);
   CHECK(s["in_flight"] == 0);
   // Still open: at most the winners kept for reuse (one per URL in flight at
   // once), so none of the 2000 losing connections.
   CHECK(s["open"] <= global);
+  CHECK(fds_after <= fds_before + global + 8);  // and so at the service
   // Each URL waits 50 ms for its hedge; 64 at a time that is ~1.6 s of the
   // whole, the rest TLS handshakes and the machine's load. A hedge that
   // waited for the 20 s hang instead would break both bounds.
