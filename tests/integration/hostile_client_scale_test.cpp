@@ -29,6 +29,17 @@ namespace scale_test {
 
 using Clock = std::chrono::steady_clock;
 
+// Sanitizer builds (scripts/test.sh) run the service several times slower,
+// with shadow memory and ASan's quarantine in its RSS: the time bounds get
+// that slack, and the RSS bounds, which there would measure the sanitizer,
+// are checked in normal builds only.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool sanitized = true;
+#else
+constexpr bool sanitized = false;
+#endif
+constexpr double slack = sanitized ? 5 : 1;
+
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
 // The service's peak resident size so far (VmHWM), in MiB.
@@ -152,7 +163,7 @@ TEST_CASE("hostile clients at scale: 10000 items with headers and bodies, the re
   double big_ms = 0;
   const auto t0 = Clock::now();
   std::jthread client([&] {  // joined even when a check below throws
-    big = post(svc.port(), "/fetch", body, {}, std::chrono::seconds(60));
+    big = post(svc.port(), "/fetch", body, {}, std::chrono::seconds(100));
     big_ms = ms_since(t0);
     busy = false;
   });
@@ -194,13 +205,13 @@ TEST_CASE("hostile clients at scale: 10000 items with headers and bodies, the re
   // out, the service peaks near 60 MiB. The bound is 2-3x that: what it
   // guards against is memory that grows with copies of the request per
   // fetch, or an answer held several times over.
-  CHECK(peak_rss_mib(svc.pid()) < 160);  // ~60 MiB measured
+  if (!sanitized) CHECK(peak_rss_mib(svc.pid()) < 160);  // ~60 MiB measured
   // Open afterwards: at most the connections kept for reuse (one per fetch in flight at once).
   CHECK(fds_after <= fds_before + 48 + 8);
   // The other client: not stalled behind the big one (a generous bound on a loaded machine).
   CHECK(during.overlapped >= 5);  // they did run beside it (~20 here)
   CHECK(during.p50() < 3 * baseline.p50() + 50);
-  CHECK(during.max() < 1000);
+  CHECK(during.max() < 1000 * slack);
   check_recovered(svc, other, global);
 
   // The same request one byte over: 413 from its Content-Length, before the
@@ -229,13 +240,18 @@ TEST_CASE("hostile clients at scale: 2000 URLs hedged at once, every loser's con
   Service svc(trusting_test_ca({"--global_concurrency=" + std::to_string(global), "--max_urls_per_request=2000",
                                 "--threads=2"}));
   Json list = Json::array();
-  for (int i = 0; i < urls; ++i) list.push_back(up.url("/hang-first?ms=20000&key=k" + std::to_string(i)));
+  // The first tries hang past timeout_ms: only a hedge can answer in time.
+  for (int i = 0; i < urls; ++i) list.push_back(up.url("/hang-first?ms=60000&key=k" + std::to_string(i)));
   const long fds_before = open_fds(svc.pid());
   const auto t0 = Clock::now();
   const Reply reply = post(svc.port(), "/fetch",
-                           Json{{"urls", list}, {"concurrency", global}, {"hedge_after_ms", 50}, {"timeout_ms", 15000}}
+                           Json{{"urls", list},
+                                {"concurrency", global},
+                                {"hedge_after_ms", 50},
+                                {"timeout_ms", 30000},
+                                {"include_body", true}}
                                .dump(),
-                           {}, std::chrono::seconds(60));
+                           {}, std::chrono::seconds(100));
   const double took = ms_since(t0);
   REQUIRE(reply.status == 200);
   const Json res = reply.json();
@@ -245,8 +261,8 @@ TEST_CASE("hostile clients at scale: 2000 URLs hedged at once, every loser's con
   double slowest = 0;
   for (int i = 0; i < urls; ++i) {
     const bool fine = r[i]["ok"] == true && r[i]["hedged"] == true && r[i]["attempts"] == 2 &&
-                      r[i]["url"] == list[i];
-    if (!fine && ++not_hedged <= 5) CHECK(r[i].dump() == "ok, hedged, 2 attempts");
+                      r[i]["body"] == "fast" && r[i]["url"] == list[i];
+    if (!fine && ++not_hedged <= 5) CHECK(r[i].dump() == "ok, hedged, 2 attempts, the hedge's \"fast\"");
     slowest = std::max(slowest, r[i]["elapsed_ms"].get<double>());
   }
   CHECK(not_hedged == 0);
@@ -265,11 +281,10 @@ TEST_CASE("hostile clients at scale: 2000 URLs hedged at once, every loser's con
   CHECK(s["open"] <= global);
   CHECK(fds_after <= fds_before + global + 8);  // and so at the service
   // Each URL waits 50 ms for its hedge; 64 at a time that is ~1.6 s of the
-  // whole, the rest TLS handshakes and the machine's load. A hedge that
-  // waited for the 20 s hang instead would break both bounds.
-  CHECK(took < 20000);
-  CHECK(slowest < 5000);
-  CHECK(peak_rss_mib(svc.pid()) < 96);  // ~30 MiB measured
+  // whole, the rest TLS handshakes and the machine's load.
+  CHECK(took < 20000 * slack);
+  CHECK(slowest < 5000 * slack);
+  if (!sanitized) CHECK(peak_rss_mib(svc.pid()) < 96);  // ~30 MiB measured
   check_recovered(svc, other, global);
   CHECK(svc.stop() == 0);
 }
