@@ -140,8 +140,7 @@ TEST_CASE("hostile clients at scale: 10000 items with headers and bodies, the re
   // time, over TLS to Go (the cpp-httplib upstream would add its ~43 ms
   // Nagle floor to every fetch), plus 4 MiB in and ~10 MiB out as JSON. The
   // service-wide bound leaves room beside the big request for the other
-  // client, and is small enough for check_recovered to fill at the other
-  // client's upstream (whose listen backlog is short).
+  // client.
   constexpr int global = 64;
   GoUpstream up(test_pki().server, /*http1_only=*/true);  // the big request's upstream
   Upstream other;                                         // the other client's
