@@ -11,13 +11,13 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "client.hpp"
 #include "h2_upstreams.hpp"
+#include "process_memory.hpp"
 #include "recovery.hpp"
 #include "service_process.hpp"
 #include "tls_certs.hpp"
@@ -43,13 +43,7 @@ constexpr double slack = sanitized ? 5 : 1;
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
 // The service's peak resident size so far (VmHWM), in MiB.
-double peak_rss_mib(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024;
-  return -1;
-}
+double peak_rss_mib(pid_t pid) { return static_cast<double>(peak_rss_kib(pid)) / 1024; }
 
 // The service's open file descriptors: sockets held by a dead fetch would stay counted.
 long open_fds(pid_t pid) {
