@@ -68,6 +68,26 @@ void check_memory(const Service& svc, long before_kib) {
   CHECK(after < rss_bound_kib);
 }
 
+// A server that sends frames without end: the fetch is protocol_error with no
+// status, the service closes the connection, its memory stays bounded, and
+// nothing has leaked.
+void check_ends_connection(Mode mode, const char* what) {
+  HostileH2Upstream bad(mode, test_pki().server);
+  GoUpstream healthy(test_pki().server);
+  Upstream up;
+  Service svc(trusting_test_ca({hostile_global_flag}));
+  const long before = peak_rss_kib(svc.pid());
+  auto r = fetch_hostile(svc, bad);
+  note(what, r);
+  std::printf("  %ld bytes of frames sent\n", bad.bytes_sent());
+  check_protocol_error(r);
+  CHECK(r["status"].is_null());
+  CHECK(eventually([&] { return bad.open_connections() == 0; }, std::chrono::seconds(5)));
+  check_memory(svc, before);
+  check_pool_and_recovery(svc, healthy, up);
+  CHECK(svc.stop() == 0);
+}
+
 }  // namespace hostile_h2_test
 
 using namespace hostile_h2_test;
@@ -122,57 +142,18 @@ TEST_CASE("hostile h2: a connection that sent GOAWAY mid-body and stays open tak
 
 TEST_CASE("hostile h2: a SETTINGS flood ends the connection with protocol_error, memory bounded",
           "[hostile-upstream][http2]") {
-  HostileH2Upstream bad(Mode::settings_flood, test_pki().server);
-  GoUpstream healthy(test_pki().server);
-  Upstream up;
-  Service svc(trusting_test_ca({hostile_global_flag}));
-  const long before = peak_rss_kib(svc.pid());
-  auto r = fetch_hostile(svc, bad);
-  note("SETTINGS flood", r);
-  std::printf("  %ld bytes of SETTINGS sent\n", bad.bytes_sent());
-  check_protocol_error(r);
-  CHECK(r["status"].is_null());
-  CHECK(eventually([&] { return bad.open_connections() == 0; }, std::chrono::seconds(5)));
-  check_memory(svc, before);
-  check_pool_and_recovery(svc, healthy, up);
-  CHECK(svc.stop() == 0);
+  check_ends_connection(Mode::settings_flood, "SETTINGS flood");
 }
 
 TEST_CASE("hostile h2: a PING flood ends the connection with protocol_error, memory bounded",
           "[hostile-upstream][http2]") {
-  HostileH2Upstream bad(Mode::ping_flood, test_pki().server);
-  GoUpstream healthy(test_pki().server);
-  Upstream up;
-  Service svc(trusting_test_ca({hostile_global_flag}));
-  const long before = peak_rss_kib(svc.pid());
-  auto r = fetch_hostile(svc, bad);
-  note("PING flood", r);
-  std::printf("  %ld bytes of PING sent\n", bad.bytes_sent());
-  check_protocol_error(r);
-  CHECK(r["status"].is_null());
-  CHECK(eventually([&] { return bad.open_connections() == 0; }, std::chrono::seconds(5)));
-  check_memory(svc, before);
-  check_pool_and_recovery(svc, healthy, up);
-  CHECK(svc.stop() == 0);
+  check_ends_connection(Mode::ping_flood, "PING flood");
 }
 
 TEST_CASE("hostile h2: endless CONTINUATION frames are protocol_error at once, memory flat",
           "[hostile-upstream][http2]") {
-  HostileH2Upstream bad(Mode::endless_continuation, test_pki().server);
-  GoUpstream healthy(test_pki().server);
-  Upstream up;
-  Service svc(trusting_test_ca({hostile_global_flag}));
-  const long before = peak_rss_kib(svc.pid());
-  auto r = fetch_hostile(svc, bad);
-  note("endless CONTINUATION", r);
-  std::printf("  %ld bytes of frames sent\n", bad.bytes_sent());
-  check_protocol_error(r);
-  CHECK(r["status"].is_null());
   // The header block never ends, so HPACK cannot be resumed: the connection must go.
-  CHECK(eventually([&] { return bad.open_connections() == 0; }, std::chrono::seconds(5)));
-  check_memory(svc, before);
-  check_pool_and_recovery(svc, healthy, up);
-  CHECK(svc.stop() == 0);
+  check_ends_connection(Mode::endless_continuation, "endless CONTINUATION");
 }
 
 TEST_CASE("hostile h2: a header list over 64 KiB across CONTINUATIONs is protocol_error, the connection kept",
