@@ -33,11 +33,7 @@ using Clock = std::chrono::steady_clock;
 // with shadow memory and ASan's quarantine in its RSS: the time bounds get
 // that slack, and the RSS bounds, which there would measure the sanitizer,
 // are checked in normal builds only.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool sanitized = true;
-#else
-constexpr bool sanitized = false;
-#endif
+constexpr bool sanitized = sanitizer_build;
 constexpr double slack = sanitized ? 5 : 1;
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }

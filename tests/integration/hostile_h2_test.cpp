@@ -25,9 +25,12 @@ using Mode = HostileH2Upstream::Mode;
 namespace hostile_h2_test {
 
 constexpr int timeout_ms = 2000;
-// The peak resident size the service may reach in a flood test; it starts
-// at about 10 MiB.
+// The peak resident size the service may reach in a flood test (it starts
+// at about 10 MiB; not checked under the sanitizers, see process_memory.hpp),
+// and how much it may grow in one (about 1 MiB measured, up to 15 under ASan,
+// its quarantine holding what was freed).
 constexpr long rss_bound_kib = 64 * 1024;
+constexpr long rss_growth_bound_kib = 32 * 1024;
 
 double elapsed(const Json& r) { return r["elapsed_ms"].get<double>(); }
 
@@ -65,7 +68,8 @@ void check_memory(const Service& svc, long before_kib) {
   const long after = peak_rss_kib(svc.pid());
   std::printf("  VmHWM %ld KiB before, %ld KiB after\n", before_kib, after);
   CHECK(after > 0);
-  CHECK(after < rss_bound_kib);
+  CHECK(after - before_kib < rss_growth_bound_kib);
+  if (!sanitizer_build) CHECK(after < rss_bound_kib);
 }
 
 // A server that sends frames without end: the fetch is protocol_error with no
