@@ -1,5 +1,7 @@
 #include "upstream.hpp"
 
+#include <sys/socket.h>
+
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -202,8 +204,21 @@ Upstream::Upstream(std::optional<TlsFiles> tls, int keep_alive_s) : tls_(tls.has
     res.set_content(j.dump(), "application/json");
   });
 
+  // cpp-httplib listens with a backlog of 5, compiled into Debian's library
+  // (CPPHTTPLIB_LISTEN_BACKLOG cannot change it): a burst of connections from
+  // the service (check_recovered's 64 at once) then lost handshakes to the
+  // full accept queue and waited for retransmits, seconds apart, past the
+  // fetch's timeout. The listening socket is noted as it is made and listen()
+  // called again on it with a deep backlog.
+  auto listening = std::make_shared<socket_t>(INVALID_SOCKET);
+  s.set_socket_options([listening](socket_t sock) {
+    httplib::default_socket_options(sock);
+    *listening = sock;
+  });
   port_ = s.bind_to_any_port("127.0.0.1");
   if (port_ <= 0) throw std::runtime_error("upstream: cannot bind 127.0.0.1");
+  if (*listening == INVALID_SOCKET || ::listen(*listening, 1024) != 0)
+    throw std::runtime_error("upstream: cannot deepen the listen backlog");
   thread_ = std::thread([&s] { s.listen_after_bind(); });
   auto until = Clock::now() + std::chrono::seconds(5);
   while (!s.is_running() && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(1));
