@@ -32,8 +32,9 @@ def pct(sorted_values, p):
     return round(sorted_values[k], 2)
 
 
-async def one(port, body, timeout):
-    """Status and latency (ms) of one POST /fetch; status 0 when no answer came."""
+async def post_fetch(port, body, timeout):
+    """(status, answer body, latency ms, error name) of one POST /fetch on a new
+    connection; status 0 and the error's name when no whole answer came."""
     t0 = time.monotonic()
     writer = None
     try:
@@ -49,16 +50,21 @@ async def one(port, body, timeout):
             for line in head.split(b"\r\n")[1:]:
                 if line.lower().startswith(b"content-length:"):
                     length = int(line.split(b":", 1)[1])
-            await reader.readexactly(length)  # the whole answer, or it is lost
-            return status
+            return status, await reader.readexactly(length)  # the whole answer, or it is lost
 
-        status = await asyncio.wait_for(exchange(), timeout)
-        return status, (time.monotonic() - t0) * 1000, None
+        status, data = await asyncio.wait_for(exchange(), timeout)
+        return status, data, (time.monotonic() - t0) * 1000, None
     except Exception as e:  # connection refused/reset, timeout, short read
-        return 0, (time.monotonic() - t0) * 1000, type(e).__name__
+        return 0, None, (time.monotonic() - t0) * 1000, type(e).__name__
     finally:
         if writer is not None:
             writer.close()
+
+
+async def one(port, body, timeout):
+    """Status and latency (ms) of one POST /fetch; status 0 when no answer came."""
+    status, _, ms, error = await post_fetch(port, body, timeout)
+    return status, ms, error
 
 
 async def get_json(port, path):

@@ -24,7 +24,7 @@ import sys
 import time
 import urllib.request
 
-from load import pct, rss_kb
+from load import pct, post_fetch, rss_kb
 
 
 def peak_rss_kb(pid):
@@ -37,30 +37,13 @@ def peak_rss_kb(pid):
 
 async def exchange(port, body, timeout):
     """(status, JSON body or None, latency ms, error name)."""
-    t0 = time.monotonic()
-    writer = None
+    status, data, ms, error = await post_fetch(port, body, timeout)
+    if error:
+        return 0, None, ms, error
     try:
-        async def go():
-            nonlocal writer
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.write(b"POST /fetch HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                         b"Connection: close\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
-            await writer.drain()
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head.split(b" ", 2)[1])
-            length = 0
-            for line in head.split(b"\r\n")[1:]:
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-            return status, await reader.readexactly(length)  # the whole answer, or it is lost
-
-        status, data = await asyncio.wait_for(go(), timeout)
-        return status, json.loads(data), (time.monotonic() - t0) * 1000, None
-    except Exception as e:  # refused/reset, timeout, short read, not JSON
-        return 0, None, (time.monotonic() - t0) * 1000, type(e).__name__
-    finally:
-        if writer is not None:
-            writer.close()
+        return status, json.loads(data), ms, None
+    except ValueError as e:  # not JSON: lost like a short read
+        return 0, None, ms, type(e).__name__
 
 
 def problem(kind, status, answer, urls):
