@@ -31,8 +31,8 @@ Fields encoded_as(const std::string& coding) { return {{"Content-Encoding", codi
 
 // A bomb of `coding` (256 MiB of zeros in a few hundred KiB at most) ends
 // too_large after exactly max_body_bytes of output, twice, fast, the service's
-// peak RSS all but unmoved; then nothing has leaked.
-void check_bomb(ContentCoding coding, const std::string& bomb) {
+// peak RSS all but unmoved; then nothing has leaked. Returns the two results.
+Json check_bomb(ContentCoding coding, const std::string& bomb) {
   const std::string name(to_string(coding));
   Upstream up;
   up.canned("/canned/bomb", bomb, encoded_as(name));
@@ -64,6 +64,7 @@ void check_bomb(ContentCoding coding, const std::string& bomb) {
   CHECK(after - before < 32 * 1024);  // not the 256 MiB the bomb decodes to
   check_recovered(svc, up, hostile_global);
   CHECK(svc.stop() == 0);
+  return res["results"];
 }
 
 }  // namespace
@@ -220,33 +221,9 @@ TEST_CASE("decoding: a 256 MiB gzip bomb ends too_large at max_body_bytes, fast,
   // 256 MiB of zeros in about 256 KiB, made without holding them.
   const std::string bomb = test::encode_zeros(ContentCoding::gzip, 256ull << 20, {.level = 9});
   REQUIRE(bomb.size() < 300 * 1024);
-  Upstream up;
-  up.canned("/canned/bomb", bomb, encoded_as("gzip"));
-  up.canned("/canned/small", test::encode(ContentCoding::gzip, "warm"), encoded_as("gzip"));
-  Service svc;  // max_body_bytes: 1 MiB
-  // The resident peak of a service that has decoded something already.
-  REQUIRE(fetch(svc.port(), {{"urls", {up.url("/canned/small")}}})["results"][0]["ok"] == true);
-  const long before = peak_rss_kib(svc.pid());
-  REQUIRE(before > 0);
-
-  const auto t0 = std::chrono::steady_clock::now();
-  auto res = fetch(svc.port(), {{"urls", {up.url("/canned/bomb"), up.url("/canned/bomb?again")}},
-                                {"timeout_ms", 60000}});
-  const auto took = std::chrono::steady_clock::now() - t0;
-  for (int i : {0, 1}) {
-    auto& r = res["results"][i];
-    INFO(r.dump());
-    CHECK(r["error"] == "too_large");
-    CHECK(r["status"] == 200);
-    CHECK(r["bytes"] == 1048576);  // exactly max_body_bytes of output, not one more
-    CHECK(r["wire_bytes"].get<std::size_t>() < bomb.size());
-    CHECK(r["content_encoding"] == "gzip");
-  }
-  CHECK(took < std::chrono::seconds(10));  // decoding 256 MiB would take far longer under the sanitizers
-  const long after = peak_rss_kib(svc.pid());
-  INFO("VmHWM " << before << " KiB before, " << after << " KiB after");
-  CHECK(after - before < 32 * 1024);  // not the 256 MiB the bomb decodes to
-  CHECK(svc.stop() == 0);
+  const Json results = check_bomb(ContentCoding::gzip, bomb);
+  // gzip's output limit comes before the end of its input: the rest is never read.
+  for (int i : {0, 1}) CHECK(results[i]["wire_bytes"].get<std::size_t>() < bomb.size());
 }
 
 TEST_CASE("decoding: a 256 MiB brotli bomb ends too_large at max_body_bytes, fast, with memory bounded",
