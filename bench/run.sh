@@ -8,12 +8,13 @@
 # test CA (S5-S7), runs everything under timeouts and writes the table to
 # bench/results/peers-<date>.md and stdout.
 #
-#   bench/run.sh            the full run (~8 min on 2 cores, bounded at 20)
+#   bench/run.sh            the full run: 3 rounds (~8 min each on 2 cores, each bounded at 20)
 #   bench/run.sh --smoke    S1 and S7 at N=2000, asyncfetch and wrk only (< 1 min after the build); exit 1 if a check fails
 #
 # Env: BENCH_ASYNCFETCH (an asyncfetch already built, e.g. CI's build/service/asyncfetch: no
 # Release build then), N (S1, S5, S7, S8 fetches, default 20000; S6 takes at most 2000), THREADS (service io threads to compare, default 1,2; S2 and S4 use the first),
-# SCENARIOS (default S1,S2,S3,S4,scaling,S5,S6,S7,S8), BUILD_DIR (default build-release), JOBS (2).
+# SCENARIOS (default S1,S2,S3,S4,scaling,S5,S6,S7,S8), ROUNDS (default 3: the table shows each row's
+# median round, the targets their median ratio), BUILD_DIR (default build-release), JOBS (2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -81,5 +82,6 @@ if ((smoke)); then
   exec timeout 120 /usr/bin/python3 bench/peers/harness.py "${args[@]}" --smoke --scenarios S1,S7 \
     --n "${N:-2000}" --wrk-seconds 1
 fi
-timeout 1200 /usr/bin/python3 bench/peers/harness.py "${args[@]}" --n "${N:-20000}" \
+rounds=${ROUNDS:-3}
+timeout $((1200 * rounds)) /usr/bin/python3 bench/peers/harness.py "${args[@]}" --n "${N:-20000}" --rounds "$rounds" \
   --scenarios "${SCENARIOS:-S1,S2,S3,S4,scaling,S5,S6,S7,S8}" --out "bench/results/peers-$(date -u +%Y%m%d-%H%M).md"

@@ -29,6 +29,7 @@ import urllib.request
 from dataclasses import dataclass, field
 
 import connection_scenarios
+import targets
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TICK = os.sysconf("SC_CLK_TCK")
@@ -39,6 +40,13 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def proc_cpu(pid: int) -> float:
+    """utime + stime of a live process, in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 def get_json(url: str, timeout: float = 5) -> dict:
@@ -70,6 +78,8 @@ class Run:
     wall: float = 0.0
     cpu: float = 0.0
     rss_mb: float = 0.0
+    up_cpu: float = 0.0   # the upstream's CPU over the run
+    driver_cpu: float = 0.0  # afpost's, for asyncfetch rows (the client is the service there)
     upstream: dict = field(default_factory=dict)
     note: str = ""
     error: str = ""
@@ -78,10 +88,16 @@ class Run:
     fresh: bool = False   # no connection carried two requests
     origin_cap: int = 0   # no origin (listening port) above this many in flight
     ideal_s: float = 0.0  # the wall time with no overhead, for the efficiency column
+    round: int = 0        # which round of the run (0-based)
 
     @property
     def rate(self) -> float:
         return self.ok / self.wall if self.wall else 0.0
+
+    @property
+    def cores_busy(self) -> float:
+        """Client (or service), driver and upstream CPU over the wall time: 2.0 is a full 2-core box."""
+        return (self.cpu + self.driver_cpu + self.up_cpu) / self.wall if self.wall else 0.0
 
     @property
     def checks(self) -> list:
@@ -158,6 +174,11 @@ class Upstream:
         while get_json(self.base + "/stats")["open"] > 1 and time.monotonic() < end:
             time.sleep(0.1)
         get_json(self.base + "/reset")
+        self.cpu0 = self.cpu()
+
+    def cpu(self) -> float:
+        """utime + stime of the upstream process (the one taskset execs into, when pinned)."""
+        return proc_cpu(self.proc.pid)
 
     def stats(self) -> dict:
         s = get_json(self.base + "/stats")
@@ -222,9 +243,7 @@ class Service:
             raise
 
     def cpu(self) -> float:
-        with open(f"/proc/{self.proc.pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / TICK
+        return proc_cpu(self.proc.pid)
 
     def tls_handshakes(self) -> tuple:
         """(full, resumed) from /metrics: the service's own count, beside the upstream's."""
@@ -253,14 +272,15 @@ class Bench:
     def __init__(self, a):
         self.a = a
         self.runs = []
+        self.rounds = [[]]  # the runs of each round; runs holds them all, in order
         # Service io threads to run (S1 and S3 run each; S2 and S4 the first).
         self.threads = [int(t) for t in a.threads.split(",")]
         self.up = Upstream(a.upstream)
 
     @contextlib.contextmanager
-    def upstream(self, extra: list):
-        """A scenario's own upstream (origins, TLS, ...) in place of the shared one."""
-        shared, self.up = self.up, Upstream(self.a.upstream, extra=extra)
+    def upstream(self, extra: list = (), pin: str = ""):
+        """A scenario's own upstream (origins, TLS, pinned to a CPU, ...) in place of the shared one."""
+        shared, self.up = self.up, Upstream(self.a.upstream, pin=pin, extra=extra)
         try:
             yield self.up
         finally:
@@ -272,11 +292,14 @@ class Bench:
                                "S3": "/delay?ms=1000&n=1024", "scaling": "/bytes?n=1024"}[scenario]
 
     def record(self, r: Run) -> None:
+        r.up_cpu = self.up.cpu() - self.up.cpu0
         r.upstream = self.up.stats()
+        r.round = len(self.rounds) - 1
         self.runs.append(r)
+        self.rounds[-1].append(r)
         bad = r.checks
         print(f"  {r.scenario} {r.peer:<28} {r.rate:>9.0f} fetches/s  wall {r.wall:6.2f}s  "
-              f"cpu {r.cpu:5.2f}s  rss {r.rss_mb:6.1f}MB  accepted {r.upstream.get('accepted')}  "
+              f"cpu {r.cpu:5.2f}s  upstream cpu {r.up_cpu:5.2f}s  rss {r.rss_mb:6.1f}MB  accepted {r.upstream.get('accepted')}  "
               f"peak {r.upstream.get('peak_in_flight')}  {r.detail + '  ' if r.detail else ''}"
               f"{'OK' if not bad else 'CHECK FAILED: ' + '; '.join(bad)}", flush=True)
 
@@ -321,6 +344,8 @@ class Bench:
         cpu0 = service.cpu() if service else 0.0
         out, wall, cpu, rss, err = run_client(cmd, seconds + 30)
         r.error = err
+        if service:
+            r.driver_cpu = cpu
         m = re.search(r"Requests/sec:\s*([\d.]+)", out)
         served = get_json(self.up.base + "/stats")["requests"]
         r.ok = served
@@ -352,8 +377,8 @@ class Bench:
                 f.flush()
                 cmd = [self.a.afpost, "-service", svc.base + "/fetch", "-urls", f.name, "-n", str(n),
                        "-clients", str(clients), "-batch", str(batch), "-concurrency", str(concurrency), *post]
-                out, wall, _, _, err = run_client(cmd, limit)
-            r = Run(scenario, peer, n, c, error=err, **want)
+                out, wall, driver_cpu, _, err = run_client(cmd, limit)
+            r = Run(scenario, peer, n, c, error=err, driver_cpu=driver_cpu, **want)
             r.cpu, r.rss_mb = svc.cpu() - cpu0, svc.peak_rss_mb()
             take_result_line(r, out, wall)
             full, resumed = svc.tls_handshakes()
@@ -420,84 +445,45 @@ class Bench:
                            script=script, service=svc)
         finally:
             svc.stop()
-        self.s4_ratio = via.rate / direct.rate if direct.rate else 0.0
-        print(f"  S4 ratio (via service / direct) = {self.s4_ratio:.2f}")
+        print(f"  S4 ratio (via service / direct) = {via.rate / direct.rate if direct.rate else 0:.2f}")
 
     def scaling(self, n: int) -> None:
         print(f"Scaling: S1 N={n} through asyncfetch, threads=1 vs 2, upstream pinned to CPU 0")
-        self.up.stop()
-        self.up = Upstream(self.a.upstream, pin="0")
-        for t in (1, 2):
-            self.asyncfetch("scaling", f"asyncfetch threads={t}", n, 64, 1, n, 64, t, 120)
-
-    def ceilings(self) -> dict:
-        """wrk's req/s per scenario (the mean when it ran before and after)."""
-        seen = {}
-        for r in self.runs:
-            if r.peer.startswith("wrk -t2"):
-                seen.setdefault(r.scenario, []).append(r.rate)
-        return {k: sum(v) / len(v) for k, v in seen.items()}
-
-    # --- targets (issue 6), ratios inside this run ---------------------------
-    def targets(self) -> str:
-        def find(scenario, prefix):
-            return [r for r in self.runs if r.scenario == scenario and r.peer.startswith(prefix)]
-        out = []
-        ceiling, go = self.ceilings().get("S1", 0), find("S1", "Go")
-        for r in find("S1", "asyncfetch"):
-            parts = []
-            if ceiling:
-                v = r.rate / ceiling
-                parts.append(f"{v:.2f}x wrk (target 0.9: {'met' if v >= 0.9 else 'missed'})")
-            if go and go[0].rate:
-                v = r.rate / go[0].rate
-                parts.append(f"{v:.2f}x Go (target 1.3: {'met' if v >= 1.3 else 'missed'})")
-                mine, theirs = r.cpu / r.ok * 1000, go[0].cpu / go[0].ok * 1000
-                parts.append(f"CPU/1000 {mine:.3f} vs Go {theirs:.3f} ({'less' if mine < theirs else 'not less'})")
-            out.append(f"- S1 {r.peer}: " + "; ".join(parts))
-        for r in find("S2", "asyncfetch"):
-            e = 0.4 / r.wall if r.wall else 0
-            out.append(f"- S2 {r.peer}: efficiency {e:.2f} (target 0.95: {'met' if e >= 0.95 else 'missed'})")
-        for r in find("S3", "asyncfetch"):
-            ok = r.wall <= 1.5 and r.rss_mb <= 100 and not r.checks
-            out.append(f"- S3 {r.peer}: wall {r.wall:.2f} s (target 1.5), peak RSS {r.rss_mb:.0f} MB (target 100), "
-                       f"{'no error' if not r.checks else 'errors'}: {'met' if ok else 'missed'}")
-        if hasattr(self, "s4_ratio"):
-            out.append(f"- S4: service {self.s4_ratio:.2f}x direct (target 0.5: {'met' if self.s4_ratio >= 0.5 else 'missed'})")
-        sc = find("scaling", "asyncfetch")
-        if len(sc) == 2 and sc[0].rate:
-            out.append(f"- scaling (upstream pinned to CPU 0): threads=2 / threads=1 = {sc[1].rate / sc[0].rate:.2f}")
-        s1 = [r for r in self.runs if r.scenario == "S1" and not r.peer.startswith("wrk")]
-        for r in s1:
-            acc = r.upstream.get("accepted", 0)
-            if acc > 2 * r.c:
-                out.append(f"- keep-alive: {r.peer} made {acc} upstream connections for C={r.c}")
-        if not any(l.startswith("- keep-alive") for l in out) and s1:
-            out.append(f"- keep-alive: every S1 peer made ≤ 2×C upstream connections (C=64)")
-        out += connection_scenarios.targets(self)
-        return "\n".join(out)
+        with self.upstream(pin="0"):
+            for t in (1, 2):
+                self.asyncfetch("scaling", f"asyncfetch threads={t}", n, 64, 1, n, 64, t, 120)
 
     # --- table -----------------------------------------------------------
     def table(self) -> str:
-        lines = ["| scenario | peer | fetches/s | × wrk | wall s | efficiency | CPU s /1000 fetches | peak RSS MB "
-                 "| upstream conns accepted | peak in-flight ≤ C | upstream detail | checks |",
-                 "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
-        ceiling = self.ceilings()
-        ideal = {"S2": 2000 / 100 * 0.02, "S3": 1.0}
+        """One row per scenario and peer: the round with the median fetches/s (so every column comes
+        from one real run), each round's fetches/s beside it, and any round's failed check."""
+        lines = ["| scenario | peer | fetches/s | rounds | × wrk | wall s | efficiency | CPU s /1000 fetches "
+                 "| upstream CPU s /1000 | cores busy | peak RSS MB | upstream conns accepted "
+                 "| peak in-flight ≤ C | upstream detail | checks |",
+                 "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
+        groups = {}
         for r in self.runs:
-            ratio = f"{r.rate / ceiling[r.scenario]:.2f}" if r.scenario in ceiling and ceiling[r.scenario] else ""
+            groups.setdefault((r.scenario, r.peer), []).append(r)
+        ideal = {"S2": 2000 / 100 * 0.02, "S3": 1.0}
+        for (scenario, peer), rs in groups.items():
+            r = sorted(rs, key=lambda x: x.rate)[(len(rs) - 1) // 2]
+            ceiling = targets.wrk_mean(self.rounds[r.round], scenario)
+            ratio = f"{r.rate / ceiling:.2f}" if ceiling else ""
             eff = ""
             if r.ideal_s and r.wall:
                 eff = f"{r.ideal_s / r.wall:.2f}"
-            elif r.scenario in ideal and r.wall:
-                eff = f"{ideal[r.scenario] / r.wall:.2f}" if not r.peer.startswith("wrk") else \
-                    f"{r.rate * (0.02 if r.scenario == 'S2' else 1.0) / r.c:.2f}"
+            elif scenario in ideal and r.wall:
+                eff = f"{ideal[scenario] / r.wall:.2f}" if not peer.startswith("wrk") else \
+                    f"{r.rate * (0.02 if scenario == 'S2' else 1.0) / r.c:.2f}"
             per_k = r.cpu / r.ok * 1000 if r.ok else 0.0
-            bad = r.checks
-            lines.append(f"| {r.scenario} | {r.peer} | {r.rate:,.0f} | {ratio} | {r.wall:.2f} | {eff} | {per_k:.3f} "
-                         f"| {r.rss_mb:.0f} | {r.upstream.get('accepted', '')} "
-                         f"| {r.upstream.get('peak_in_flight', '')} ≤ {r.c} | {r.detail} "
-                         f"| {'ok' if not bad else '**' + '; '.join(bad) + '**'}{' ' + r.note if r.note else ''} |")
+            up_k = r.up_cpu / r.ok * 1000 if r.ok else 0.0
+            bad = [f"round {x.round + 1}: " + "; ".join(x.checks) for x in rs if x.checks]
+            each = " / ".join(f"{x.rate:,.0f}" for x in rs) if len(rs) > 1 else ""
+            lines.append(f"| {scenario} | {peer} | {r.rate:,.0f} | {each} | {ratio} | {r.wall:.2f} | {eff} "
+                         f"| {per_k:.3f} | {up_k:.3f} | {r.cores_busy:.2f} | {r.rss_mb:.0f} "
+                         f"| {r.upstream.get('accepted', '')} | {r.upstream.get('peak_in_flight', '')} ≤ {r.c} "
+                         f"| {r.detail} | {'ok' if not bad else '**' + '; '.join(bad) + '**'}"
+                         f"{' ' + r.note if r.note else ''} |")
         return "\n".join(lines)
 
 
@@ -513,6 +499,8 @@ def main() -> int:
     p.add_argument("--wrk-seconds", type=int, default=3)
     p.add_argument("--scenarios", default="S1,S2,S3,S4,scaling,S5,S6,S7,S8")
     p.add_argument("--tls-dir", default="", help="ca.pem, server.pem, server.key for S5-S7 (bench/tls_certs.sh)")
+    p.add_argument("--rounds", type=int, default=1, help="run the scenarios this many times; the table "
+                   "shows each row's median round, the targets their median ratio")
     p.add_argument("--smoke", action="store_true", help="asyncfetch and wrk only")
     p.add_argument("--out", default="")
     a = p.parse_args()
@@ -521,24 +509,31 @@ def main() -> int:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
     b = Bench(a)
+    load0 = open("/proc/loadavg").read().split()[:3]
     try:
-        for s in a.scenarios.split(","):
-            more = connection_scenarios.SCENARIOS
-            if s in more:
-                more[s](b, a.n)
-            else:
-                {"S1": lambda: b.s1(a.n), "S2": b.s2, "S3": b.s3, "S4": b.s4,
-                 "scaling": lambda: b.scaling(a.n)}[s]()
+        for i in range(a.rounds):
+            if i:
+                b.rounds.append([])
+            if a.rounds > 1:
+                print(f"--- round {i + 1} of {a.rounds}")
+            for s in a.scenarios.split(","):
+                more = connection_scenarios.SCENARIOS
+                if s in more:
+                    more[s](b, a.n)
+                else:
+                    {"S1": lambda: b.s1(a.n), "S2": b.s2, "S3": b.s3, "S4": b.s4,
+                     "scaling": lambda: b.scaling(a.n)}[s]()
     finally:
         b.up.stop()
     table = b.table()
     load = open("/proc/loadavg").read().split()[:3]
-    header = (f"Machine: {os.cpu_count()} CPUs, {platform_cpu()}; load average before the table: "
-              f"{' '.join(load)}; service io threads (t=) {a.threads}; N={a.n} in S1, S5, S7 and S8.")
+    header = (f"Machine: {os.cpu_count()} CPUs, {platform_cpu()}; load average {' '.join(load0)} before the run, "
+              f"{' '.join(load)} after; service io threads (t=) {a.threads}; N={a.n} in S1, S5, S7 and S8; "
+              f"{a.rounds} round{'s' if a.rounds > 1 else ''}"
+              f"{', each row the round with its median fetches/s' if a.rounds > 1 else ''}.")
     text = header + "\n\n" + table + "\n"
-    if hasattr(b, "s4_ratio"):
-        text += f"\nS4: service req/s ÷ direct req/s = {b.s4_ratio:.2f}\n"
-    text += "\nTargets (issues 6 and 20), from this run:\n\n" + b.targets() + "\n"
+    text += "\nTargets (issue 20), ratios inside each round" + (", the median over the rounds" if a.rounds > 1 else "") + \
+        ":\n\n" + "\n".join(targets.summary(b.rounds)) + "\n"
     print()
     print(text)
     if a.out:
