@@ -7,6 +7,7 @@
 #   bench/instructions.sh [BINARY] [THREADS] [MODE]
 #     default build-release/service/asyncfetch, 1, fetch
 #   MODE fetch: one POST /fetch carrying all the URLs (S1's cost per fetch)
+#   MODE batch: 64 clients each POSTing batches of 100 URLs, concurrency 1 (S1's other mode, per fetch)
 #   MODE post:  64 clients each POSTing 1-URL /fetch requests (S4's cost per request)
 #   MODE https: as fetch, from a TLS 1.3 origin over HTTP/1.1 keep-alive (S5's cost per fetch;
 #               the certificates from bench/tls_certs.sh in BUILD_DIR/bench-tls/)
@@ -18,9 +19,10 @@ gobin=${BUILD_DIR:-build-release}/bench-go
 command -v valgrind >/dev/null || { echo "instructions: valgrind not installed" >&2; exit 1; }
 case $mode in
   fetch) client_args=(-concurrency 64) unit="fetch" ;;
+  batch) client_args=(-clients 64 -batch 100 -concurrency 1) unit="fetch in batches of 100" ;;
   post) client_args=(-clients 64 -batch 1 -concurrency 1) unit="1-URL POST" ;;
   https) client_args=(-concurrency 64) unit="https fetch" ;;
-  *) echo "instructions: MODE is fetch, post or https, not $mode" >&2; exit 2 ;;
+  *) echo "instructions: MODE is fetch, batch, post or https, not $mode" >&2; exit 2 ;;
 esac
 port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 tmp=$(mktemp -d)
