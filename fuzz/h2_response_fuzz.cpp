@@ -31,14 +31,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   h2::Session session({.max_header_bytes = 4096});
   std::vector<h2::StreamState> streams(3);
+  std::vector<std::vector<H2Field>> requests(streams.size());  // as long as their streams: not copied by submit()
   const char* methods[] = {"GET", "HEAD", "POST"};
   for (std::size_t i = 0; i < streams.size(); ++i) {
     streams[i].max_body_bytes = cap;
     streams[i].keep_body = keep;
     streams[i].decode = i != 1;  // the GET and POST bodies are decoded (a Content-Encoding they carry)
-    const std::vector<H2Field> request = {
-        {":method", methods[i]}, {":scheme", "https"}, {":authority", "example.com"}, {":path", "/"}};
-    FUZZ_CHECK(session.submit(request, streams[i]));
+    requests[i] = {{":method", methods[i]}, {":scheme", "https"}, {":authority", "example.com"}, {":path", "/"}};
+    FUZZ_CHECK(session.submit(requests[i], streams[i]));
   }
   std::map<const h2::StreamState*, int> closed;
   auto collect = [&] {

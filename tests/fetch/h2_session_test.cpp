@@ -28,6 +28,7 @@ class Server {
     nghttp2_session_callbacks* cbs = nullptr;
     nghttp2_session_callbacks_new(&cbs);
     nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, &on_frame_recv);
+    nghttp2_session_callbacks_set_on_header_callback(cbs, &on_header);
     nghttp2_session_server_new(&s_, cbs, this);
     nghttp2_session_callbacks_del(cbs);
     const nghttp2_settings_entry iv[] = {{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, max_concurrent_streams}};
@@ -82,6 +83,11 @@ class Server {
 
   std::vector<std::int32_t> requests;                      // stream ids, in arrival order
   std::map<std::int32_t, std::uint32_t> resets_received;  // stream id -> error code
+  // The request fields as they arrived: name -> value, and the names sent never indexed.
+  std::map<std::int32_t, std::map<std::string, std::string>> fields;
+  std::map<std::int32_t, std::vector<std::string>> never_indexed;
+  // The bytes of the HPACK table the client's fields have filled at the server.
+  std::size_t hpack_table_bytes() const { return nghttp2_session_get_hd_inflate_dynamic_table_size(s_); }
 
  private:
   struct Body {
@@ -114,6 +120,14 @@ class Server {
       }
     }
     return static_cast<ssize_t>(n);
+  }
+  static int on_header(nghttp2_session*, const nghttp2_frame* f, const std::uint8_t* name, std::size_t namelen,
+                       const std::uint8_t* value, std::size_t valuelen, std::uint8_t flags, void* user) {
+    auto& self = *static_cast<Server*>(user);
+    const std::string n(reinterpret_cast<const char*>(name), namelen);
+    self.fields[f->hd.stream_id][n] = std::string(reinterpret_cast<const char*>(value), valuelen);
+    if (flags & NGHTTP2_NV_FLAG_NO_INDEX) self.never_indexed[f->hd.stream_id].push_back(n);
+    return 0;
   }
   static int on_frame_recv(nghttp2_session*, const nghttp2_frame* f, void* user) {
     auto& self = *static_cast<Server*>(user);
@@ -346,4 +360,34 @@ TEST_CASE("h2::Session: bytes that are not HTTP/2 end the session", "[h2_session
   CHECK(s.error == FetchError::protocol_error);
   CHECK(client.take_closed() == std::vector<StreamState*>{&s});
   CHECK(client.finished());
+}
+
+TEST_CASE("h2::Session: traceparent, new on every request, is never indexed; the fields that repeat are",
+          "[h2_session]") {
+  Server server;
+  Session client({});
+  const std::vector<std::string> parents = {"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                                            "00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01",
+                                            "00-4bf92f3577b34da6a3ce929d0e0e4736-0af7651916cd43dd-01"};
+  std::vector<std::vector<H2Field>> requests;  // as long as their streams (submit does not copy them)
+  for (const auto& p : parents)
+    requests.push_back({{":method", "GET"}, {":scheme", "https"}, {":authority", "example.com"}, {":path", "/"},
+                        {"user-agent", "asyncfetch/0.1"}, {"traceparent", p}});
+  std::vector<StreamState> streams(parents.size());
+  std::size_t table_after_first = 0;
+  for (std::size_t i = 0; i < parents.size(); ++i) {
+    streams[i].max_body_bytes = 1 << 20;
+    REQUIRE(client.submit(requests[i], streams[i]));
+    server.exchange(client);
+    if (i == 0) table_after_first = server.hpack_table_bytes();
+  }
+  CHECK(table_after_first > 0);  // :authority and user-agent went in
+  CHECK(server.hpack_table_bytes() == table_after_first);  // and no traceparent after them
+  for (std::size_t i = 0; i < parents.size(); ++i) {
+    const auto id = streams[i].id;
+    CHECK(server.fields[id]["traceparent"] == parents[i]);
+    CHECK(server.fields[id]["user-agent"] == "asyncfetch/0.1");
+    CHECK(server.fields[id][":authority"] == "example.com");
+    CHECK(server.never_indexed[id] == std::vector<std::string>{"traceparent"});
+  }
 }

@@ -205,10 +205,16 @@ bool Session::submit(const std::vector<H2Field>& headers, StreamState& s) {
   std::vector<nghttp2_nv> nva;
   nva.reserve(headers.size());
   for (const auto& f : headers) {
-    // nghttp2 copies names and values into its own frame.
+    // Not copied: `headers` lives as long as the stream, and nghttp2 reads
+    // them only when it frames the HEADERS, before the stream can close.
+    // Names are lower case already (h2_request_headers).
+    std::uint8_t flags = NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE;
+    // A value new on every request would only push the fields that do repeat
+    // out of both sides' HPACK tables: sent as a literal, never indexed.
+    if (f.name == "traceparent") flags |= NGHTTP2_NV_FLAG_NO_INDEX;
     nva.push_back({reinterpret_cast<std::uint8_t*>(const_cast<char*>(f.name.data())),
                    reinterpret_cast<std::uint8_t*>(const_cast<char*>(f.value.data())), f.name.size(), f.value.size(),
-                   NGHTTP2_NV_FLAG_NONE});
+                   flags});
   }
   s.message.body().cap = s.max_body_bytes;
   s.message.body().keep = s.keep_body;

@@ -65,7 +65,8 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   // Queues a request, with `s.request_body` when it has one; false (with
-  // `s.error` set) when nghttp2 refuses it.
+  // `s.error` set) when nghttp2 refuses it. `headers` (names in lower case)
+  // are not copied: like `s`, they stay until the stream is handed back.
   bool submit(const std::vector<H2Field>& headers, StreamState& s);
   // Ends a stream that is still open with RST_STREAM(CANCEL); `s` is then
   // closed with `reason` as its error.
