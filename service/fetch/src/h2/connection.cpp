@@ -11,11 +11,19 @@
 #include "h2/placement.hpp"
 #include "runtime/cancellation.hpp"
 #include "runtime/create_task.hpp"
+#include "runtime/sleep.hpp"
 #include "runtime/timeout.hpp"
 
 namespace asyncfetch::h2 {
 
 namespace net = boost::asio;
+
+namespace {
+
+// The most turns of the loop a write waits for more streams to join it.
+constexpr int coalesce_turns = 8;
+
+}  // namespace
 
 Connection::Connection(std::string origin, std::unique_ptr<TlsStream> tls, Session::Limits limits,
                        std::chrono::milliseconds idle_timeout, std::shared_ptr<ConnectionOwner> owner)
@@ -55,11 +63,16 @@ runtime::Task<void> Connection::drive() {
     while (open_) {
       Command c = co_await next_command();
       handle(c);
-      // Whatever else has arrived meanwhile, before frames are written.
-      while (open_) {
-        auto more = inbox_.try_get();
-        if (!more) break;
-        handle(*more);
+      handle_arrived();
+      // While other streams wait for answers, a write waits a few turns of
+      // the loop for the fetches that the answers just read have woken (and
+      // for what else is read meanwhile): their requests then go out
+      // together, one TLS record and one send for many HEADERS, not one
+      // each. Over at the first turn that brings nothing.
+      for (int turn = 0; turn < coalesce_turns && coalescing(); ++turn) {
+        settle_streams();
+        co_await runtime::yield();
+        if (!handle_arrived()) break;
       }
       after_commands();
     }
@@ -144,9 +157,34 @@ void Connection::handle(Command& c) {
   }
 }
 
+// Worth waiting: frames to write, no write in flight (its completion starts
+// the next anyway), and other streams open whose answers wake more requests.
+bool Connection::coalescing() const {
+  return open_ && !writing_ && !closing_ && active_.size() > 1 && session_.wants_write();
+}
+
+// Handles what has arrived in the inbox meanwhile; false when nothing had.
+bool Connection::handle_arrived() {
+  bool any = false;
+  while (open_) {
+    auto more = inbox_.try_get();
+    if (!more) break;
+    any = true;
+    handle(*more);
+  }
+  return any;
+}
+
 void Connection::after_commands() {
   if (!open_) return;
   flush();
+  settle_streams();
+  if (!writing_ && (session_.finished() || closing_)) end(closing_ ? "closed while idle" : "HTTP/2 session over");
+}
+
+// The streams nghttp2 has closed end for their fetches; the capacity the
+// server allows and its GOAWAY reach the registry.
+void Connection::settle_streams() {
   for (StreamState* p : session_.take_closed()) {
     const auto it = active_.find(p);
     if (it == active_.end()) continue;
@@ -162,7 +200,6 @@ void Connection::after_commands() {
     }
   }
   if (session_.goaway_received() && accepting.exchange(false)) owner_->forget(*this);
-  if (!writing_ && (session_.finished() || closing_)) end(closing_ ? "closed while idle" : "HTTP/2 session over");
 }
 
 void Connection::read() {

@@ -110,6 +110,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   runtime::Task<void> drive();
   runtime::Task<Command> next_command();
   void handle(Command& c);
+  bool handle_arrived();
+  bool coalescing() const;
+  void settle_streams();
   void after_commands();
   void read();
   void flush();

@@ -300,6 +300,8 @@ void Session::fail_all(FetchError error, const std::string& detail) {
 
 void Session::shut_down() { nghttp2_session_terminate_session(session_, NGHTTP2_NO_ERROR); }
 
+bool Session::wants_write() const { return nghttp2_session_want_write(session_) != 0; }
+
 bool Session::finished() const {
   return !nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_);
 }

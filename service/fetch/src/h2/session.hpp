@@ -86,6 +86,8 @@ class Session {
   // connection closed while idle: open streams would be cut off).
   void shut_down();
 
+  // nghttp2 has frames to write.
+  bool wants_write() const;
   // Neither side has anything more to say (after GOAWAYs, or a connection error).
   bool finished() const;
   bool settings_received() const noexcept { return settings_received_; }
