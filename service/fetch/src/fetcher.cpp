@@ -513,10 +513,11 @@ runtime::Task<std::optional<Hop>> Fetcher::Impl::over_h2(const Url& url, const s
                                                           Clock::time_point deadline, const ServiceFields& service,
                                                           std::unique_ptr<Connection>& fresh, TryTimings* timings,
                                                           const HedgeLeg* leg) {
-  const h2::Client::Request request{
+  h2::Client::Request request{
       h2_request_headers(o.method, url, o.headers, strip_credentials, o.body.size(), service), config.max_body_bytes,
       o.include_body, o.decode, o.body};
-  auto out = co_await h2->exchange(origin, request, deadline, [&] { return dial_h2(url, deadline, timings); });
+  auto out =
+      co_await h2->exchange(origin, std::move(request), deadline, [&] { return dial_h2(url, deadline, timings); });
   if (out.reused) stats.connection_reused();
   if (out.stream) {
     auto& s = *out.stream;

@@ -130,7 +130,7 @@ runtime::Task<Outcome> Client::make_connection(const std::string& origin, std::s
   co_return Outcome{};
 }
 
-runtime::Task<Outcome> Client::exchange(const std::string& origin, const Request& request, Clock::time_point deadline,
+runtime::Task<Outcome> Client::exchange(const std::string& origin, Request request, Clock::time_point deadline,
                                         const Connect& connect) {
   // A stream the server refused unprocessed (REFUSED_STREAM, above a GOAWAY's
   // last stream id) is sent once more, as a pooled HTTP/1.1 connection found
@@ -160,7 +160,7 @@ runtime::Task<Outcome> Client::exchange(const std::string& origin, const Request
 
     StreamClaim claim(conn);
     auto s = std::make_shared<Stream>();
-    s->request = request.headers;
+    s->request = std::move(request.headers);
     s->max_body_bytes = request.max_body_bytes;
     s->keep_body = request.keep_body;
     s->decode = request.decode;
@@ -175,6 +175,7 @@ runtime::Task<Outcome> Client::exchange(const std::string& origin, const Request
     claim.done();
     if (in_time && s->refused && !replayed) {
       replayed = true;
+      request.headers = s->request;  // for the stream that sends it again
       continue;
     }
     Outcome o;

@@ -60,7 +60,8 @@ class Client {
     bool decode = false;
     std::string_view body;  // copied into each stream that sends it
   };
-  runtime::Task<Outcome> exchange(const std::string& origin, const Request& request,
+  // `request`'s headers move into the stream that sends them.
+  runtime::Task<Outcome> exchange(const std::string& origin, Request request,
                                   std::chrono::steady_clock::time_point deadline, const Connect& connect);
 
   void close_idle() { registry_.close_idle(); }

@@ -1,7 +1,9 @@
 #include "h2/registry.hpp"
 
 #include <algorithm>
+#include <array>
 #include <mutex>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -82,9 +84,18 @@ Registry::Choice Registry::choose(const std::string& origin) {
   std::lock_guard lk(st_->m);
   st_->sweep(now);
   auto& o = st_->origins[origin];
-  std::vector<ConnectionLoad> loads;
-  loads.reserve(o.connections.size());
-  for (const auto& c : o.connections) loads.push_back({c->streams.load(), c->capacity.load(), c->accepting.load()});
+  // On the stack for the few connections an origin usually has: no allocation per stream placed.
+  std::array<ConnectionLoad, 8> few;
+  std::vector<ConnectionLoad> many;
+  std::span<ConnectionLoad> loads(few.data(), o.connections.size());
+  if (o.connections.size() > few.size()) {
+    many.resize(o.connections.size());
+    loads = many;
+  }
+  for (std::size_t i = 0; i < o.connections.size(); ++i) {
+    const auto& c = *o.connections[i];
+    loads[i] = {c.streams.load(), c.capacity.load(), c.accepting.load()};
+  }
   const Placement p = place(loads, o.pending != nullptr, now < o.http1_until);
   Choice choice{p.kind, nullptr, nullptr};
   switch (p.kind) {

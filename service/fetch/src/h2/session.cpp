@@ -202,8 +202,9 @@ Session::Session(Limits limits) : limits_(limits) {
 Session::~Session() { nghttp2_session_del(session_); }
 
 bool Session::submit(const std::vector<H2Field>& headers, StreamState& s) {
-  std::vector<nghttp2_nv> nva;
-  nva.reserve(headers.size());
+  // nghttp2 copies the array before it returns: one buffer per thread serves every request.
+  thread_local std::vector<nghttp2_nv> nva;
+  nva.clear();
   for (const auto& f : headers) {
     // Not copied: `headers` lives as long as the stream, and nghttp2 reads
     // them only when it frames the HEADERS, before the stream can close.
