@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <vector>
 
 #include "runtime/runtime.hpp"
@@ -23,6 +24,13 @@ using namespace std::chrono_literals;
 constexpr int kGatherTasks = 1000;
 
 Task<int> trivial() { co_return 1; }
+
+// RUNTIME_BENCH_ITERATIONS=N runs each benchmark exactly N iterations, in one
+// run (no sizing runs): bench/primitive_instructions.sh counts instructions per
+// operation from two such counts under callgrind.
+void iterations_from_env(benchmark::internal::Benchmark* b) {
+  if (const char* n = std::getenv("RUNTIME_BENCH_ITERATIONS")) b->Iterations(std::atoll(n));
+}
 
 // Runs `body(state)` as the main task of a single-threaded loop.
 template <class Body>
@@ -38,7 +46,7 @@ Task<void> create_task_await(benchmark::State& state) {
   }
 }
 void BM_CreateTaskAwait(benchmark::State& state) { in_loop(state, create_task_await); }
-BENCHMARK(BM_CreateTaskAwait);
+BENCHMARK(BM_CreateTaskAwait)->Apply(iterations_from_env);
 
 // --- 2. gather of 1000 trivial tasks ------------------------------------------
 Task<void> gather_1000(benchmark::State& state) {
@@ -55,7 +63,7 @@ Task<void> gather_1000(benchmark::State& state) {
       kGatherTasks, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 void BM_Gather1000(benchmark::State& state) { in_loop(state, gather_1000); }
-BENCHMARK(BM_Gather1000);
+BENCHMARK(BM_Gather1000)->Apply(iterations_from_env);
 
 // --- 3. uncontended Lock acquire/release -------------------------------------
 Task<void> lock_uncontended(benchmark::State& state) {
@@ -66,7 +74,7 @@ Task<void> lock_uncontended(benchmark::State& state) {
   }  // released here, every iteration
 }
 void BM_LockUncontended(benchmark::State& state) { in_loop(state, lock_uncontended); }
-BENCHMARK(BM_LockUncontended);
+BENCHMARK(BM_LockUncontended)->Apply(iterations_from_env);
 
 // --- 4. contended Lock hand-off between two tasks ----------------------------
 // Two tasks alternately take the lock and yield while holding it, so every
@@ -92,7 +100,7 @@ Task<void> lock_handoff(benchmark::State& state) {
   co_await b.wait();
 }
 void BM_LockHandoff(benchmark::State& state) { in_loop(state, lock_handoff); }
-BENCHMARK(BM_LockHandoff);
+BENCHMARK(BM_LockHandoff)->Apply(iterations_from_env);
 
 // --- 5. uncontended Semaphore acquire/release --------------------------------
 Task<void> semaphore_uncontended(benchmark::State& state) {
@@ -103,7 +111,7 @@ Task<void> semaphore_uncontended(benchmark::State& state) {
   }
 }
 void BM_SemaphoreUncontended(benchmark::State& state) { in_loop(state, semaphore_uncontended); }
-BENCHMARK(BM_SemaphoreUncontended);
+BENCHMARK(BM_SemaphoreUncontended)->Apply(iterations_from_env);
 
 // --- 6. Event set -> wait wake-up round trip ---------------------------------
 // One iteration: the main task sets `ping`; the waiter wakes, clears it and
@@ -130,14 +138,14 @@ Task<void> event_roundtrip(benchmark::State& state) {
   co_await waiter.wait();
 }
 void BM_EventRoundTrip(benchmark::State& state) { in_loop(state, event_roundtrip); }
-BENCHMARK(BM_EventRoundTrip);
+BENCHMARK(BM_EventRoundTrip)->Apply(iterations_from_env);
 
 // --- 7. sleep(0) -------------------------------------------------------------
 Task<void> sleep_zero(benchmark::State& state) {
   for (auto _ : state) co_await runtime::sleep(0s);
 }
 void BM_SleepZero(benchmark::State& state) { in_loop(state, sleep_zero); }
-BENCHMARK(BM_SleepZero);
+BENCHMARK(BM_SleepZero)->Apply(iterations_from_env);
 
 // --- 8. Condition notify/wait round trip --------------------------------------
 // The main task and a waiter pass a turn back and forth under one Condition:
@@ -171,7 +179,7 @@ Task<void> condition_roundtrip(benchmark::State& state) {
   co_await waiter.wait();
 }
 void BM_ConditionRoundTrip(benchmark::State& state) { in_loop(state, condition_roundtrip); }
-BENCHMARK(BM_ConditionRoundTrip);
+BENCHMARK(BM_ConditionRoundTrip)->Apply(iterations_from_env);
 
 // --- 9. Barrier of 2 -----------------------------------------------------------
 // Two tasks pass a Barrier(2) round after round; one iteration is one round.
@@ -190,7 +198,7 @@ Task<void> barrier_of_2(benchmark::State& state) {
   co_await partner.wait();
 }
 void BM_Barrier2(benchmark::State& state) { in_loop(state, barrier_of_2); }
-BENCHMARK(BM_Barrier2);
+BENCHMARK(BM_Barrier2)->Apply(iterations_from_env);
 
 // --- 10. race, first of 2 -----------------------------------------------------
 // A trivial task against one waiting on an Event that is never set: the first
@@ -210,7 +218,7 @@ Task<void> race_of_2(benchmark::State& state) {
   }
 }
 void BM_RaceOf2(benchmark::State& state) { in_loop(state, race_of_2); }
-BENCHMARK(BM_RaceOf2);
+BENCHMARK(BM_RaceOf2)->Apply(iterations_from_env);
 
 // --- 10b. race, first of 2, the loser first in argument order ----------------
 // It starts, parks on the Event, and its cancellation unwinds it (one throw):
@@ -223,7 +231,7 @@ Task<void> race_of_2_loser_waiting(benchmark::State& state) {
   }
 }
 void BM_RaceOf2LoserWaiting(benchmark::State& state) { in_loop(state, race_of_2_loser_waiting); }
-BENCHMARK(BM_RaceOf2LoserWaiting);
+BENCHMARK(BM_RaceOf2LoserWaiting)->Apply(iterations_from_env);
 
 // --- 11. as_completed of 1000 trivial tasks ----------------------------------
 Task<void> as_completed_1000(benchmark::State& state) {
@@ -241,7 +249,7 @@ Task<void> as_completed_1000(benchmark::State& state) {
       kGatherTasks, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 void BM_AsCompleted1000(benchmark::State& state) { in_loop(state, as_completed_1000); }
-BENCHMARK(BM_AsCompleted1000);
+BENCHMARK(BM_AsCompleted1000)->Apply(iterations_from_env);
 
 // --- Baselines (not in the asyncio table; they split the costs above) --------
 // co_await of a trivial coroutine: one awaitable frame push/pop.
@@ -249,7 +257,7 @@ Task<void> await_coroutine(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(co_await trivial());
 }
 void BM_Baseline_AwaitCoroutine(benchmark::State& state) { in_loop(state, await_coroutine); }
-BENCHMARK(BM_Baseline_AwaitCoroutine);
+BENCHMARK(BM_Baseline_AwaitCoroutine)->Apply(iterations_from_env);
 
 // A bare post through the loop with use_awaitable (what runtime::yield does
 // without its own frame).
@@ -258,14 +266,14 @@ Task<void> bare_post(benchmark::State& state) {
   for (auto _ : state) co_await boost::asio::post(ex, boost::asio::use_awaitable);
 }
 void BM_Baseline_AsioPost(benchmark::State& state) { in_loop(state, bare_post); }
-BENCHMARK(BM_Baseline_AsioPost);
+BENCHMARK(BM_Baseline_AsioPost)->Apply(iterations_from_env);
 
 // runtime::yield() (sleep(0) minus the sleep frame).
 Task<void> yield_loop(benchmark::State& state) {
   for (auto _ : state) co_await runtime::yield();
 }
 void BM_Baseline_Yield(benchmark::State& state) { in_loop(state, yield_loop); }
-BENCHMARK(BM_Baseline_Yield);
+BENCHMARK(BM_Baseline_Yield)->Apply(iterations_from_env);
 
 // Lock::try_acquire + release: the lock without any coroutine frame.
 Task<void> lock_try(benchmark::State& state) {
@@ -277,7 +285,7 @@ Task<void> lock_try(benchmark::State& state) {
   co_return;
 }
 void BM_Baseline_LockTryAcquire(benchmark::State& state) { in_loop(state, lock_try); }
-BENCHMARK(BM_Baseline_LockTryAcquire);
+BENCHMARK(BM_Baseline_LockTryAcquire)->Apply(iterations_from_env);
 
 
 }  // namespace
