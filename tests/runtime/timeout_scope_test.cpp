@@ -212,7 +212,9 @@ TEST_CASE("timeout scope: deadline passed and the awaiting task cancelled too: a
   };
   std::optional<Scope> scope_slot;
   auto outer = [&]() -> Task<void> {
-    auto& scope = scope_slot.emplace(Scope::Clock::now() + 20ms);
+    // Already past, so the body's first wait is cancelled within a few loop
+    // turns: a deadline ahead would have `until` below race the clock.
+    auto& scope = scope_slot.emplace(Scope::Clock::now() - 1s);
     try {
       co_await scope.run(body());
     } catch (const runtime::TimeoutError&) {
