@@ -61,7 +61,11 @@ Executor Loop::new_task_executor() {
   return boost::asio::make_strand(impl_->ctx);
 }
 
+Loop* Loop::running() noexcept { return current_loop; }
+
 bool Loop::one_thread() const noexcept { return impl_->threads == 1; }
+
+bool Loop::is_current() const noexcept { return current_loop == this; }
 
 boost::asio::io_context& Loop::context() noexcept { return impl_->ctx; }
 

@@ -3,6 +3,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "helpers.hpp"
@@ -356,4 +357,26 @@ TEST_CASE("a task's wait handed to create_task outlives the handle it came from"
           auto outer = runtime::create_task(runtime::create_task(answer()).wait());
           co_return co_await outer.wait();
         }) == 42);
+}
+
+TEST_CASE("a task of a one-thread loop awaited on another loop: logic_error (asyncio: RuntimeError)", "[create_task]") {
+  runtime::Event go;
+  run([&]() -> Task<void> {
+    auto t = runtime::create_task(go.wait());
+    bool threw = false;
+    // Joined at once: the other loop never runs alongside this one's tasks.
+    std::thread other([&] {
+      auto wait_there = [&]() -> Task<void> { co_await t.wait(); };
+      try {
+        runtime::run(wait_there(), 1);
+      } catch (const std::logic_error&) {
+        threw = true;
+      }
+    });
+    other.join();
+    CHECK(threw);
+    go.set();
+    co_await t.wait();  // on its own loop it is awaited as ever
+    CHECK(t.done());
+  });
 }

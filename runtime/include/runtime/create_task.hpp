@@ -28,6 +28,7 @@
 
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 
@@ -70,7 +71,22 @@ class TaskState final : public FutureState<T>, public TaskNode {
  public:
   TaskState(Loop& loop, std::shared_ptr<TaskWatcher> watcher)
       : loop_(loop), on_loop_(loop.one_thread()), watcher_(std::move(watcher)) {
-    if (!on_loop_) ex_ = loop.new_task_executor();
+    // On a one-thread loop the result is recorded, parked on and taken on
+    // that thread only: no lock (see check_awaited_here).
+    if (on_loop_) {
+      this->mutex().switch_off();
+    } else {
+      ex_ = loop.new_task_executor();
+    }
+  }
+
+  // Before a wait on a task that is not done: a task on a one-thread loop is
+  // awaited on that loop only (asyncio raises RuntimeError for a task of
+  // another loop), since its state has no lock.
+  void check_awaited_here() const {
+    if (on_loop_ && !loop_.is_current()) [[unlikely]] {
+      throw std::logic_error("runtime: a task of a one-thread loop awaited outside that loop");
+    }
   }
 
   bool cancel(CancelMessage message = nullptr) noexcept override {
@@ -279,7 +295,10 @@ class TaskHandle : public AnyTask {
 
   // Waits for the task to finish; returns its value or rethrows its exception.
   using Waiting = detail::AwaitResult<T, detail::StateRef<detail::TaskState<T>>, /*kCancelsTask=*/true>;
-  Wait<Waiting> wait() const { return Wait<Waiting>(Waiting(detail::StateRef<detail::TaskState<T>>::share(st()))); }
+  Wait<Waiting> wait() const {
+    if (!st()->done()) st()->check_awaited_here();
+    return Wait<Waiting>(Waiting(detail::StateRef<detail::TaskState<T>>::share(st())));
+  }
 
   // asyncio's Task.result(): the value or the exception of a finished task;
   // std::logic_error if it is still running.

@@ -35,7 +35,9 @@ using ShieldedWait = AwaitResult<T, StateRef<TaskState<T>>, /*kCancelsTask=*/fal
 // `co_await runtime::shield(handle)`: the task's value, or its exception rethrown.
 template <class T>
 Wait<detail::ShieldedWait<T>> shield(const TaskHandle<T>& task) {
-  return Wait<detail::ShieldedWait<T>>(detail::ShieldedWait<T>(detail::TaskHandleAccess::state(task)));
+  auto st = detail::TaskHandleAccess::state(task);
+  if (!st->done()) st->check_awaited_here();
+  return Wait<detail::ShieldedWait<T>>(detail::ShieldedWait<T>(std::move(st)));
 }
 
 template <detail::TaskValue T>

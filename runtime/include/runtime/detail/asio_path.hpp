@@ -135,6 +135,13 @@ using Frame = boost::asio::detail::awaitable_frame_base<Executor>;
 using Thread = boost::asio::detail::awaitable_thread<Executor>;
 using Resumer = boost::asio::detail::awaitable_async_op_handler<void(), Executor>;
 
+// An Asio operation embedded in the runtime's own state (a task's launch, a
+// parked coroutine's resumption), queued on the loop's scheduler directly:
+// no allocated handler, no type-erased executor.
+struct LoopOp : boost::asio::detail::scheduler_operation {
+  explicit LoopOp(func_type f) noexcept : scheduler_operation(f) {}
+};
+
 // A parked coroutine's "awaitable thread" (its stack of frames), detached
 // from it, and where it resumes.
 class Parked {
@@ -146,7 +153,12 @@ class Parked {
   // Resumes it on its own executor, never inline. `p` (in the parked frame)
   // may be gone as soon as the coroutine runs.
   static void resume_posted(std::optional<Parked>& p) {
-    ResumePoint where = std::move(*p->where_);
+    ResumePoint where = std::move(*p->where_);  // released once queued: the queued resumption holds the loop
+    if (Loop* loop = p->loop_) {
+      p->op_.parked = &p;
+      loop->post(p->op_);
+      return;
+    }
     where.post([&p] {
       // Moved out first: pumping resumes the parked frame, which may end and
       // take `p` with it. The resumer also drops the cancellation handler
@@ -172,10 +184,31 @@ class Parked {
   // Made in place, not emplaced: GCC 14 cannot tell that a fresh optional
   // holds nothing to destroy (-Wmaybe-uninitialized).
   Parked(Frame* frame, Resumer::result_type&& unused)
-      : resumer_(std::in_place, frame->detach_thread(), unused), where_(std::in_place, resumer_->get_executor()) {}
+      : resumer_(std::in_place, frame->detach_thread(), unused), where_(std::in_place, resumer_->get_executor()) {
+    // Parked on a loop's thread, to be resumed on that loop without a strand
+    // (a one-thread loop): resumed through op_.
+    Loop* here = Loop::running();
+    if (here && where_->plain_context() == &here->context()) loop_ = here;
+  }
+
+  // The resumption as an operation of the loop's own: the same work as the
+  // posted function of resume_posted, and like it, when the loop is destroyed
+  // with it queued (`owner` null), the coroutine is dropped unresumed.
+  struct ResumeOp final : LoopOp {
+    ResumeOp() noexcept : LoopOp(&complete) {}
+    std::optional<Parked>* parked = nullptr;
+    static void complete(void* owner, scheduler_operation* op, const boost::system::error_code&, std::size_t) {
+      std::optional<Parked>& p = *static_cast<ResumeOp*>(op)->parked;
+      Resumer r = std::move(*p->resumer_);
+      p.reset();
+      if (owner) r();
+    }
+  };
 
   std::optional<Resumer> resumer_;
   std::optional<ResumePoint> where_;
+  Loop* loop_ = nullptr;  // set: resumed through op_ on this loop
+  ResumeOp op_;
 };
 
 // co_await park_on(hook): the hook runs right after the coroutine has
@@ -194,12 +227,6 @@ FrameHook<Hook> park_on(Hook hook) {
   return {std::move(hook)};
 }
 
-// A task's launch on a one-thread loop: an Asio operation embedded in its
-// state, so that starting a task allocates no posted handler and goes to
-// the loop's queue without a type-erased executor.
-struct LoopOp : boost::asio::detail::scheduler_operation {
-  explicit LoopOp(func_type f) noexcept : scheduler_operation(f) {}
-};
 class LoopQueue {
  public:
   explicit LoopQueue(boost::asio::io_context& ctx)

@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "runtime/detail/optional_mutex.hpp"
 #include "runtime/detail/wait_queue.hpp"
 #include "runtime/task.hpp"
 
@@ -42,7 +43,7 @@ class FutureState {
   //
   // `on_cancel`: see detail::OnCancel; it must outlive the co_await.
   auto wait_hook(Waiter& w, OnCancel* on_cancel = nullptr) {
-    return ParkHook<IsDone>{m_, waiters_, IsDone{this}, w, on_cancel};
+    return ParkHook<IsDone, OptionalMutex>{m_, waiters_, IsDone{this}, w, on_cancel};
   }
 
   // For a waiter that is a callback (Waiter::on_complete): queues it to be
@@ -101,12 +102,15 @@ class FutureState {
     return true;
   }
   // The lock that orders the record with done() (for a subclass's own state
-  // that changes when the result is recorded).
-  std::mutex& mutex() const noexcept { return m_; }
+  // that changes when the result is recorded). A subclass whose state is used
+  // on one thread only switches it off before sharing the state.
+  OptionalMutex& mutex() const noexcept { return m_; }
 
  private:
+  // Acquire: with the lock switched off, this is what orders the read of the
+  // result after its record.
   void check_done() const {
-    if (!done_.load(std::memory_order_relaxed)) not_done();
+    if (!done_.load(std::memory_order_acquire)) not_done();
   }
   [[noreturn]] static void not_done() {
     throw std::logic_error("result requested before the task or future is done");
@@ -130,7 +134,7 @@ class FutureState {
     bool operator()() const noexcept { return st->done_.load(std::memory_order_relaxed); }  // under m_
   };
 
-  mutable std::mutex m_;
+  mutable OptionalMutex m_;
   std::atomic<bool> done_ = false;  // set under m_ once the result is in; read without it by done()
   std::optional<value_type> value_;
   std::exception_ptr error_;

@@ -39,6 +39,8 @@ class Loop {
 
   // The loop of the calling thread; throws std::logic_error outside run().
   static Loop& current();
+  // The loop of the calling thread, or null outside run().
+  static Loop* running() noexcept;
 
   // Where a new task runs: a strand of its own when the loop has several
   // threads (a task never runs on two threads at once), else the loop itself.
@@ -46,9 +48,12 @@ class Loop {
 
   // One loop thread: tasks run on the loop itself, not on strands.
   bool one_thread() const noexcept;
+  // The calling thread runs this loop.
+  bool is_current() const noexcept;
   boost::asio::io_context& context() noexcept;
   // Queues an Asio operation on the loop, as a post would, without the
-  // allocation and type-erased executor of a post (fast path only).
+  // allocation and type-erased executor of a post (fast path only). Safe
+  // from any thread.
   void post(LoopOp& op) noexcept;
 
   // The registry of live tasks. Called on loop threads only; with one thread

@@ -59,6 +59,11 @@ class ResumePoint {
   // loop has one thread (no strand): resuming inline is then in order.
   bool runs_here() const noexcept { return !strand_ && io_ && io_->get_executor().running_in_this_thread(); }
 
+  // The io_context it resumes on, when on no strand; else null.
+  boost::asio::io_context* plain_context() const noexcept {
+    return !strand_ && io_ ? &io_->get_executor().context() : nullptr;
+  }
+
   // Queues `f` there (never inline). The hold lasts as long as this object:
   // a completer on a foreign thread must not let the loop end and be
   // destroyed while it is still inside post().

@@ -122,9 +122,10 @@ struct OnCancel {
 // parenthesised arguments, hence the constructors (an aggregate would do for
 // GCC, not for clang 14).
 // The default one: leave the queue and end the wait with operation_aborted.
+template <class Mutex>
 struct AbortWait {
-  AbortWait(std::mutex* m, WaitQueue* q, Waiter* w) noexcept : m(m), q(q), w(w) {}
-  std::mutex* m;
+  AbortWait(Mutex* m, WaitQueue* q, Waiter* w) noexcept : m(m), q(q), w(w) {}
+  Mutex* m;
   WaitQueue* q;
   Waiter* w;
   void operator()(boost::asio::cancellation_type) const {
@@ -155,9 +156,10 @@ struct RunOnCancel {
 //   w.check();
 // (Name `Ready` explicitly: clang 14, which CI also builds the runtime with, cannot
 // deduce an aggregate's template arguments.)
-template <class Ready>
+// `Mutex`: std::mutex, or an OptionalMutex (a task's state).
+template <class Ready, class Mutex = std::mutex>
 struct ParkHook {
-  std::mutex& m;
+  Mutex& m;
   WaitQueue& q;
   Ready ready;  // a small function object (a lambda capturing `this`, say)
   Waiter& w;
@@ -182,7 +184,7 @@ struct ParkHook {
       if (on_cancel && *on_cancel) {
         slot.template emplace<RunOnCancel>(*on_cancel);
       } else {
-        slot.template emplace<AbortWait>(&m, &q, &w);
+        slot.template emplace<AbortWait<Mutex>>(&m, &q, &w);
       }
     }
     return true;

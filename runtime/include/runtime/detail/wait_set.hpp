@@ -38,6 +38,7 @@ class WaitSet : public std::enable_shared_from_this<WaitSet<T>> {
 
   // Queues a node on every task (once, right after the set is made).
   void watch() {
+    for (std::size_t i = 0; i < n_; ++i) nodes_[i].task->check_awaited_here();  // before any is queued
     for (std::size_t i = 0; i < n_; ++i) {
       Node& node = nodes_[i];
       node.on_complete = &finished;
