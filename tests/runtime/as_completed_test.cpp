@@ -4,6 +4,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "helpers.hpp"
@@ -272,4 +273,28 @@ TEST_CASE("cancelling consumers of as_completed on several loop threads leaves n
   CHECK(cancelled == 90);
   CHECK(consumers_cancelled == 30);
   CHECK(never.waiters() == 0);
+}
+
+TEST_CASE("as_completed of a one-thread loop consumed on another loop: logic_error", "[as_completed]") {
+  run([&]() -> Task<void> {
+    std::vector<Task<int>> tasks;
+    tasks.push_back([]() -> Task<int> { co_return 7; }());
+    auto results = runtime::as_completed(std::move(tasks));
+    bool threw = false;
+    // Joined at once: the other loop never runs alongside this one's tasks.
+    std::thread other([&] {
+      auto next_there = [&]() -> Task<void> { co_await results.next(); };
+      try {
+        runtime::run(next_there(), 1);
+      } catch (const std::logic_error&) {
+        threw = true;
+      }
+    });
+    other.join();
+    CHECK(threw);
+    auto done = co_await results.next();  // on its own loop it goes on as ever
+    REQUIRE(done);
+    CHECK(done->outcome.value() == 7);
+    CHECK_FALSE(co_await results.next());
+  });
 }

@@ -91,10 +91,14 @@ class AsCompleted {
 
   // `while (auto done = co_await it.next())`: the next task to finish, or
   // std::nullopt when all have been handed out.
-  Wait<Next> next() { return Wait<Next>(Next(run_.get())); }
+  Wait<Next> next() {
+    run_->check_consumed_here();
+    return Wait<Next>(Next(run_.get()));
+  }
 
   // Cancels the tasks still running and waits until they have finished.
   Task<void> shutdown() {
+    run_->check_consumed_here();
     auto run = run_;  // the wait holds the tasks' block, even if this iteration goes
     co_await run->shutdown();
   }

@@ -27,6 +27,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -35,6 +36,7 @@
 #include "runtime/detail/asio_path.hpp"
 #include "runtime/detail/direct_wait.hpp"
 #include "runtime/detail/loop.hpp"
+#include "runtime/detail/optional_mutex.hpp"
 #include "runtime/detail/resume.hpp"
 #include "runtime/detail/wait_queue.hpp"
 #include "runtime/task.hpp"
@@ -96,7 +98,9 @@ class ChildRun : public std::enable_shared_from_this<ChildRun<T>> {
   void start_all() {
     Loop& loop = Loop::current();
     ex_ = loop.new_task_executor();
-    if (!ex_.template target<IoExecutor>()) {
+    if (ex_.template target<IoExecutor>()) {
+      on_one_thread(loop);
+    } else {
       // Several loop threads: each child on a strand of its own, as a task.
       // Every strand and every child's cancellation state exist before the
       // first child can run (and fail, and cancel the others).
@@ -150,6 +154,7 @@ class ChildRun : public std::enable_shared_from_this<ChildRun<T>> {
   // set), which must outlive it.
   void start_here(Task<T> body, const Executor& ex, TaskAlias& alias) {
     ex_ = ex;
+    if (ex_.template target<IoExecutor>()) on_one_thread(Loop::current());
     alias_ = &alias;
     make_thread(0, drive(this->shared_from_this(), 0, std::move(body), Put{})).launch();
   }
@@ -161,7 +166,7 @@ class ChildRun : public std::enable_shared_from_this<ChildRun<T>> {
     auto cancel_children = OnCancel::call<&ChildRun::cancel>(this);
     auto all_done = [this] { return remaining_.load(std::memory_order_acquire) == 0; };
     Waiter w;
-    co_await park_on(ParkHook<decltype(all_done)>{m_, joiner_, all_done, w, &cancel_children});
+    co_await park_on(ParkHook<decltype(all_done), OptionalMutex>{m_, joiner_, all_done, w, &cancel_children});
     w.check();
     if (first_error_) std::rethrow_exception(first_error_);
     auto cs = co_await boost::asio::this_coro::cancellation_state;
@@ -189,6 +194,15 @@ class ChildRun : public std::enable_shared_from_this<ChildRun<T>> {
       }
     }
     for (std::size_t i = 0; i < n_; ++i) post_to(strands_[i], [self, i] { self->cancel_child(i); });
+  }
+
+  // Before a wait that may move to another task (as_completed's next()): on a
+  // one-thread loop the children and their consumer share that loop's thread
+  // and no lock, so the consumer must be on that loop.
+  void check_consumed_here() const {
+    if (one_loop_ && !one_loop_->is_current()) [[unlikely]] {
+      throw std::logic_error("runtime: as_completed of a one-thread loop consumed outside that loop");
+    }
   }
 
   // True once every child has finished.
@@ -223,7 +237,7 @@ class ChildRun : public std::enable_shared_from_this<ChildRun<T>> {
   // `on_cancel` (it must outlive the co_await) is to call cancel_next().
   auto next_hook(Waiter& w, OnCancel* on_cancel) {
     auto ready = [this] { return next_ready_locked(); };  // under m_
-    return ParkHook<decltype(ready)>{m_, joiner_, ready, w, on_cancel};
+    return ParkHook<decltype(ready), OptionalMutex>{m_, joiner_, ready, w, on_cancel};
   }
   // The task waiting in next() is cancelled: every child is cancelled, and it
   // is woken once all have finished, to throw the cancellation. (If a child's
@@ -374,6 +388,13 @@ class ChildRun : public std::enable_shared_from_this<ChildRun<T>> {
     return read_ < written_ || read_ == n_;
   }
 
+  // Every child, and the task that joins them or takes their results, runs on
+  // this one loop thread: no lock (set before any child starts).
+  void on_one_thread(Loop& loop) noexcept {
+    one_loop_ = &loop;
+    m_.switch_off();
+  }
+
   void cancel_child(std::size_t i) {
     Child& c = children_[i];
     if (!c.done) c.signal.emit();
@@ -390,7 +411,8 @@ class ChildRun : public std::enable_shared_from_this<ChildRun<T>> {
   const Mode mode_;
   std::atomic<bool> decided_ = false;  // first_wins: a child has finished
   std::size_t winner_ = 0;
-  std::mutex m_;  // guards first_error_ (until join), joiner_, the completion order and the two below
+  Loop* one_loop_ = nullptr;  // a one-thread loop's, when m_ is switched off
+  OptionalMutex m_;  // guards first_error_ (until join), joiner_, the completion order and the two below
   bool launched_ = false;     // several threads: every child's launch is queued
   bool cancel_held_ = false;  // ...and a cancel() came before that
   std::exception_ptr first_error_;
