@@ -9,7 +9,7 @@
 
 #include "runtime/detail/state_ref.hpp"
 #include "runtime/detail/task_node.hpp"
-#include "runtime/task.hpp"
+#include "runtime/detail/task_type.hpp"
 
 namespace boost::asio {
 class io_context;

@@ -16,7 +16,7 @@
 #include <optional>
 #include <utility>
 
-#include "runtime/task.hpp"
+#include "runtime/detail/task_type.hpp"
 
 namespace runtime::detail {
 
