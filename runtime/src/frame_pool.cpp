@@ -19,22 +19,33 @@ struct FreeBlock {
   FreeBlock* next;
 };
 
+// Trivially destructible, so that reaching it is a plain thread-local access:
+// a thread_local with a destructor goes through an initialisation check on
+// every use, and every Task frame comes through here.
 struct Pool {
-  std::array<FreeBlock*, kClasses> head{};
-  std::array<std::size_t, kClasses> count{};
+  std::array<FreeBlock*, kClasses> head;
+  std::array<std::size_t, kClasses> count;
+  bool cleaned_at_exit;  // the Cleaner below is registered
+  bool destroyed;        // thread exit has emptied it: a frame freed later goes to malloc
+};
+constinit thread_local Pool pool{};
 
-  ~Pool() {
-    for (auto* h : head) {
+// Gives this thread's blocks back at its exit; made by the first block the
+// pool keeps.
+struct Cleaner {
+  ~Cleaner() {
+    for (auto& h : pool.head) {
       while (h) ::operator delete(std::exchange(h, h->next));
     }
-    destroyed = true;
+    pool.count = {};
+    pool.destroyed = true;
   }
-  // Set once this thread's pool is gone (thread exit): a frame freed after
-  // that goes straight back to malloc.
-  static thread_local bool destroyed;
 };
-thread_local bool Pool::destroyed = false;
-thread_local Pool pool;
+void clean_at_exit() {
+  static thread_local Cleaner cleaner;
+  static_cast<void>(cleaner);
+  pool.cleaned_at_exit = true;
+}
 
 std::size_t size_class(std::size_t n) noexcept { return (n + kGrain - 1) / kGrain - 1; }
 
@@ -43,7 +54,7 @@ std::size_t size_class(std::size_t n) noexcept { return (n + kGrain - 1) / kGrai
 void* FramePool::allocate(std::size_t n) {
   const std::size_t c = size_class(n);
   if (c >= kClasses) return ::operator new(n);
-  if (kPooled && !Pool::destroyed) {
+  if (kPooled) {  // (an emptied pool at thread exit has no blocks)
     if (FreeBlock* b = pool.head[c]) {
       pool.head[c] = b->next;
       --pool.count[c];
@@ -60,7 +71,8 @@ bool FramePool::pooled() noexcept { return kPooled; }
 
 void FramePool::deallocate(void* p, std::size_t n) noexcept {
   const std::size_t c = size_class(n);
-  if (kPooled && c < kClasses && !Pool::destroyed && pool.count[c] < kBytesPerClass / ((c + 1) * kGrain)) {
+  if (kPooled && c < kClasses && !pool.destroyed && pool.count[c] < kBytesPerClass / ((c + 1) * kGrain)) {
+    if (!pool.cleaned_at_exit) [[unlikely]] clean_at_exit();
     auto* b = static_cast<FreeBlock*>(p);
     b->next = pool.head[c];
     pool.head[c] = b;
