@@ -362,7 +362,7 @@ TEST_CASE("h2::Session: bytes that are not HTTP/2 end the session", "[h2_session
   CHECK(client.finished());
 }
 
-TEST_CASE("h2::Session: traceparent, new on every request, is never indexed; the fields that repeat are",
+TEST_CASE("h2::Session: traceparent, new on every request, is never indexed, and the fields that repeat are",
           "[h2_session]") {
   Server server;
   Session client({});
