@@ -33,7 +33,8 @@ runtime::Task<bool> warm_up(const Config& config, Fetcher& fetcher, runtime::Eve
   o.retries = 3;
   o.timeout = std::chrono::milliseconds(config.timeout_ms);
   for (const auto& url : config.warmup_urls) {
-    auto r = co_await fetcher.fetch(url, o);
+    FetchResult r;
+    co_await fetcher.fetch(url, o, r);
     if (!r.ok) {
       log::error("start-up failed: warm-up URL did not answer",
                  {{"url", r.url},

@@ -28,6 +28,21 @@ Stats::Outcome outcome_of(const FetchResult& r) {
   return {r.error ? to_string(*r.error) : "none", r.http_version ? to_string(*r.http_version) : "none"};
 }
 
+// A fetch that threw instead of reporting its failure in `r`: a cancellation
+// that came before the fetch began its own waits (the fetcher reports its
+// failures as results, later cancellations included), or a defect, logged.
+// Apart from fetch_one so that its temporaries are not in every fetch's frame.
+void failed_before_fetching(const FetchJob& job, std::size_t index, const std::exception& e, FetchResult& r) {
+  const bool cancelled = runtime::is_cancellation(e);
+  r.url = job.urls[index];
+  mask_credentials(r.url);
+  r.error = cancelled ? FetchError::cancelled : FetchError::protocol_error;
+  if (!cancelled)
+    log::error("fetch failed unexpectedly",
+               log::tagged({job.request_id, job.trace ? trace_id_hex(*job.trace) : std::string()},
+                           {{"url", r.url}, {"what", e.what()}}));
+}
+
 }  // namespace
 
 struct RequestProgress {
@@ -87,9 +102,9 @@ runtime::Task<void> FanOut::fetch_one(std::size_t index, const FetchJob& job, co
   auto global_permit = co_await global_.acquire();
 
   const FetchItem* item = job.item(index);
-  std::optional<FetchOptions> own;  // only an item that sets something pays for a copy
+  std::unique_ptr<FetchOptions> own;  // only an item that sets something pays for a copy
   if (item && (item->method || item->headers || item->body)) {
-    own = options;
+    own = std::make_unique<FetchOptions>(options);
     if (item->method) own->method = *item->method;
     if (item->headers) own->headers = *item->headers;
     if (item->body) own->body = *item->body;
@@ -99,18 +114,9 @@ runtime::Task<void> FanOut::fetch_one(std::size_t index, const FetchJob& job, co
   stats_.fetch_started();
   FetchResult r;
   try {
-    r = co_await fetcher_.fetch(job.urls[index], own ? *own : options);
+    co_await fetcher_.fetch(job.urls[index], own ? *own : options, r);
   } catch (const std::exception& e) {
-    // A cancellation that came before the fetch began its own waits (the
-    // fetcher reports its failures as results, later cancellations included).
-    const bool cancelled = runtime::is_cancellation(e);
-    r.url = job.urls[index];
-    mask_credentials(r.url);
-    r.error = cancelled ? FetchError::cancelled : FetchError::protocol_error;
-    if (!cancelled)
-      log::error("fetch failed unexpectedly",
-                 log::tagged({job.request_id, job.trace ? trace_id_hex(*job.trace) : std::string()},
-                             {{"url", r.url}, {"what", e.what()}}));
+    failed_before_fetching(job, index, e, r);
   }
   if (item) r.id = item->id;
   progress.fetches.leave();

@@ -663,14 +663,12 @@ void Fetcher::close_idle() {
   if (impl_->h2) impl_->h2->close_idle();
 }
 
-runtime::Task<FetchResult> Fetcher::fetch(std::string url_text, const FetchOptions& o) {
+runtime::Task<void> Fetcher::fetch(std::string url_text, const FetchOptions& o, FetchResult& r) {
   const auto start = Clock::now();
   const auto deadline = start + o.timeout;
-  FetchResult r;
   auto finish = [&] {
     r.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     r.ok = !r.error && r.status && *r.status < 400;
-    return r;
   };
 
   auto url = parse_url(url_text);
@@ -679,7 +677,8 @@ runtime::Task<FetchResult> Fetcher::fetch(std::string url_text, const FetchOptio
   if (!url) {
     r.error = FetchError::invalid_url;
     r.detail = "not an absolute http(s) URL";
-    co_return finish();
+    finish();
+    co_return;
   }
 
   // Made per try, and only when asked for: most fetches keep no timings.
@@ -729,7 +728,7 @@ runtime::Task<FetchResult> Fetcher::fetch(std::string url_text, const FetchOptio
     r.detail = "cancelled";
     if (timings) r.timings = timings->finish(Clock::now());  // the try it cut short
   }
-  co_return finish();
+  finish();
 }
 
 }  // namespace asyncfetch

@@ -38,17 +38,18 @@ runtime::Task<Attempted> attempt(std::shared_ptr<tcp::socket> sock, tcp::endpoin
   co_return r;
 }
 
-}  // namespace
+// One address: nothing to race, no task, and a frame a fifth the size of
+// race_attempts' (every fetch of an IP literal or a one-address name waits here).
+runtime::Task<ConnectOutcome> connect_one(tcp::socket& out, tcp::endpoint endpoint,
+                                          std::chrono::steady_clock::time_point deadline) {
+  Deadline guard(co_await net::this_coro::executor, deadline, out);
+  auto [ec] = co_await out.async_connect(endpoint, runtime::nothrow);
+  co_return ConnectOutcome{ec, guard.expired()};
+}
 
-runtime::Task<ConnectOutcome> connect_first(tcp::socket& out, const std::vector<tcp::endpoint>& endpoints,
+runtime::Task<ConnectOutcome> race_attempts(tcp::socket& out, const std::vector<tcp::endpoint>& endpoints,
                                             std::chrono::milliseconds delay,
                                             std::chrono::steady_clock::time_point deadline) {
-  if (endpoints.size() == 1) {  // nothing to race: no task
-    Deadline guard(co_await net::this_coro::executor, deadline, out);
-    auto [ec] = co_await out.async_connect(endpoints.front(), runtime::nothrow);
-    co_return ConnectOutcome{ec, guard.expired()};
-  }
-
   auto ex = co_await net::this_coro::executor;
   // The attempts still running. runtime::wait tells which have ended: an
   // attempt counts as ended only once its task has finished, so none is missed
@@ -93,6 +94,15 @@ runtime::Task<ConnectOutcome> connect_first(tcp::socket& out, const std::vector<
     cancel_running();
     throw;
   }
+}
+
+}  // namespace
+
+runtime::Task<ConnectOutcome> connect_first(tcp::socket& out, const std::vector<tcp::endpoint>& endpoints,
+                                            std::chrono::milliseconds delay,
+                                            std::chrono::steady_clock::time_point deadline) {
+  if (endpoints.size() == 1) return connect_one(out, endpoints.front(), deadline);
+  return race_attempts(out, endpoints, delay, deadline);
 }
 
 }  // namespace asyncfetch

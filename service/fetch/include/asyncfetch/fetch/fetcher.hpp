@@ -54,8 +54,11 @@ class Fetcher {
   Fetcher(const Fetcher&) = delete;
   Fetcher& operator=(const Fetcher&) = delete;
 
-  // The result's url is `url` with its credentials masked (mask_credentials).
-  runtime::Task<FetchResult> fetch(std::string url, const FetchOptions& options);
+  // Fetches `url` into `result` (which starts empty), whose url is `url` with its
+  // credentials masked (mask_credentials). The caller owns the result: a
+  // fan-out keeps one per fetch in flight, and one copy less in every
+  // coroutine frame on the way is ~1 KB less per fetch.
+  runtime::Task<void> fetch(std::string url, const FetchOptions& options, FetchResult& result);
 
   // Closes every idle pooled connection (at the end of a drain).
   void close_idle();
