@@ -49,6 +49,15 @@ def proc_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
+def listen_overflows() -> int:
+    """The kernel's count of connections dropped because a listener's accept queue was full
+    (TcpExt ListenOverflows, machine-wide): each costs its client a SYN retry a second later."""
+    with open("/proc/net/netstat") as f:
+        lines = [l.split() for l in f if l.startswith("TcpExt:")]
+    names, values = lines[0], lines[1]
+    return int(values[names.index("ListenOverflows")])
+
+
 def get_json(url: str, timeout: float = 5) -> dict:
     with urllib.request.urlopen(url, timeout=timeout) as r:
         return json.loads(r.read())
@@ -136,6 +145,8 @@ class Run:
         if len(s.get("origins", [])) > 1:
             peaks = [o["peak_in_flight"] for o in s["origins"]]
             parts.append(f"{len(peaks)} origins, busiest peak {max(peaks)}")
+        if s.get("listen_overflows"):
+            parts.append(f"{s['listen_overflows']} connects dropped by a full accept queue (retried 1 s later)")
         return "; ".join(parts)
 
 
@@ -175,6 +186,7 @@ class Upstream:
             time.sleep(0.1)
         get_json(self.base + "/reset")
         self.cpu0 = self.cpu()
+        self.overflows0 = listen_overflows()
 
     def cpu(self) -> float:
         """utime + stime of the upstream process (the one taskset execs into, when pinned)."""
@@ -294,6 +306,7 @@ class Bench:
     def record(self, r: Run) -> None:
         r.up_cpu = self.up.cpu() - self.up.cpu0
         r.upstream = self.up.stats()
+        r.upstream["listen_overflows"] = listen_overflows() - self.up.overflows0
         r.round = len(self.rounds) - 1
         self.runs.append(r)
         self.rounds[-1].append(r)
