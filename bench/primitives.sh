@@ -17,6 +17,8 @@
 # PATHS (default "fast public"; a Boost the fast path was not written for
 # builds only "public"),
 # RESULTS (where the table goes, default bench/results/primitives.md),
+# BUILD_PREFIX (the build dirs' path and name before -fast / -public, default
+# build-bench), COMMIT (the commit named in the table, default git's HEAD),
 # WALL=1 (wall-clock instead of CPU time; CPU time is the default because the
 # machine is shared and both benchmarks are single-threaded).
 set -euo pipefail
@@ -27,6 +29,7 @@ min_time="${MIN_TIME:-0.3}"
 reps="${REPS:-3}"
 rounds="${ROUNDS:-3}"
 jobs="${JOBS:-2}"
+build_prefix="${BUILD_PREFIX:-build-bench}"
 if [[ -z "${PYTHON:-}" ]]; then
   if [[ -x /usr/bin/python3 ]]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
 fi
@@ -49,7 +52,7 @@ fi
 declare -A bench_bin=() build_kind=()
 option_of() { [[ $1 == fast ]] && echo ON || echo OFF; }
 build_top() {  # path
-  local dir="$root/build-bench-$1"
+  local dir="$root/$build_prefix-$1"
   if [[ ! -f "$dir/CMakeCache.txt" ]]; then
     cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=Release -DASYNCFETCH_BUILD_EXAMPLES=OFF \
       -DASYNCFETCH_BUILD_BENCH=ON -DASYNCFETCH_ASIO_FAST_PATH="$(option_of "$1")" >"$tmp/configure.log" 2>&1 \
@@ -57,10 +60,10 @@ build_top() {  # path
   fi
   cmake --build "$dir" --target runtime_bench -j"$jobs" >"$tmp/build.log" 2>&1 || return 1
   bench_bin[$1]="$dir/bench/runtime_bench"
-  build_kind[$1]="top-level project, build-bench-$1/"
+  build_kind[$1]="top-level project, $build_prefix-$1/"
 }
 build_standalone() {  # path
-  local dir="$root/build-bench-runtime-only-$1"
+  local dir="$root/$build_prefix-runtime-only-$1"
   if [[ ! -f "$dir/CMakeCache.txt" ]]; then
     cmake -S "$root/bench/standalone" -B "$dir" -DCMAKE_BUILD_TYPE=Release \
       -DASYNCFETCH_ASIO_FAST_PATH="$(option_of "$1")" >"$tmp/configure2.log" 2>&1 \
@@ -69,7 +72,7 @@ build_standalone() {  # path
   cmake --build "$dir" --target runtime_bench -j"$jobs" >"$tmp/build2.log" 2>&1 \
     || { tail -40 "$tmp/build2.log" >&2; return 1; }
   bench_bin[$1]="$dir/runtime_bench"
-  build_kind[$1]="runtime-only project bench/standalone, build-bench-runtime-only-$1/"
+  build_kind[$1]="runtime-only project bench/standalone, $build_prefix-runtime-only-$1/"
 }
 t0=$SECONDS
 for path in $PATHS; do
@@ -108,7 +111,7 @@ load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- table -----------------------------------------------------------------------
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+commit="${COMMIT:-$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)}"
 TIME_FIELD="'cpu_time'"
 [[ "${WALL:-0}" == 1 ]] && TIME_FIELD="'real_time'"
 "$PYTHON" - "$tmp" "$rounds" "$boost_version" $PATHS >"$tmp/table.md" <<PY
@@ -184,7 +187,7 @@ PY
   echo
     kinds=""
   for path in $PATHS; do kinds+="${kinds:+; }$path path: ${build_kind[$path]}"; done
-  echo "Machine: $(nproc) CPUs (nproc), $cpu; load average $load_before before, $load_after after the runs. Builds: $kinds."
+  echo "Machine: $(nproc) CPUs (nproc), $cpu; $(bash "$root/bench/platform.sh"); load average $load_before before, $load_after after the runs. Builds: $kinds."
   echo
   cat "$tmp/table.md"
 } >"$results"

@@ -14,7 +14,8 @@
 # Env: BENCH_ASYNCFETCH (an asyncfetch already built, e.g. CI's build/service/asyncfetch: no
 # Release build then), N (S1, S5, S7, S8 fetches, default 20000; S6 takes at most 2000), THREADS (service io threads to compare, default 1,2; S2 and S4 use the first),
 # SCENARIOS (default S1,S2,S3,S4,scaling,S5,S6,S7,S8), ROUNDS (default 3: the table shows each row's
-# median round, the targets their median ratio), BUILD_DIR (default build-release), JOBS (2).
+# median round, the targets their median ratio), BUILD_DIR (default build-release), JOBS (2),
+# RESULTS (the table's file, default bench/results/peers-<date>.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -76,7 +77,8 @@ py=""
 /usr/bin/python3 -c 'import aiohttp' 2>/dev/null && py=/usr/bin/python3
 mkdir -p bench/results
 args=(--asyncfetch "$bin" --upstream "$gobin/upstream" --gofetch "$gobin/gofetch"
-      --afpost "$gobin/afpost" --python "$py" --threads "${THREADS:-1,2}" --tls-dir "$tls_dir")
+      --afpost "$gobin/afpost" --python "$py" --threads "${THREADS:-1,2}" --tls-dir "$tls_dir"
+      --platform "$(bash bench/platform.sh)")
 echo "bench: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 if ((smoke)); then
   exec timeout 120 /usr/bin/python3 bench/peers/harness.py "${args[@]}" --smoke --scenarios S1,S7 \
@@ -96,4 +98,4 @@ if [[ $(id -u) -eq 0 && -w $somaxconn ]] && (($(cat $somaxconn) < 16384)); then
 fi
 rounds=${ROUNDS:-3}
 timeout $((1200 * rounds)) /usr/bin/python3 bench/peers/harness.py "${args[@]}" --n "${N:-20000}" --rounds "$rounds" \
-  --scenarios "${SCENARIOS:-S1,S2,S3,S4,scaling,S5,S6,S7,S8}" --out "bench/results/peers-$(date -u +%Y%m%d-%H%M).md"
+  --scenarios "${SCENARIOS:-S1,S2,S3,S4,scaling,S5,S6,S7,S8}" --out "${RESULTS:-bench/results/peers-$(date -u +%Y%m%d-%H%M).md}"

@@ -516,6 +516,7 @@ def main() -> int:
                    "shows each row's median round, the targets their median ratio")
     p.add_argument("--smoke", action="store_true", help="asyncfetch and wrk only")
     p.add_argument("--out", default="")
+    p.add_argument("--platform", default="", help="the system and its library versions (bench/platform.sh)")
     a = p.parse_args()
     # Children inherit the raised limit (S3 opens 10000 sockets at once).
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -540,7 +541,7 @@ def main() -> int:
         b.up.stop()
     table = b.table()
     load = open("/proc/loadavg").read().split()[:3]
-    header = (f"Machine: {os.cpu_count()} CPUs, {platform_cpu()}; load average {' '.join(load0)} before the run, "
+    header = (f"Machine: {os.cpu_count()} CPUs, {platform_cpu()}; {a.platform or 'system not given'}; load average {' '.join(load0)} before the run, "
               f"{' '.join(load)} after; service io threads (t=) {a.threads}; N={a.n} in S1, S5, S7 and S8; "
               f"{a.rounds} round{'s' if a.rounds > 1 else ''}"
               f"{', each row the round with its median fetches/s' if a.rounds > 1 else ''}.")
