@@ -45,7 +45,7 @@ old_somaxconn=""
 cleanup() {
   set +e
   $DOCKER rm -f "$container" > /dev/null 2>&1
-  [[ -n $old_somaxconn ]] && echo "$old_somaxconn" > $somaxconn
+  [[ -n $old_somaxconn ]] && echo "$old_somaxconn" > "$somaxconn"
   if ((!daemon_was_running)) && [[ -f $dockerd_pidfile ]]; then
     say "stopping the dockerd docker/test.sh --prepare started"
     pid=$(cat "$dockerd_pidfile")
@@ -72,9 +72,9 @@ nofile=$(ulimit -Hn)
 [[ $nofile == unlimited ]] && nofile=1048576
 # run.sh raises net.core.somaxconn for S3 (see there), but /proc/sys is read-only
 # in a container; the container shares the host's network namespace, so here.
-if [[ $mode == peers ]] && (($(cat $somaxconn) < 16384)); then
-  old_somaxconn=$(cat $somaxconn)
-  echo 16384 > $somaxconn
+if [[ $mode == peers ]] && (($(cat "$somaxconn") < 16384)); then
+  old_somaxconn=$(cat "$somaxconn")
+  echo 16384 > "$somaxconn"
   say "net.core.somaxconn $old_somaxconn -> 16384 for the run"
 fi
 say "running ${script[*]} on Debian 13"

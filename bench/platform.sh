@@ -17,4 +17,5 @@ boost=$(sed -n 's/^#define BOOST_LIB_VERSION "\(.*\)"/\1/p' /usr/include/boost/v
 command -v g++ >/dev/null && parts+=("g++ $(g++ -dumpfullversion)")
 [[ -x /usr/bin/python3 ]] && parts+=("CPython $(/usr/bin/python3 -c 'import platform; print(platform.python_version())')")
 command -v go >/dev/null && parts+=("Go $(go env GOVERSION 2>/dev/null | sed 's/^go//')")
-(IFS=';'; echo "${parts[*]}" | sed 's/;/, /g')
+line=$(IFS=';'; echo "${parts[*]}")
+echo "${line//;/, }"
