@@ -392,6 +392,39 @@ runtime::Task<Hop> Fetcher::Impl::connect(const Url& url, Clock::time_point dead
   co_return Hop{};
 }
 
+namespace {
+
+// How a request's write failed. (Out of round_trip, like read_failed: the
+// temporaries of what is said would sit in the frame of every exchange.)
+Hop write_failed(error_code ec, bool timed_out) {
+  if (timed_out) return fail(FetchError::timeout, "request timed out");
+  if (ec == net::error::operation_aborted) return fail(FetchError::cancelled, "cancelled");
+  return fail(FetchError::protocol_error, "write: " + ec.message());
+}
+
+// How a response's read failed, into `h` (which keeps the head's status when
+// one came).
+void read_failed(Hop& h, error_code ec, const CappedBody::value_type& body, bool timed_out) {
+  if (ec == http::error::body_limit) {
+    h.error = FetchError::too_large;
+    h.more().detail = "body over max_body_bytes";
+  } else if (body.bad_encoding) {
+    h.error = FetchError::protocol_error;
+    h.more().detail = std::string("Content-Encoding ") + h.more().content_encoding + ": " +
+                      (*body.bad_encoding == DecodeStatus::truncated ? "the body ends mid-stream" : "corrupt data");
+  } else if (timed_out) {
+    h.error = FetchError::timeout;
+    h.more().detail = "response timed out";
+  } else if (ec == net::error::operation_aborted) {
+    h.error = FetchError::cancelled;
+  } else {
+    h.error = FetchError::protocol_error;
+    h.more().detail = "read: " + ec.message();
+  }
+}
+
+}  // namespace
+
 template <class Stream>
 runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const std::string& head, bool head_method,
                                              const FetchOptions& o, Clock::time_point deadline, bool& keep_alive,
@@ -417,11 +450,7 @@ runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const std
     auto [ec, wn] = co_await net::async_write(s, rest, runtime::nothrow);
     wec = ec;
   }
-  if (wec) {
-    if (guard.expired()) co_return fail(FetchError::timeout, "request timed out");
-    if (wec == net::error::operation_aborted) co_return fail(FetchError::cancelled, "cancelled");
-    co_return fail(FetchError::protocol_error, "write: " + wec.message());
-  }
+  if (wec) co_return write_failed(wec, guard.expired());
 
   http::response_parser<CappedBody> parser;
   parser.header_limit(max_response_header_bytes);
@@ -467,22 +496,7 @@ runtime::Task<Hop> Fetcher::Impl::round_trip(Stream& s, Connection& c, const std
   const auto& res = parser.get();
   if (parser.is_header_done()) h = answer(parser.get(), version_of(res.version()), o);
   if (rec) {
-    if (rec == http::error::body_limit) {
-      h.error = FetchError::too_large;
-      h.more().detail = "body over max_body_bytes";
-    } else if (body.bad_encoding) {
-      h.error = FetchError::protocol_error;
-      h.more().detail = std::string("Content-Encoding ") + h.more().content_encoding + ": " +
-                        (*body.bad_encoding == DecodeStatus::truncated ? "the body ends mid-stream" : "corrupt data");
-    } else if (guard.expired()) {
-      h.error = FetchError::timeout;
-      h.more().detail = "response timed out";
-    } else if (rec == net::error::operation_aborted) {
-      h.error = FetchError::cancelled;
-    } else {
-      h.error = FetchError::protocol_error;
-      h.more().detail = "read: " + rec.message();
-    }
+    read_failed(h, rec, body, guard.expired());
     co_return h;
   }
   keep_alive = res.keep_alive() && parser.is_done();
@@ -585,6 +599,40 @@ runtime::Task<Hop> Fetcher::Impl::exchange(const Url& url, const std::string& or
   }
 }
 
+namespace {
+
+// Whether hop `h` of a try leads to another: then `url` (and `changed`, the
+// options when a redirect turns the method into GET) are the next hop's;
+// otherwise `h` is the try's outcome (a failure when the redirect cannot be
+// followed). Apart from one_try so that its temporaries stay out of the frame
+// of every try.
+bool follow_redirect(Hop& h, Url& url, unsigned redirects, unsigned max_redirects, const FetchOptions& base,
+                     std::unique_ptr<FetchOptions>& changed) {
+  if (h.error || !is_redirect(h.status) || !h.rare || h.rare->location.empty()) return false;
+  if (redirects >= max_redirects) {
+    h.error = FetchError::protocol_error;
+    h.more().detail = "more than " + std::to_string(max_redirects) + " redirects";
+    return false;
+  }
+  auto next = resolve_redirect(url, h.rare->location);
+  if (!next) {
+    h.error = FetchError::protocol_error;
+    h.more().detail = "bad redirect location";
+    return false;
+  }
+  const FetchOptions& o = changed ? *changed : base;
+  if (redirect_turns_into_get(h.status, o.method)) {
+    if (!changed) changed = std::make_unique<FetchOptions>(base);
+    changed->method = "GET";
+    changed->body = {};
+  }
+  next->credentials = std::move(url.credentials);
+  url = std::move(*next);
+  return true;
+}
+
+}  // namespace
+
 // One try: the request and the redirects it leads to. The URL's credentials
 // go with every hop (request_head leaves them out when the hop leaves the
 // first origin), a redirect target never brings its own.
@@ -592,31 +640,12 @@ runtime::Task<Hop> Fetcher::Impl::one_try(Url url, const FetchOptions& base, Clo
                                           TryTimings* timings, const HedgeLeg* leg) {
   // The options are copied only when a redirect turns the method into GET;
   // the origin is built once per hop (the pool's key).
-  std::optional<FetchOptions> changed;
+  std::unique_ptr<FetchOptions> changed;
   const std::string first_origin = url.origin();
   std::string origin = first_origin;
   for (unsigned redirects = 0;; ++redirects) {
-    const FetchOptions& o = changed ? *changed : base;
-    Hop h = co_await exchange(url, origin, o, origin != first_origin, deadline, timings, leg);
-    if (h.error || !is_redirect(h.status) || !h.rare || h.rare->location.empty()) co_return h;
-    if (redirects >= config.max_redirects) {
-      h.error = FetchError::protocol_error;
-      h.more().detail = "more than " + std::to_string(config.max_redirects) + " redirects";
-      co_return h;
-    }
-    auto next = resolve_redirect(url, h.rare->location);
-    if (!next) {
-      h.error = FetchError::protocol_error;
-      h.more().detail = "bad redirect location";
-      co_return h;
-    }
-    if (redirect_turns_into_get(h.status, o.method)) {
-      if (!changed) changed = base;
-      changed->method = "GET";
-      changed->body = {};
-    }
-    next->credentials = std::move(url.credentials);
-    url = std::move(*next);
+    Hop h = co_await exchange(url, origin, changed ? *changed : base, origin != first_origin, deadline, timings, leg);
+    if (!follow_redirect(h, url, redirects, config.max_redirects, base, changed)) co_return h;
     origin = url.origin();
   }
 }
