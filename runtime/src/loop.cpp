@@ -1,4 +1,5 @@
 #include "runtime/detail/loop.hpp"
+#include "runtime/detail/loop_binding.hpp"
 
 #include "runtime/detail/asio_path.hpp"
 
@@ -66,6 +67,14 @@ Loop* Loop::running() noexcept { return current_loop; }
 bool Loop::one_thread() const noexcept { return impl_->threads == 1; }
 
 bool Loop::is_current() const noexcept { return current_loop == this; }
+
+Loop* one_thread_loop_here() noexcept { return current_loop && current_loop->one_thread() ? current_loop : nullptr; }
+
+bool runs_here(const Loop* loop) noexcept { return current_loop == loop; }
+
+void throw_other_loop(const char* what) {
+  throw std::logic_error(std::string("runtime: ") + what + " of a one-thread loop used outside that loop");
+}
 
 boost::asio::io_context& Loop::context() noexcept { return impl_->ctx; }
 

@@ -1,6 +1,8 @@
 // runtime::Lock: asyncio.Lock.
 #include <algorithm>
 #include <atomic>
+#include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "helpers.hpp"
@@ -241,4 +243,72 @@ TEST_CASE("fast acquires and try_acquire mixed with hand-overs on several thread
   CHECK(counter >= tasks * rounds * 4 / 5);
   CHECK_FALSE(lock.locked());
   CHECK(lock.waiters() == 0);
+}
+
+TEST_CASE("a lock made on a one-thread loop: FIFO hand-off, no barging, a cancelled waiter leaves nothing",
+          "[lock][one_thread]") {
+  run([&]() -> Task<void> {
+    runtime::Lock lock;  // this loop's own: its uncontended paths are a plain load and store
+    std::vector<int> order;
+    auto waiter = [&](int id) -> Task<void> {
+      auto g = co_await lock.acquire();
+      order.push_back(id);
+      co_await runtime::yield();  // held across a turn
+    };
+    runtime::Lock::Guard held;
+    CHECK(lock.try_acquire(held));
+    auto first = runtime::create_task(waiter(1));
+    auto quitter = runtime::create_task(waiter(99));
+    auto second = runtime::create_task(waiter(2));
+    co_await until([&] { return lock.waiters() == 3; });
+    quitter.cancel();
+    CHECK(co_await ends_cancelled(quitter.wait()));
+    runtime::Lock::Guard other;
+    CHECK_FALSE(lock.try_acquire(other));
+    held.unlock();
+    CHECK(lock.locked());  // handed to the longest waiter, not freed
+    CHECK_FALSE(lock.try_acquire(other));  // nobody barges in ahead of the queue
+    co_await first.wait();
+    co_await second.wait();
+    CHECK(order == std::vector<int>{1, 2});
+    CHECK_FALSE(lock.locked());
+    CHECK(lock.waiters() == 0);
+    CHECK(lock.try_acquire(other));
+  });
+}
+
+TEST_CASE("a lock of a one-thread loop taken on another loop: logic_error, and one made outside any loop is shared",
+          "[lock][one_thread]") {
+  run([&]() -> Task<void> {
+    runtime::Lock mine;
+    bool threw = false;
+    // Joined at once: the other loop never runs alongside this one's tasks.
+    std::thread other([&] {
+      auto there = [&]() -> Task<void> { auto g = co_await mine.acquire(); };
+      try {
+        runtime::run(there(), 1);
+      } catch (const std::logic_error&) {
+        threw = true;
+      }
+    });
+    other.join();
+    CHECK(threw);
+    CHECK_FALSE(mine.locked());
+    auto g = co_await mine.acquire();  // on its own loop as ever
+    CHECK(mine.locked());
+  });
+  runtime::Lock shared;  // made outside any loop: atomic, any loop may take it
+  int taken = 0;
+  for (int i = 0; i < 2; ++i) {
+    std::thread loop([&] {
+      auto take = [&]() -> Task<void> {
+        auto g = co_await shared.acquire();
+        taken += shared.locked();
+      };
+      runtime::run(take(), 1);
+    });
+    loop.join();
+  }
+  CHECK(taken == 2);
+  CHECK_FALSE(shared.locked());
 }

@@ -1,6 +1,9 @@
 // runtime::Semaphore: asyncio.Semaphore.
+#include <algorithm>
 #include <atomic>
 #include <optional>
+#include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "helpers.hpp"
@@ -257,4 +260,58 @@ TEST_CASE("a detached permit stays taken until release(), which hands it to the 
   });
   CHECK(order == std::vector<int>{1, 2});
   CHECK(sem.available() == 1);
+}
+
+TEST_CASE("a semaphore made on a one-thread loop: FIFO, no barging, never more holders than permits, "
+          "a cancelled waiter leaves nothing", "[semaphore][one_thread]") {
+  run([&]() -> Task<void> {
+    runtime::Semaphore sem(2);  // this loop's own: its uncontended paths are a plain load and store
+    std::vector<int> order;
+    int holders = 0, most = 0;
+    auto waiter = [&](int id) -> Task<void> {
+      auto p = co_await sem.acquire();
+      most = std::max(most, ++holders);
+      order.push_back(id);
+      co_await runtime::yield();
+      --holders;
+    };
+    auto a = sem.try_acquire();
+    auto b = sem.try_acquire();
+    CHECK(a);
+    CHECK(b);
+    CHECK_FALSE(sem.try_acquire());
+    std::vector<runtime::TaskHandle<void>> waiting;
+    for (int id : {1, 99, 2, 3}) waiting.push_back(runtime::create_task(waiter(id)));
+    co_await until([&] { return sem.waiters() == 4; });
+    waiting[1].cancel();
+    CHECK(co_await ends_cancelled(waiting[1].wait()));
+    a->release();
+    CHECK_FALSE(sem.try_acquire());  // the permit went to the longest waiter
+    b->release();
+    for (std::size_t i : {0u, 2u, 3u}) co_await waiting[i].wait();
+    CHECK(order == std::vector<int>{1, 2, 3});
+    CHECK(most <= 2);
+    CHECK(sem.available() == 2);
+    CHECK(sem.waiters() == 0);
+  });
+}
+
+TEST_CASE("a semaphore of a one-thread loop acquired on another loop: logic_error", "[semaphore][one_thread]") {
+  run([&]() -> Task<void> {
+    runtime::Semaphore mine(1);
+    bool threw = false;
+    std::thread other([&] {  // joined at once: the loops never run side by side
+      auto there = [&]() -> Task<void> { auto p = co_await mine.acquire(); };
+      try {
+        runtime::run(there(), 1);
+      } catch (const std::logic_error&) {
+        threw = true;
+      }
+    });
+    other.join();
+    CHECK(threw);
+    CHECK(mine.available() == 1);
+    auto p = co_await mine.acquire();  // on its own loop as ever
+    CHECK(mine.available() == 0);
+  });
 }

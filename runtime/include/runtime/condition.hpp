@@ -56,7 +56,7 @@ class Condition {
   Condition& operator=(const Condition&) = delete;
 
   // The condition's lock: `auto guard = co_await cond.acquire();`.
-  auto acquire() noexcept { return lock_.acquire(); }
+  auto acquire() { return lock_.acquire(); }
   bool locked() const noexcept { return lock_.locked(); }
   Lock& lock() noexcept { return lock_; }
 

@@ -16,6 +16,7 @@
 #include <mutex>
 
 #include "runtime/detail/direct_wait.hpp"
+#include "runtime/detail/loop_binding.hpp"
 #include "runtime/detail/wait_queue.hpp"
 #include "runtime/task.hpp"
 
@@ -49,7 +50,9 @@ class Lock {
     Lock* lock_ = nullptr;
   };
 
-  Lock() = default;
+  // Made on a one-thread loop, the lock belongs to it (detail/loop_binding.hpp):
+  // acquiring it from another thread throws std::logic_error.
+  Lock() noexcept : owner_(detail::one_thread_loop_here()) {}
   Lock(const Lock&) = delete;
   Lock& operator=(const Lock&) = delete;
 
@@ -68,9 +71,13 @@ class Lock {
 
   // Waits for the lock (FIFO) and returns the guard that holds it:
   // `auto guard = co_await lock.acquire();`.
-  Wait<Acquire> acquire() noexcept { return Wait<Acquire>(Acquire{this}); }
+  Wait<Acquire> acquire() {
+    check_owner();
+    return Wait<Acquire>(Acquire{this});
+  }
   // Takes the lock only if it is free and nobody is queued.
-  bool try_acquire(Guard& out) noexcept {
+  bool try_acquire(Guard& out) {
+    check_owner();
     if (!try_take()) return false;
     out = Guard(this);
     return true;
@@ -89,6 +96,10 @@ class Lock {
   enum : int { kFree, kHeld, kQueued };
 
   void release() noexcept {
+    if (owner_) {  // one thread: no other can take it between the load and the store
+      if (state_.load(std::memory_order_relaxed) == kHeld) return state_.store(kFree, std::memory_order_relaxed);
+      return hand_over();
+    }
     int expected = kHeld;
     if (!state_.compare_exchange_strong(expected, kFree, std::memory_order_release,
                                         std::memory_order_relaxed)) {
@@ -96,9 +107,17 @@ class Lock {
     }
   }
   bool try_take() noexcept {
+    if (owner_) {
+      if (state_.load(std::memory_order_relaxed) != kFree) return false;
+      state_.store(kHeld, std::memory_order_relaxed);
+      return true;
+    }
     int expected = kFree;
     return state_.compare_exchange_strong(expected, kHeld, std::memory_order_acquire,
                                           std::memory_order_relaxed);
+  }
+  void check_owner() const {
+    if (owner_ && !detail::runs_here(owner_)) [[unlikely]] detail::throw_other_loop("a Lock");
   }
   void hand_over() noexcept;
   detail::Waiter* hand_over_locked() noexcept;
@@ -107,6 +126,7 @@ class Lock {
   detail::Waiter* release_locked() noexcept;
   bool take_or_queue_locked() noexcept;
 
+  detail::Loop* const owner_;  // the one-thread loop it belongs to, or null: atomic, shareable
   std::atomic<int> state_{kFree};
   mutable std::mutex m_;  // guards waiters_
   detail::WaitQueue waiters_;

@@ -25,6 +25,7 @@
 #include <optional>
 
 #include "runtime/detail/direct_wait.hpp"
+#include "runtime/detail/loop_binding.hpp"
 #include "runtime/detail/wait_queue.hpp"
 #include "runtime/task.hpp"
 
@@ -60,6 +61,9 @@ class Semaphore {
     Semaphore* sem_ = nullptr;
   };
 
+  // Made on a one-thread loop, the semaphore belongs to it
+  // (detail/loop_binding.hpp): acquiring from another thread throws
+  // std::logic_error.
   explicit Semaphore(std::size_t permits) : Semaphore(permits, false) {}
   Semaphore(const Semaphore&) = delete;
   Semaphore& operator=(const Semaphore&) = delete;
@@ -78,9 +82,13 @@ class Semaphore {
   };
 
   // Waits (FIFO) for a permit: `auto permit = co_await sem.acquire();`.
-  Wait<Acquire> acquire() noexcept { return Wait<Acquire>(Acquire{this}); }
+  Wait<Acquire> acquire() {
+    check_owner();
+    return Wait<Acquire>(Acquire{this});
+  }
   // A permit now, or nothing (also nothing while others are queued: no barging).
-  std::optional<Permit> try_acquire() noexcept {
+  std::optional<Permit> try_acquire() {
+    check_owner();
     if (!try_take()) return std::nullopt;
     return Permit(this);
   }
@@ -94,7 +102,8 @@ class Semaphore {
   std::size_t waiters() const noexcept;  // tasks queued for one
 
  protected:
-  Semaphore(std::size_t permits, bool bounded) : state_(permits * kOnePermit), bounded_(bounded) {}
+  Semaphore(std::size_t permits, bool bounded)
+      : owner_(detail::one_thread_loop_here()), state_(permits * kOnePermit), bounded_(bounded) {}
 
  private:
   // state_ = free permits × kOnePermit, plus kQueued while waiters may be
@@ -104,6 +113,10 @@ class Semaphore {
 
   void give_back() noexcept {
     std::size_t s = state_.load(std::memory_order_relaxed);
+    if (owner_) {  // one thread: nobody changes it between the load and the store
+      if (s & kQueued) return hand_over();
+      return state_.store(s + kOnePermit, std::memory_order_relaxed);
+    }
     do {
       if (s & kQueued) return hand_over();
     } while (!state_.compare_exchange_weak(s, s + kOnePermit, std::memory_order_release,
@@ -111,6 +124,11 @@ class Semaphore {
   }
   bool try_take() noexcept {
     std::size_t s = state_.load(std::memory_order_relaxed);
+    if (owner_) {
+      if (s < kOnePermit || (s & kQueued)) return false;
+      state_.store(s - kOnePermit, std::memory_order_relaxed);
+      return true;
+    }
     do {
       if (s < kOnePermit || (s & kQueued)) return false;
     } while (!state_.compare_exchange_weak(s, s - kOnePermit, std::memory_order_acquire,
@@ -120,7 +138,11 @@ class Semaphore {
   void hand_over() noexcept;
   bool take_or_queue_locked() noexcept;
   void detached() noexcept;
+  void check_owner() const {
+    if (owner_ && !detail::runs_here(owner_)) [[unlikely]] detail::throw_other_loop("a Semaphore");
+  }
 
+  detail::Loop* const owner_;  // the one-thread loop it belongs to, or null: atomic, shareable
   std::atomic<std::size_t> state_;
   const bool bounded_;
   std::atomic<std::size_t> detached_{0};  // BoundedSemaphore: permits taken without a Permit
