@@ -80,9 +80,9 @@ class TaskState final : public FutureState<T>, public TaskNode {
     }
   }
 
-  // Before a wait on a task that is not done: a task on a one-thread loop is
-  // awaited on that loop only (asyncio raises RuntimeError for a task of
-  // another loop), since its state has no lock.
+  // Before a wait on a task: a task on a one-thread loop is awaited on that
+  // loop only (asyncio raises RuntimeError for a task of another loop), since
+  // its state has no lock; done or not, as a wait may take its result out.
   void check_awaited_here() const {
     if (on_loop_ && !loop_.is_current()) [[unlikely]] {
       throw std::logic_error("runtime: a task of a one-thread loop awaited outside that loop");
@@ -296,7 +296,7 @@ class TaskHandle : public AnyTask {
   // Waits for the task to finish; returns its value or rethrows its exception.
   using Waiting = detail::AwaitResult<T, detail::StateRef<detail::TaskState<T>>, /*kCancelsTask=*/true>;
   Wait<Waiting> wait() const {
-    if (!st()->done()) st()->check_awaited_here();
+    st()->check_awaited_here();
     return Wait<Waiting>(Waiting(detail::StateRef<detail::TaskState<T>>::share(st())));
   }
 

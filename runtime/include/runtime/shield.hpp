@@ -36,7 +36,7 @@ using ShieldedWait = AwaitResult<T, StateRef<TaskState<T>>, /*kCancelsTask=*/fal
 template <class T>
 Wait<detail::ShieldedWait<T>> shield(const TaskHandle<T>& task) {
   auto st = detail::TaskHandleAccess::state(task);
-  if (!st->done()) st->check_awaited_here();
+  st->check_awaited_here();
   return Wait<detail::ShieldedWait<T>>(detail::ShieldedWait<T>(std::move(st)));
 }
 
