@@ -34,6 +34,7 @@ Stats::Outcome outcome_of(const FetchResult& r) {
 // Apart from fetch_one so that its temporaries are not in every fetch's frame.
 void failed_before_fetching(const FetchJob& job, std::size_t index, const std::exception& e, FetchResult& r) {
   const bool cancelled = runtime::is_cancellation(e);
+  r = FetchResult{};  // nothing of a try that came before the throw
   r.url = job.urls[index];
   mask_credentials(r.url);
   r.error = cancelled ? FetchError::cancelled : FetchError::protocol_error;

@@ -213,7 +213,7 @@ void Connection::read() {
 void Connection::flush() {
   if (writing_ || !open_) return;
   wbuf_.clear();
-  session_.produce(wbuf_);
+  if (!session_.produce(wbuf_)) return end("HTTP/2: " + session_.error());
   if (wbuf_.empty()) return;
   writing_ = true;
   write_started_ = std::chrono::steady_clock::now();

@@ -87,11 +87,9 @@ Registry::Choice Registry::choose(const std::string& origin) {
   // On the stack for the few connections an origin usually has: no allocation per stream placed.
   std::array<ConnectionLoad, 8> few;
   std::vector<ConnectionLoad> many;
-  std::span<ConnectionLoad> loads(few.data(), o.connections.size());
-  if (o.connections.size() > few.size()) {
-    many.resize(o.connections.size());
-    loads = many;
-  }
+  if (o.connections.size() > few.size()) many.resize(o.connections.size());
+  const std::span<ConnectionLoad> loads =
+      many.empty() ? std::span<ConnectionLoad>(few.data(), o.connections.size()) : std::span<ConnectionLoad>(many);
   for (std::size_t i = 0; i < o.connections.size(); ++i) {
     const auto& c = *o.connections[i];
     loads[i] = {c.streams.load(), c.capacity.load(), c.accepting.load()};

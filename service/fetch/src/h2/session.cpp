@@ -267,14 +267,14 @@ bool Session::receive(const std::uint8_t* data, std::size_t n) {
   return false;
 }
 
-void Session::produce(std::string& out, std::size_t max) {
+bool Session::produce(std::string& out, std::size_t max) {
   while (out.size() < max) {
     const std::uint8_t* p = nullptr;
     const auto n = nghttp2_session_mem_send(session_, &p);
     if (n < 0) {
       error_ = nghttp2_strerror(static_cast<int>(n));
       fail_all(FetchError::protocol_error, "HTTP/2: " + error_);
-      return;
+      return false;
     }
     if (n == 0) break;
     out.append(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
@@ -283,6 +283,7 @@ void Session::produce(std::string& out, std::size_t max) {
   // stream itself then.
   if (finished() && !streams_.empty())
     fail_all(FetchError::protocol_error, "HTTP/2: " + (error_.empty() ? std::string("session ended") : error_));
+  return true;
 }
 
 std::vector<StreamState*> Session::take_closed() {

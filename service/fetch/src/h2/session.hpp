@@ -77,7 +77,10 @@ class Session {
   // session queue a GOAWAY: produce() writes it and then fails the streams.
   bool receive(const std::uint8_t* data, std::size_t n);
   // Appends the frames to write now to `out`, up to about `max` bytes.
-  void produce(std::string& out, std::size_t max = 64 * 1024);
+  // False after a fatal error of nghttp2's (its streams failed): the session
+  // must not be asked again, since frames it still holds may point into
+  // requests of streams now gone.
+  bool produce(std::string& out, std::size_t max = 64 * 1024);
   // The streams that ended (in any way) since the last call.
   std::vector<StreamState*> take_closed();
   // The connection is gone: every open stream ends with `error`.
