@@ -146,19 +146,23 @@ struct LoopOp : boost::asio::detail::scheduler_operation {
 // from it, and where it resumes.
 class Parked {
  public:
-  explicit Parked(Frame* frame) : Parked(frame, Resumer::result_type{}) {}
+  // `held_elsewhere`: what it waits for is of its own one-thread loop and
+  // holds that loop running until it wakes it (a task, gather's children),
+  // so on such a loop it takes no hold of its own (two atomic instructions).
+  explicit Parked(Frame* frame, bool held_elsewhere = false)
+      : Parked(frame, held_elsewhere, Resumer::result_type{}) {}
 
   boost::asio::cancellation_slot slot() { return resumer_->get_cancellation_slot(); }
 
   // Resumes it on its own executor, never inline. `p` (in the parked frame)
   // may be gone as soon as the coroutine runs.
   static void resume_posted(std::optional<Parked>& p) {
-    ResumePoint where = std::move(*p->where_);  // released once queued: the queued resumption holds the loop
     if (Loop* loop = p->loop_) {
-      p->op_.parked = &p;
-      loop->post(p->op_);
-      return;
+      if (!p->where_) return queue_on(*loop, p);  // no hold of its own: woken on its loop's thread, in a handler
+      ResumePoint where = std::move(*p->where_);  // released once queued: the queued resumption holds the loop
+      return queue_on(*loop, p);
     }
+    ResumePoint where = std::move(*p->where_);
     where.post([&p] {
       // Moved out first: pumping resumes the parked frame, which may end and
       // take `p` with it. The resumer also drops the cancellation handler
@@ -169,10 +173,15 @@ class Parked {
     });
   }
 
+  static void queue_on(Loop& loop, std::optional<Parked>& p) {
+    p->op_.parked = &p;
+    loop.post(p->op_);
+  }
+
   // Resumes it inline when this thread runs its loop and it is on no strand
   // (a one-thread loop); false, and nothing done, otherwise.
   static bool resume_here(std::optional<Parked>& p) {
-    if (!p->where_->runs_here()) return false;
+    if (p->where_ ? !p->where_->runs_here() : !p->loop_->is_current()) return false;
     p->where_.reset();  // its hold on the loop is not needed: we are in it
     Resumer r = std::move(*p->resumer_);
     p.reset();
@@ -183,12 +192,18 @@ class Parked {
  private:
   // Made in place, not emplaced: GCC 14 cannot tell that a fresh optional
   // holds nothing to destroy (-Wmaybe-uninitialized).
-  Parked(Frame* frame, Resumer::result_type&& unused)
-      : resumer_(std::in_place, frame->detach_thread(), unused), where_(std::in_place, resumer_->get_executor()) {
-    // Parked on a loop's thread, to be resumed on that loop without a strand
-    // (a one-thread loop): resumed through op_.
+  Parked(Frame* frame, bool held_elsewhere, Resumer::result_type&& unused)
+      : resumer_(std::in_place, frame->detach_thread(), unused),
+        loop_(plain_loop(resumer_->get_executor())),
+        where_(held_elsewhere && loop_ ? std::optional<ResumePoint>()
+                                       : std::optional<ResumePoint>(std::in_place, resumer_->get_executor())) {}
+
+  // Parked on a loop's thread, to be resumed on that loop without a strand
+  // (a one-thread loop): that loop, resumed through op_; else null.
+  static Loop* plain_loop(const Executor& ex) noexcept {
     Loop* here = Loop::running();
-    if (here && where_->plain_context() == &here->context()) loop_ = here;
+    const auto* io = ex.template target<IoExecutor>();
+    return here && io && &io->context() == &here->context() ? here : nullptr;
   }
 
   // The resumption as an operation of the loop's own: the same work as the
@@ -206,10 +221,22 @@ class Parked {
   };
 
   std::optional<Resumer> resumer_;
-  std::optional<ResumePoint> where_;
   Loop* loop_ = nullptr;  // set: resumed through op_ on this loop
+  std::optional<ResumePoint> where_;  // the hold on its loop, and where it resumes when loop_ is null
   ResumeOp op_;
 };
+
+// A wait under a switched-off OptionalMutex is for a task or child run of the
+// waiter's own one-thread loop (TaskState, ChildRun), which holds the loop
+// running until it wakes the waiter.
+template <class Hook>
+bool loop_held_by_awaited(const Hook& hook) noexcept {
+  if constexpr (requires { hook.m.switched_off(); }) {
+    return hook.m.switched_off();
+  } else {
+    return false;
+  }
+}
 
 // co_await park_on(hook): the hook runs right after the coroutine has
 // suspended (await_transform(Function)); when it does not park it, Asio's
@@ -218,7 +245,7 @@ template <class Hook>
 struct FrameHook {
   Hook hook;
   Thread* operator()(Frame* frame) const {
-    hook.park([frame](std::optional<Parked>& p) { p.emplace(frame); });
+    hook.park([frame, held = loop_held_by_awaited(hook)](std::optional<Parked>& p) { p.emplace(frame, held); });
     return nullptr;
   }
 };

@@ -12,6 +12,7 @@ class OptionalMutex {
  public:
   // Before the owner is shared with another thread.
   void switch_off() noexcept { on_ = false; }
+  bool switched_off() const noexcept { return !on_; }
 
   void lock() {
     if (on_) m_.lock();
