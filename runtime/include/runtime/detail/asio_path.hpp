@@ -147,8 +147,9 @@ struct LoopOp : boost::asio::detail::scheduler_operation {
 class Parked {
  public:
   // `held_elsewhere`: what it waits for is of its own one-thread loop and
-  // holds that loop running until it wakes it (a task, gather's children),
-  // so on such a loop it takes no hold of its own (two atomic instructions).
+  // holds that loop running until it wakes it from a handler there (a task,
+  // gather's children), so it takes no hold of its own (two atomic
+  // instructions per wait).
   explicit Parked(Frame* frame, bool held_elsewhere = false)
       : Parked(frame, held_elsewhere, Resumer::result_type{}) {}
 
@@ -157,12 +158,12 @@ class Parked {
   // Resumes it on its own executor, never inline. `p` (in the parked frame)
   // may be gone as soon as the coroutine runs.
   static void resume_posted(std::optional<Parked>& p) {
+    ResumePoint where = std::move(*p->where_);  // released once queued: the queued resumption holds the loop
     if (Loop* loop = p->loop_) {
-      if (!p->where_) return queue_on(*loop, p);  // no hold of its own: woken on its loop's thread, in a handler
-      ResumePoint where = std::move(*p->where_);  // released once queued: the queued resumption holds the loop
-      return queue_on(*loop, p);
+      p->op_.parked = &p;
+      loop->post(p->op_);
+      return;
     }
-    ResumePoint where = std::move(*p->where_);
     where.post([&p] {
       // Moved out first: pumping resumes the parked frame, which may end and
       // take `p` with it. The resumer also drops the cancellation handler
@@ -173,15 +174,10 @@ class Parked {
     });
   }
 
-  static void queue_on(Loop& loop, std::optional<Parked>& p) {
-    p->op_.parked = &p;
-    loop.post(p->op_);
-  }
-
   // Resumes it inline when this thread runs its loop and it is on no strand
   // (a one-thread loop); false, and nothing done, otherwise.
   static bool resume_here(std::optional<Parked>& p) {
-    if (p->where_ ? !p->where_->runs_here() : !p->loop_->is_current()) return false;
+    if (!p->where_->runs_here()) return false;
     p->where_.reset();  // its hold on the loop is not needed: we are in it
     Resumer r = std::move(*p->resumer_);
     p.reset();
@@ -194,16 +190,11 @@ class Parked {
   // holds nothing to destroy (-Wmaybe-uninitialized).
   Parked(Frame* frame, bool held_elsewhere, Resumer::result_type&& unused)
       : resumer_(std::in_place, frame->detach_thread(), unused),
-        loop_(plain_loop(resumer_->get_executor())),
-        where_(held_elsewhere && loop_ ? std::optional<ResumePoint>()
-                                       : std::optional<ResumePoint>(std::in_place, resumer_->get_executor())) {}
-
-  // Parked on a loop's thread, to be resumed on that loop without a strand
-  // (a one-thread loop): that loop, resumed through op_; else null.
-  static Loop* plain_loop(const Executor& ex) noexcept {
+        where_(std::in_place, resumer_->get_executor(), /*hold=*/!held_elsewhere) {
+    // Parked on a loop's thread, to be resumed on that loop without a strand
+    // (a one-thread loop): resumed through op_.
     Loop* here = Loop::running();
-    const auto* io = ex.template target<IoExecutor>();
-    return here && io && &io->context() == &here->context() ? here : nullptr;
+    if (here && where_->plain_context() == &here->context()) loop_ = here;
   }
 
   // The resumption as an operation of the loop's own: the same work as the
@@ -221,8 +212,8 @@ class Parked {
   };
 
   std::optional<Resumer> resumer_;
+  std::optional<ResumePoint> where_;
   Loop* loop_ = nullptr;  // set: resumed through op_ on this loop
-  std::optional<ResumePoint> where_;  // the hold on its loop, and where it resumes when loop_ is null
   ResumeOp op_;
 };
 

@@ -44,9 +44,13 @@ void post_to(const Executor& ex, F&& f) {
 // for a Future set by a foreign thread or a to_thread result.
 class ResumePoint {
  public:
-  explicit ResumePoint(const Executor& ex) {
+  // `hold` false: on the io_context itself (no strand), no hold is taken, for
+  // a coroutine whose wait is for something of its own one-thread loop that
+  // keeps that loop running until it wakes it (see Parked).
+  explicit ResumePoint(const Executor& ex, bool hold = true) {
     if (auto* io = ex.target<IoExecutor>()) {
-      io_.emplace(*io);
+      ctx_ = &io->context();
+      if (hold) io_.emplace(*io);
     } else if (auto* s = ex.target<IoStrand>()) {
       strand_.emplace(*s);
       io_.emplace(s->get_inner_executor());
@@ -57,12 +61,10 @@ class ResumePoint {
 
   // True on a thread that is running the loop this resumes on, when that
   // loop has one thread (no strand): resuming inline is then in order.
-  bool runs_here() const noexcept { return !strand_ && io_ && io_->get_executor().running_in_this_thread(); }
+  bool runs_here() const noexcept { return !strand_ && ctx_ && ctx_->get_executor().running_in_this_thread(); }
 
   // The io_context it resumes on, when on no strand; else null.
-  boost::asio::io_context* plain_context() const noexcept {
-    return !strand_ && io_ ? &io_->get_executor().context() : nullptr;
-  }
+  boost::asio::io_context* plain_context() const noexcept { return strand_ ? nullptr : ctx_; }
 
   // Queues `f` there (never inline). The hold lasts as long as this object:
   // a completer on a foreign thread must not let the loop end and be
@@ -71,8 +73,8 @@ class ResumePoint {
   void post(F&& f) {
     if (strand_) {
       boost::asio::post(*strand_, std::forward<F>(f));
-    } else if (io_) {
-      boost::asio::post(io_->get_executor(), std::forward<F>(f));
+    } else if (ctx_) {
+      boost::asio::post(ctx_->get_executor(), std::forward<F>(f));
     } else {
       boost::asio::post(other_->get_executor(), std::forward<F>(f));
     }
@@ -83,6 +85,7 @@ class ResumePoint {
   // the loop may end and destroy its io_context, and the strand handle's
   // destructor still touches that context's strand service.
   std::optional<boost::asio::executor_work_guard<IoExecutor>> io_;
+  boost::asio::io_context* ctx_ = nullptr;  // the io_context, with or without the hold
   std::optional<IoStrand> strand_;
   // A coroutine on an executor of its own (not one of the loop's): rare, and
   // its type-erased guard is large, so it lives apart and the Waiter, which
