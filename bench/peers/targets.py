@@ -93,7 +93,9 @@ def of_round(runs) -> list:
 
 
 def _fmt(v: float, unit: str) -> str:
-    return f"{v:.0f}{unit}" if abs(v) >= 10 else f"{v:.2f}{unit}"
+    if unit == "x":
+        return f"{v:.3f}x"  # a ratio to 0.001: 0.975 is not mistaken for a met 0.98
+    return f"{v:.0f}{unit}" if abs(v) >= 10 or float(v).is_integer() else f"{v:.2f}{unit}"
 
 
 def summary(rounds) -> list:
@@ -108,7 +110,7 @@ def summary(rounds) -> list:
     for name in order:
         ms = seen[name]
         med = statistics.median(m.value for m in ms)
-        each = " / ".join(_fmt(m.value, "") for m in ms)
+        each = " / ".join(_fmt(m.value, m.unit if m.unit == "x" else "") for m in ms)
         line = f"- {name}: {_fmt(med, ms[0].unit)}"
         if len(ms) > 1:
             line += f" (median of {each})"
