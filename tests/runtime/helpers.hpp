@@ -19,6 +19,7 @@
 #include <chrono>
 #include <functional>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -36,6 +37,24 @@ using Clock = std::chrono::steady_clock;
 template <class F>
 auto run(F f, std::size_t threads = 1) {
   return runtime::run(runtime::wait_for(f(), 20s), threads);
+}
+
+// Runs `body()` as the main task of a loop of one thread of its own, on a
+// thread joined before this returns (so that loop never runs alongside the
+// caller's tasks); true when it threw std::logic_error, as a primitive, task
+// or as_completed of another one-thread loop must.
+template <class Body>
+bool throws_logic_error_on_another_loop(Body body) {
+  bool threw = false;
+  std::thread other([&] {
+    try {
+      runtime::run(body(), 1);
+    } catch (const std::logic_error&) {
+      threw = true;
+    }
+  });
+  other.join();
+  return threw;
 }
 
 // Gives the loop turns until `pred()` holds. The bound is a safety net against

@@ -1,7 +1,6 @@
 // runtime::Lock: asyncio.Lock.
 #include <algorithm>
 #include <atomic>
-#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -281,18 +280,7 @@ TEST_CASE("a lock of a one-thread loop taken on another loop: logic_error, and o
           "[lock][one_thread]") {
   run([&]() -> Task<void> {
     runtime::Lock mine;
-    bool threw = false;
-    // Joined at once: the other loop never runs alongside this one's tasks.
-    std::thread other([&] {
-      auto there = [&]() -> Task<void> { auto g = co_await mine.acquire(); };
-      try {
-        runtime::run(there(), 1);
-      } catch (const std::logic_error&) {
-        threw = true;
-      }
-    });
-    other.join();
-    CHECK(threw);
+    CHECK(throws_logic_error_on_another_loop([&]() -> Task<void> { auto g = co_await mine.acquire(); }));
     CHECK_FALSE(mine.locked());
     auto g = co_await mine.acquire();  // on its own loop as ever
     CHECK(mine.locked());

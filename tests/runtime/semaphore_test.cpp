@@ -2,8 +2,6 @@
 #include <algorithm>
 #include <atomic>
 #include <optional>
-#include <stdexcept>
-#include <thread>
 #include <vector>
 
 #include "helpers.hpp"
@@ -299,17 +297,7 @@ TEST_CASE("a semaphore made on a one-thread loop: FIFO, no barging, never more h
 TEST_CASE("a semaphore of a one-thread loop acquired on another loop: logic_error", "[semaphore][one_thread]") {
   run([&]() -> Task<void> {
     runtime::Semaphore mine(1);
-    bool threw = false;
-    std::thread other([&] {  // joined at once: the loops never run side by side
-      auto there = [&]() -> Task<void> { auto p = co_await mine.acquire(); };
-      try {
-        runtime::run(there(), 1);
-      } catch (const std::logic_error&) {
-        threw = true;
-      }
-    });
-    other.join();
-    CHECK(threw);
+    CHECK(throws_logic_error_on_another_loop([&]() -> Task<void> { auto p = co_await mine.acquire(); }));
     CHECK(mine.available() == 1);
     auto p = co_await mine.acquire();  // on its own loop as ever
     CHECK(mine.available() == 0);
