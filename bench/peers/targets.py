@@ -35,18 +35,26 @@ def _ratio(out, name, r, other, goal):
         out.append(Measure(name, r.rate / other.rate, goal, ">=", "x"))
 
 
+def _against_wrk_and_go(out, runs, scenario, wrk_goal, go_goal):
+    """Each asyncfetch row of `scenario` against wrk's mean and Go's run, into `out`; returns the
+    (row, Go's run or None) pairs for what else a scenario measures."""
+    wrk, go = wrk_mean(runs, scenario), _find(runs, scenario, "Go")
+    pairs = []
+    for r in _find(runs, scenario, "asyncfetch"):
+        if wrk:
+            out.append(Measure(f"{scenario} {r.peer}: × wrk", r.rate / wrk, wrk_goal, ">=", "x"))
+        if go:
+            _ratio(out, f"{scenario} {r.peer}: × Go", r, go[0], go_goal)
+        pairs.append((r, go[0] if go else None))
+    return pairs
+
+
 def of_round(runs) -> list:
     """Every target of the scenarios that ran, measured inside one round."""
     out = []
-    wrk, go = wrk_mean(runs, "S1"), _find(runs, "S1", "Go")
-    for r in _find(runs, "S1", "asyncfetch"):
-        if wrk:
-            out.append(Measure(f"S1 {r.peer}: × wrk", r.rate / wrk, 0.9, ">=", "x"))
-        if go:
-            _ratio(out, f"S1 {r.peer}: × Go", r, go[0], 1.5)
-            if r.ok and go[0].ok and go[0].cpu:
-                out.append(Measure(f"S1 {r.peer}: CPU per fetch ÷ Go's", (r.cpu / r.ok) / (go[0].cpu / go[0].ok),
-                                   1.0, "<=", "x"))
+    for r, go in _against_wrk_and_go(out, runs, "S1", 0.9, 1.5):
+        if go and r.ok and go.ok and go.cpu:
+            out.append(Measure(f"S1 {r.peer}: CPU per fetch ÷ Go's", (r.cpu / r.ok) / (go.cpu / go.ok), 1.0, "<=", "x"))
     s1 = [r for r in _find(runs, "S1", "") if not r.peer.startswith("wrk")]
     if s1:
         out.append(Measure("S1 keep-alive: the most upstream connections any peer made (≤ 2×C)",
@@ -65,12 +73,7 @@ def of_round(runs) -> list:
     sc = _find(runs, "scaling", "asyncfetch")
     if len(sc) == 2 and sc[0].rate:
         out.append(Measure("scaling (upstream pinned to CPU 0): threads=2 ÷ threads=1", sc[1].rate / sc[0].rate, unit="x"))
-    wrk, go = wrk_mean(runs, "S5"), _find(runs, "S5", "Go")
-    for r in _find(runs, "S5", "asyncfetch"):
-        if wrk:
-            out.append(Measure(f"S5 {r.peer}: × wrk", r.rate / wrk, 0.85, ">=", "x"))
-        if go:
-            _ratio(out, f"S5 {r.peer}: × Go", r, go[0], 1.3)
+    _against_wrk_and_go(out, runs, "S5", 0.85, 1.3)
     rivals = _find(runs, "S6", "Go") + _find(runs, "S6", "curl")
     best = max(rivals, key=lambda r: r.rate) if rivals else None
     for r in _find(runs, "S6", ""):
