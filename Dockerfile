@@ -23,6 +23,9 @@ RUN bash /tmp/setup.sh && rm -rf /tmp/setup.sh /var/lib/apt/lists/*
 
 FROM build-deps AS build
 ARG RUN_TESTS=0
+# docker/test.sh sets it anew for each test so that the tests run again
+# instead of coming from the layer cache.
+ARG TEST_RUN=
 WORKDIR /src
 COPY . .
 RUN if [ "$RUN_TESTS" = 1 ]; then \

@@ -23,6 +23,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 say() { echo "docker-test: $*"; }
+# A command that stops the test under set -e says which one it was.
+trap 'say "FAILED (exit $?) at line $LINENO: $BASH_COMMAND"' ERR
 # What ctest --output-on-failure printed for each failed test (the log's tail
 # shows only their names).
 failed_test_output() {
@@ -113,11 +115,16 @@ fi
 t0=$(date +%s)
 args=(--build-arg "BASE_IMAGE=$base" --build-arg "RUN_TESTS=$run_tests")
 if [[ $run_tests == 1 ]]; then
+  # A new TEST_RUN makes the build stage run the tests again: a layer cached
+  # from an earlier run of the same tree would pass without running them.
+  args+=(--build-arg "TEST_RUN=$(date +%s%N)")
   say "building the image on $release, with the normal build's tests run in its build stage"
   # The build stage's output is the test run: shown when it fails.
   $DOCKER build "${args[@]}" --target build -t asyncfetch-build . > "$work/build.log" 2>&1 \
     || { failed_test_output "$work/build.log"; tail -60 "$work/build.log"; say "FAILED: the build stage on $release"; exit 1; }
-  grep -E '^=== |tests passed|tests failed' "$work/build.log" | sed 's/^/docker-test:   /'
+  grep -E '^=== |tests passed|tests failed' "$work/build.log" | sed 's/^/docker-test:   /' || true
+  grep -q '100% tests passed' "$work/build.log" \
+    || { tail -60 "$work/build.log"; say "FAILED: the build stage on $release printed no passing test run"; exit 1; }
 else
   say "building the image on $release"
 fi
