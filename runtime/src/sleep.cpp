@@ -45,7 +45,7 @@ struct TimerHook {
 
 Task<void> sleep(std::chrono::steady_clock::duration d) {
   if (d <= d.zero()) {
-    co_await detail::yield_op(co_await boost::asio::this_coro::executor);
+    co_await detail::yield_op();
     co_return;
   }
   boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, d);
@@ -54,6 +54,6 @@ Task<void> sleep(std::chrono::steady_clock::duration d) {
   w.check();
 }
 
-Task<void> yield() { co_await detail::yield_op(co_await boost::asio::this_coro::executor); }
+Task<void> yield() { co_await detail::yield_op(); }
 
 }  // namespace runtime

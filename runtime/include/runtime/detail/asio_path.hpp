@@ -401,19 +401,48 @@ class TaskLaunch {
   Op op_;
 };
 
-// co_await yield_op(ex): detaches the coroutine's thread and posts its
-// resumption to its own executor, the cheapest trip through the loop (no
-// initiation frame).
-struct YieldHook {
-  Thread* operator()(Frame* frame) const {
+// co_await yield_op(): detaches the coroutine's thread and queues its
+// resumption behind the work already queued, the cheapest trip through the
+// loop. On a one-thread loop's own io_context that is an operation embedded in
+// this awaiter, which lives in the coroutine's frame while it is suspended:
+// no allocation, no type-erased executor. Elsewhere (a strand, another
+// loop's executor), a post to the coroutine's executor.
+class YieldHook {
+ public:
+  YieldHook() noexcept = default;
+  // Moved into Asio's awaiter before it is used: nothing is queued yet.
+  YieldHook(YieldHook&&) noexcept {}
+
+  Thread* operator()(Frame* frame) {
     Resumer::result_type unused;
-    Resumer r(frame->detach_thread(), unused);
-    auto ex = r.get_executor();
-    post_to(ex, [r = std::move(r)]() mutable { r(); });
+    std::optional<Resumer>& r = op_.resumer;
+    r.emplace(frame->detach_thread(), unused);
+    const Executor& ex = r->get_executor();
+    Loop* loop = Loop::running();
+    if (auto* io = ex.target<IoExecutor>(); loop && io && &io->context() == &loop->context()) {
+      loop->post(op_);
+      return nullptr;
+    }
+    post_to(ex, [r = std::exchange(r, std::nullopt)]() mutable { (*r)(); });
     return nullptr;
   }
+
+ private:
+  // Like Parked's ResumeOp: when the loop is destroyed with it queued
+  // (`owner` null), the coroutine is dropped unresumed.
+  struct Op final : LoopOp {
+    Op() noexcept : LoopOp(&complete) {}
+    std::optional<Resumer> resumer;
+    static void complete(void* owner, scheduler_operation* op, const boost::system::error_code&, std::size_t) {
+      // Out of the frame first: resuming may end the coroutine and free it.
+      Resumer r = std::move(*static_cast<Op*>(op)->resumer);
+      static_cast<Op*>(op)->resumer.reset();
+      if (owner) r();
+    }
+  };
+  Op op_;
 };
-inline YieldHook yield_op(const Executor&) { return {}; }
+inline YieldHook yield_op() { return {}; }
 
 #else  // the public API
 
@@ -541,7 +570,8 @@ class TaskLaunch {
   }
 };
 
-inline auto yield_op(const Executor& ex) { return boost::asio::post(ex, boost::asio::deferred); }
+// A post to the awaiting coroutine's own executor (the completion's associated one).
+inline auto yield_op() { return boost::asio::post(boost::asio::deferred); }
 
 // outcome_of: a frame that catches what the task throws.
 template <class T, class F>
