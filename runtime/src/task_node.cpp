@@ -1,6 +1,5 @@
 #include "runtime/detail/task_node.hpp"
 
-#include <boost/asio/error.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <mutex>
@@ -77,7 +76,6 @@ const TaskNode* TaskNode::delivering() noexcept { return delivering_now; }
 CancelDelivery::CancelDelivery(const TaskNode* t) noexcept : prev_(std::exchange(delivering_now, t)) {}
 CancelDelivery::~CancelDelivery() { delivering_now = prev_; }
 
-namespace {
 // Made apart from the throw: an object with a destructor alive at a throw
 // (the message, a temporary string) makes the unwinder stop in that frame to
 // destroy it and start over, which costs as much as the throw itself.
@@ -85,12 +83,8 @@ CancelledError cancelled_error(const TaskNode* source) {
   auto message = source ? source->cancel_message() : nullptr;
   return message ? CancelledError(*message) : CancelledError();
 }
-}  // namespace
 
-void throw_wait_error(const boost::system::error_code& ec, const TaskNode* source) {
-  if (ec == boost::asio::error::operation_aborted) throw cancelled_error(source);
-  throw boost::system::system_error(ec);
-}
+void throw_system_error(const boost::system::error_code& ec) { throw boost::system::system_error(ec); }
 
 std::exception_ptr with_cancel_message(std::exception_ptr e, const TaskNode& t) {
   auto message = t.cancel_message();

@@ -288,7 +288,7 @@ class ThreadBody : public EntryPoint {
         auto await_suspend(std::coroutine_handle<promise_type> h) {
           return inner.await_suspend(std::coroutine_handle<awaitable_frame>::from_address(h.address()));
         }
-        decltype(auto) await_resume() { return inner.await_resume(); }
+        [[gnu::always_inline]] decltype(auto) await_resume() { return inner.await_resume(); }
       };
       return Adapter{awaitable_frame::await_transform(std::forward<A>(a))};
     }
@@ -348,7 +348,7 @@ class TaskPromise : public boost::asio::detail::awaitable_frame<T, Executor> {
       auto await_suspend(std::coroutine_handle<TaskPromise> h) {
         return inner.await_suspend(std::coroutine_handle<Base>::from_address(h.address()));
       }
-      decltype(auto) await_resume() { return inner.await_resume(); }
+      [[gnu::always_inline]] decltype(auto) await_resume() { return inner.await_resume(); }
     };
     return Adapter{Base::await_transform(std::forward<A>(a))};
   }
@@ -700,8 +700,9 @@ struct Waiter {
   }
 
   // After the wait: throws CancelledError if it was cancelled, system_error
-  // for any other error.
-  void check() const {
+  // for any other error, from the waiting coroutine's frame (see
+  // throw_wait_error).
+  [[gnu::always_inline]] void check() const {
     if (ec) [[unlikely]] throw_wait_error(ec, cancelled_by);
   }
 };
@@ -782,7 +783,9 @@ class awaitable<runtime::detail::WaitOp<Op>, runtime::Executor> {
     frame_->after_suspend(&park, this);
   }
 
-  value_type await_resume() {
+  // Inlined, with check(), into the awaiting coroutine: a cancelled wait
+  // throws from its frame.
+  [[gnu::always_inline]] value_type await_resume() {
     if (parked_) waiter_.check();
     return op_.result();
   }
