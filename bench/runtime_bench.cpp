@@ -287,6 +287,22 @@ Task<void> lock_try(benchmark::State& state) {
 void BM_Baseline_LockTryAcquire(benchmark::State& state) { in_loop(state, lock_try); }
 BENCHMARK(BM_Baseline_LockTryAcquire)->Apply(iterations_from_env);
 
+// A CancelledError thrown and caught in one coroutine frame: the least a
+// cancellation that unwinds a task costs while it is an exception, the floor
+// under RaceOf2LoserWaiting (its loser's wait throws once, so).
+Task<void> throw_catch_cancelled(benchmark::State& state) {
+  for (auto _ : state) {
+    try {
+      throw runtime::CancelledError();
+    } catch (const runtime::CancelledError& e) {
+      benchmark::DoNotOptimize(&e);
+    }
+  }
+  co_return;
+}
+void BM_Baseline_ThrowCatchCancelled(benchmark::State& state) { in_loop(state, throw_catch_cancelled); }
+BENCHMARK(BM_Baseline_ThrowCatchCancelled)->Apply(iterations_from_env);
+
 
 }  // namespace
 
