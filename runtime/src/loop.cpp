@@ -31,7 +31,11 @@ struct CurrentLoop {
 struct Loop::Impl {
   explicit Impl(std::size_t n)
       : threads(n == 0 ? 1 : n),
-        ctx(static_cast<int>(threads)) {}
+        ctx(static_cast<int>(threads)) {
+#if RUNTIME_ASIO_FAST_PATH
+    queue.attach(ctx);
+#endif
+  }
 
   // The registry's lock: only needed when several threads share the loop.
   std::unique_lock<std::mutex> lock_registry() {
@@ -39,10 +43,10 @@ struct Loop::Impl {
   }
 
   std::size_t threads;
-  boost::asio::io_context ctx;
 #if RUNTIME_ASIO_FAST_PATH
-  LoopQueue queue{ctx};  // the io_context's own queue
+  LoopQueue queue;  // made before the io_context, destroyed after it
 #endif
+  boost::asio::io_context ctx;
   std::mutex m;
   TaskList<&TaskNode::in_loop> tasks;
   TaskAlias* aliases = nullptr;
@@ -79,7 +83,7 @@ void throw_other_loop(const char* what) {
 boost::asio::io_context& Loop::context() noexcept { return impl_->ctx; }
 
 #if RUNTIME_ASIO_FAST_PATH
-void Loop::post(LoopOp& op) noexcept { impl_->queue.post(op); }
+void Loop::post(LoopOp& op) noexcept { impl_->queue.post(op, /*local=*/impl_->threads == 1 && current_loop == this); }
 #endif
 
 void Loop::add(TaskNode* t) noexcept {

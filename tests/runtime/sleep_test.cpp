@@ -70,6 +70,38 @@ TEST_CASE("yield and sleep(0) give exactly one turn to the ready tasks", "[sleep
   CHECK(log == std::vector<std::string>{"a0", "b0", "a1", "b1", "a2", "b2"});
 }
 
+TEST_CASE("a task that only yields keeps neither a due timer nor another thread's completion waiting",
+          "[sleep][yield]") {
+  // Yields are the loop's ready work; a timer's expiry and a to_thread
+  // result come through Asio's scheduler, which has its turn between
+  // batches of ready work (asyncio polls for I/O after each ready queue).
+  bool timer_fired = false;
+  bool thread_done = false;
+  auto sleeper = [&]() -> Task<void> {
+    co_await runtime::sleep(1ms);
+    timer_fired = true;
+  };
+  auto offloader = [&]() -> Task<void> {
+    co_await runtime::to_thread([] {});
+    thread_done = true;
+  };
+  long long yields = 0;
+  run([&]() -> Task<void> {
+    auto a = runtime::create_task(sleeper());
+    auto b = runtime::create_task(offloader());
+    auto start = Clock::now();
+    while (!(timer_fired && thread_done) && ms_since(start) < 5000) {
+      co_await runtime::yield();
+      ++yields;
+    }
+    CHECK(timer_fired);
+    CHECK(thread_done);
+    co_await a.wait();
+    co_await b.wait();
+  });
+  CHECK(yields > 0);
+}
+
 TEST_CASE("a negative sleep is a yield", "[sleep][yield]") {
   bool ran = false;
   auto other = [&]() -> Task<void> {

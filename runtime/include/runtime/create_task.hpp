@@ -164,7 +164,10 @@ class TaskState final : public FutureState<T>, public TaskNode {
   // Queues `f` on the task's executor (nothing once the task is done).
   template <class F>
   void on_own_executor(F f) noexcept {
-    if (on_loop_) return boost::asio::post(loop_.context(), std::move(f));
+    if (on_loop_) {
+      if (!post_on_own_loop(loop_.context(), f)) boost::asio::post(loop_.context(), std::move(f));
+      return;
+    }
     Executor ex;
     {
       // A finished task has let go of its strand (release_executor).

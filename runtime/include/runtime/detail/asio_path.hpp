@@ -12,9 +12,11 @@
 //     await_transform(Function)             (the hook a ParkHook rides on)
 //   a specialisation of boost::asio::awaitable<WaitOp<Op>, Executor>
 //                                           Wait<Op>: a wait without a frame
-//   boost::asio::detail::scheduler, scheduler_operation,
-//     scheduler::post_immediate_completion  a task's launch without a posted
-//                                           handler's allocation
+//   boost::asio::detail::scheduler, scheduler_operation, op_queue,
+//     scheduler::post_immediate_completion  a task's launch and a wake-up
+//                                           without a posted handler's
+//                                           allocation; a one-thread loop's
+//                                           ready queue (LoopQueue)
 //   a specialisation of awaitable_frame<FrameAccess, Executor>, a friend
 //     of every awaitable, and awaitable_frame_base::pending_exception_
 //                                           outcome_of: a child task's
@@ -64,6 +66,7 @@
 #endif
 
 #if RUNTIME_ASIO_FAST_PATH
+#include <boost/asio/detail/op_queue.hpp>
 #include <boost/asio/detail/scheduler.hpp>
 #include <boost/asio/detail/scheduler_operation.hpp>
 // The layouts and hooks used below, as Boost 1.81 and 1.83 have them
@@ -245,15 +248,107 @@ FrameHook<Hook> park_on(Hook hook) {
   return {std::move(hook)};
 }
 
+// Where a loop's LoopOps are queued. On a one-thread loop, what its own
+// thread queues (a task's launch, a wake-up, a yield, and through
+// post_on_own_loop the runtime's other handlers for that loop, so that all
+// keep the order they were queued in) goes to a ready queue of the runtime's
+// own, which one operation on Asio's scheduler runs in batches: a scheduler
+// turn takes the scheduler's mutex twice (about 20 ns, the "scheduler floor"
+// of bench/asio_floor_bench), a push and pop of the ready queue nothing. After
+// kBatch operations a batch ends and queues itself again behind the
+// scheduler's own work (timers, sockets, posts from other threads), as
+// asyncio runs its ready queue and then polls for I/O. What other threads
+// queue goes to the scheduler.
 class LoopQueue {
  public:
-  explicit LoopQueue(boost::asio::io_context& ctx)
-      : s_(boost::asio::use_service<boost::asio::detail::scheduler>(ctx)) {}
-  void post(LoopOp& op) noexcept { s_.post_immediate_completion(&op, /*is_continuation=*/false); }
+  LoopQueue() noexcept = default;
+  LoopQueue(const LoopQueue&) = delete;
+  LoopQueue& operator=(const LoopQueue&) = delete;
+
+  // Before the first post. The queue outlives the io_context, whose
+  // destruction destroys the batch operation if it is still queued.
+  void attach(boost::asio::io_context& ctx) { s_ = &boost::asio::use_service<boost::asio::detail::scheduler>(ctx); }
+
+  // `local`: called on the thread of a one-thread loop, which runs it.
+  void post(LoopOp& op, bool local) noexcept {
+    if (!local) return s_->post_immediate_completion(&op, /*is_continuation=*/false);
+    ready_.push(&op);
+    if (!batch_.queued) {
+      batch_.queued = true;
+      s_->post_immediate_completion(&batch_, /*is_continuation=*/false);
+    }
+  }
 
  private:
-  boost::asio::detail::scheduler& s_;
+  using Operation = boost::asio::detail::scheduler_operation;
+  static constexpr int kBatch = 64;
+
+  struct Batch final : LoopOp {
+    explicit Batch(LoopQueue& q) noexcept : LoopOp(&complete), q(q) {}
+    LoopQueue& q;
+    bool queued = false;
+
+    static void complete(void* owner, Operation* op, const boost::system::error_code& ec, std::size_t) {
+      LoopQueue& q = static_cast<Batch*>(op)->q;
+      if (!owner) {  // the io_context is destroyed with the batch queued: so is what it holds
+        q.batch_.queued = false;
+        while (Operation* o = q.ready_.front()) {
+          q.ready_.pop();
+          o->destroy();
+        }
+        return;
+      }
+      // Queued again for what is left, also when an operation throws (an
+      // exception that leaves the loop's run()).
+      struct Again {
+        LoopQueue& q;
+        ~Again() {
+          if (q.ready_.empty()) {
+            q.batch_.queued = false;
+          } else {
+            q.s_->post_immediate_completion(&q.batch_, /*is_continuation=*/false);
+          }
+        }
+      } again{q};
+      for (int i = 0; i < kBatch; ++i) {
+        Operation* o = q.ready_.front();
+        if (!o) break;
+        q.ready_.pop();
+        o->complete(owner, ec, 0);
+      }
+    }
+  };
+
+  boost::asio::detail::scheduler* s_ = nullptr;
+  boost::asio::detail::op_queue<Operation> ready_;
+  Batch batch_{*this};
 };
+
+// A function queued in a one-thread loop's ready queue, its block from the
+// FramePool. Like a post's handler, it is dropped uncalled when the loop is
+// destroyed with it queued.
+template <class F>
+struct FunctionOp final : LoopOp {
+  explicit FunctionOp(F&& f) : LoopOp(&complete), f(std::move(f)) {}
+  F f;
+  static void complete(void* owner, scheduler_operation* op, const boost::system::error_code&, std::size_t) {
+    auto* self = static_cast<FunctionOp*>(op);
+    F g = std::move(self->f);
+    self->~FunctionOp();
+    FramePool::deallocate(self, sizeof(FunctionOp));
+    if (owner) g();
+  }
+};
+
+template <class F>
+bool post_on_own_loop(boost::asio::io_context& ctx, F& f) {
+  Loop* loop = Loop::running();
+  if (!loop || !loop->one_thread() || &loop->context() != &ctx) return false;
+  using Op = FunctionOp<std::decay_t<F>>;
+  void* p = FramePool::allocate(sizeof(Op));
+  loop->post(*::new (p) Op(std::move(f)));
+  return true;
+}
 
 // The bottom frame of a task's thread: Asio's
 // awaitable<awaitable_thread_entry_point>, its frames from the FramePool.
@@ -572,6 +667,12 @@ class TaskLaunch {
 
 // A post to the awaiting coroutine's own executor (the completion's associated one).
 inline auto yield_op() { return boost::asio::post(boost::asio::deferred); }
+
+// Every handler goes to Asio's scheduler, in the order queued.
+template <class F>
+bool post_on_own_loop(boost::asio::io_context&, F&) {
+  return false;
+}
 
 // outcome_of: a frame that catches what the task throws.
 template <class T, class F>

@@ -23,13 +23,19 @@ namespace runtime::detail {
 using IoExecutor = boost::asio::io_context::executor_type;
 using IoStrand = boost::asio::strand<IoExecutor>;
 
+// On the thread of the one-thread loop whose io_context is `ctx`: queues `f`
+// in that loop's ready queue, behind the tasks' launches and wake-ups queued
+// before it, and returns true; else false, `f` untouched (asio_path.hpp).
+template <class F>
+bool post_on_own_loop(boost::asio::io_context& ctx, F& f);
+
 // Queues `f` on `ex`, never running it inline. `f` should be a plain function
 // object (no associated executor), so that Asio does not wrap it in a second
 // dispatch through that executor.
 template <class F>
 void post_to(const Executor& ex, F&& f) {
   if (auto* io = ex.target<IoExecutor>()) {
-    boost::asio::post(*io, std::forward<F>(f));
+    if (!post_on_own_loop(io->context(), f)) boost::asio::post(*io, std::forward<F>(f));
   } else if (auto* s = ex.target<IoStrand>()) {
     boost::asio::post(*s, std::forward<F>(f));
   } else {
@@ -74,7 +80,7 @@ class ResumePoint {
     if (strand_) {
       boost::asio::post(*strand_, std::forward<F>(f));
     } else if (ctx_) {
-      boost::asio::post(ctx_->get_executor(), std::forward<F>(f));
+      if (!post_on_own_loop(*ctx_, f)) boost::asio::post(ctx_->get_executor(), std::forward<F>(f));
     } else {
       boost::asio::post(other_->get_executor(), std::forward<F>(f));
     }
