@@ -126,8 +126,9 @@ CancelledError cancelled_error(const TaskNode* source);
 // message of `source`, the task whose cancellation ended it, if known) for
 // operation_aborted, system_error otherwise. Inlined into every wait's
 // await_resume, so that the exception is thrown from the waiting coroutine's
-// own frame: each frame between a throw and its catch costs the unwinder two
-// more lookups and personality calls, about as much as the throw itself.
+// own frame: each frame between a throw and its catch costs the unwinder a
+// lookup and a personality call in each of its two phases, about as much as
+// the throw itself.
 [[noreturn, gnu::always_inline]] inline void throw_wait_error(const boost::system::error_code& ec,
                                                               const TaskNode* source) {
   if (ec == boost::asio::error::operation_aborted) throw cancelled_error(source);
